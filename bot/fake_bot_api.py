@@ -1,0 +1,190 @@
+"""A recording fake of the Telegram Bot API, for tests, benchmarks and staging.
+
+Point SALPIM_TELEGRAM_API_URL at it and python-telegram-bot talks to it as to Telegram: it
+answers getMe, sendMessage, answerCallbackQuery, setWebhook/deleteWebhook, getUpdates (from a
+queue you fill), getFile and file downloads, records every call, and can be told to fail
+(429 with retry_after, 5xx) to exercise retries. Runs in your event loop (`async with`) or as a
+process: `python -m bot.fake_bot_api --port 8081`.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+BOT_USER = {"id": 777000, "is_bot": True, "first_name": "Salpim", "username": "salpim_test_bot",
+            "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class FakeBotApi:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, record: bool = True) -> None:
+        self.host, self.port, self.record = host, port, record
+        self.calls: list[Call] = []
+        self.sent_count = 0
+        self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        self.files: dict[str, bytes] = {}
+        self.webhook: dict[str, Any] = {}
+        self._failures: deque[tuple[str, int, int | None]] = deque()
+        self._message_ids = itertools.count(1)
+        self._runner: web.AppRunner | None = None
+        self._waiters: list[tuple[int, asyncio.Future]] = []
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    # -- control from tests ------------------------------------------------------------------------
+    def fail_next(self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1) -> None:
+        for _ in range(times):
+            self._failures.append((method, status, retry_after))
+
+    def sent(self, chat_id: int | str | None = None) -> list[Call]:
+        return [c for c in self.calls if c.method == "sendMessage"
+                and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+
+    def texts(self, chat_id: int | str | None = None) -> list[str]:
+        return [c.params.get("text", "") for c in self.sent(chat_id)]
+
+    async def wait_for_sent(self, count: int, timeout: float = 5.0) -> None:
+        if self.sent_count >= count:
+            return
+        future = asyncio.get_running_loop().create_future()
+        self._waiters.append((count, future))
+        await asyncio.wait_for(future, timeout)
+
+    def clear(self) -> None:
+        self.calls.clear()
+
+    # -- server ----------------------------------------------------------------------------------
+    async def __aenter__(self) -> FakeBotApi:
+        app = web.Application(client_max_size=20 * 1024 * 1024)
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.*}", self._file)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        # PTB sends nested objects (reply_markup) as JSON strings inside the JSON body, as
+        # Telegram accepts; decode them so tests see structures.
+        if request.content_type == "application/json":
+            body = await request.read()
+            items = (orjson.loads(body) if body else {}).items()
+        else:
+            items = (await request.post()).items()
+        params: dict[str, Any] = {}
+        for key, value in items:
+            if isinstance(value, str):
+                try:
+                    params[key] = orjson.loads(value) if value[:1] in "[{" else value
+                except orjson.JSONDecodeError:
+                    params[key] = value
+            else:
+                params[key] = value
+        return params
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        if self._failures and self._failures[0][0] == method:
+            _, status, retry_after = self._failures.popleft()
+            body: dict[str, Any] = {"ok": False, "error_code": status, "description": "fake failure"}
+            if retry_after is not None and status == 429:
+                body["parameters"] = {"retry_after": retry_after}
+            return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+        if method == "getUpdates":
+            return self._ok(await self._get_updates(params))
+        if self.record:
+            self.calls.append(Call(method, params))
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return self._ok(True)
+        return self._ok(handler(params))
+
+    @staticmethod
+    def _ok(result: Any) -> web.Response:
+        return web.Response(body=orjson.dumps({"ok": True, "result": result}), content_type="application/json")
+
+    def _m_getMe(self, params: dict[str, Any]) -> Any:
+        return BOT_USER
+
+    def _m_sendMessage(self, params: dict[str, Any]) -> Any:
+        self.sent_count += 1
+        for waiter in [w for w in self._waiters if self.sent_count >= w[0]]:
+            self._waiters.remove(waiter)
+            if not waiter[1].done():
+                waiter[1].set_result(None)
+        chat_id = params.get("chat_id")
+        return {"message_id": next(self._message_ids), "date": int(time.time()),
+                "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0, "type": "private"},
+                "text": params.get("text", "")}
+
+    def _m_setWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = params
+        return True
+
+    def _m_deleteWebhook(self, params: dict[str, Any]) -> Any:
+        self.webhook = {}
+        return True
+
+    def _m_getFile(self, params: dict[str, Any]) -> Any:
+        file_id = params.get("file_id", "")
+        data = self.files.get(file_id)
+        if data is None:
+            return {"file_id": file_id, "file_unique_id": file_id}
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data), "file_path": f"photos/{file_id}.jpg"}
+
+    async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        timeout = min(float(params.get("timeout") or 0), 1.0)
+        batch: list[dict[str, Any]] = []
+        try:
+            batch.append(await asyncio.wait_for(self.updates.get(), timeout) if timeout else self.updates.get_nowait())
+        except (asyncio.TimeoutError, asyncio.QueueEmpty):
+            return []
+        while not self.updates.empty() and len(batch) < 100:
+            batch.append(self.updates.get_nowait())
+        return batch
+
+    async def _file(self, request: web.Request) -> web.Response:
+        name = request.match_info["path"].rsplit("/", 1)[-1].removesuffix(".jpg")
+        data = self.files.get(name)
+        return web.Response(body=data, content_type="image/jpeg") if data is not None else web.Response(status=404)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="a fake Telegram Bot API on loopback")
+    parser.add_argument("--port", type=int, default=8081)
+    parser.add_argument("--no-record", action="store_true", help="count only (for load tests)")
+    args = parser.parse_args()
+
+    async def serve() -> None:
+        async with FakeBotApi(port=args.port, record=not args.no_record) as fake:
+            print(f"fake Bot API at {fake.url}", flush=True)
+            await asyncio.Event().wait()
+
+    asyncio.run(serve())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""Replies → what a channel shows: text in the person's language and buttons with labels.
+
+Channel-neutral (the playground uses it as is); bot/keyboards.py turns it into Telegram markup.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.i18n import Catalogs
+from dialogs.replies import Button, Reply
+
+SELECTED_MARK = "✅ "
+# Telegram refuses messages over 4096 characters; a summary with a long description could reach it.
+MAX_MESSAGE = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedButton:
+    value: str
+    label: str
+    kind: str = "choice"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    text: str
+    buttons: tuple[tuple[RenderedButton, ...], ...]
+    expects: str
+    version: int | None
+
+
+def render_button(catalogs: Catalogs, locale: str, button: Button) -> RenderedButton:
+    label = catalogs.render(locale, button.label)
+    return RenderedButton(button.value, (SELECTED_MARK + label) if button.selected else label, button.kind)
+
+
+def render_reply(catalogs: Catalogs, locale: str, reply: Reply) -> Rendered:
+    text = catalogs.render_lines(locale, reply.lines)
+    if len(text) > MAX_MESSAGE:
+        text = text[:MAX_MESSAGE - 1] + "…"
+    buttons = tuple(tuple(render_button(catalogs, locale, b) for b in row) for row in reply.buttons)
+    return Rendered(text, buttons, reply.expects, reply.version)
+
+
+def label_index(catalogs: Catalogs, locale: str, buttons: list[Button]) -> dict[str, str]:
+    """Label text → button value, so a typed label (or a reply-keyboard press) is a press."""
+    index: dict[str, str] = {}
+    for button in buttons:
+        if button.kind != "choice":
+            continue
+        label = catalogs.render(locale, button.label)
+        index.setdefault(_fold(label), button.value)
+        index.setdefault(_fold(SELECTED_MARK + label), button.value)
+    return index
+
+
+def match_label(index: dict[str, str], text: str) -> str | None:
+    return index.get(_fold(text)) if len(text) <= 100 else None
+
+
+def _fold(text: str) -> str:
+    return " ".join(text.split()).casefold()

@@ -1,0 +1,127 @@
+"""One turn, channel-neutral: claim the update, load the chat's conversation, run the engine,
+carry out its commands, save, queue the replies — all in one transaction.
+
+Both channels come through here: Telegram (bot/telegram_transport.py) and the playground
+(integrations/playground.py). A turn that fails rolls back whole: the update stays unclaimed,
+so Telegram's redelivery (or the person's retry) processes it again.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.effects import EffectEnv, run_commands
+from bot.i18n import Catalogs
+from bot.keyboards import send_message_payload
+from bot.render import Rendered, label_index, match_label, render_reply
+from dialogs.engine import Engine
+from dialogs.events import Choice, Event, Text
+from dialogs.flow import Member, TurnContext
+from dialogs.replies import say
+from salpim.settings import Settings
+from state import conversations, inbox, outbox
+from state import members as member_store
+from state.crypto import FieldCipher
+from state.db import Database
+from state.timeutil import utcnow
+from welfare.directory import Directory
+from welfare.receipt import new_receipt_no
+
+log = logging.getLogger(__name__)
+TELEGRAM = "telegram"
+# Messages queued for delivery are leased to the turn that made them for this long; only if it
+# has not confirmed delivery by then does the outbox sweeper send them.
+SEND_LEASE = timedelta(seconds=30)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbound:
+    channel: str
+    chat_id: str
+    event: Event
+    update_id: int | None = None  # None: nothing to deduplicate (a playground message has its own id)
+    user_id: int | None = None
+    language_code: str | None = None
+
+
+@dataclass
+class TurnResult:
+    duplicate: bool = False
+    locale: str = "ko"
+    rendered: list[Rendered] = field(default_factory=list)
+    outgoing: list[outbox.Outgoing] = field(default_factory=list)  # Telegram messages to send now
+
+
+class TurnRunner:
+    def __init__(self, db: Database, cipher: FieldCipher, engine: Engine, catalogs: Catalogs,
+                 settings: Settings, directory: Directory) -> None:
+        self.db, self.cipher, self.engine, self.catalogs = db, cipher, engine, catalogs
+        self.settings, self.directory = settings, directory
+        self.ttl = timedelta(minutes=settings.dialog_ttl_minutes)
+
+    async def run(self, inbound: Inbound) -> TurnResult:
+        now = utcnow()
+        async with self.db.transaction() as conn:
+            if inbound.update_id is not None and not await inbox.claim(self.db, conn, inbound.channel,
+                                                                       inbound.update_id, now):
+                return TurnResult(duplicate=True)
+            member = None
+            if inbound.user_id is not None and inbound.channel == TELEGRAM:
+                info = await member_store.member_by_telegram(conn, inbound.user_id)
+                member = Member(info.id, info.role, info.dong_code) if info else None
+            convo = await conversations.load_for_turn(self.db, conn, self.cipher, inbound.channel,
+                                                      inbound.chat_id, now)
+            ctx = TurnContext(now=now, directory=self.directory, member=member, ttl=self.ttl,
+                              new_receipt_no=new_receipt_no, max_photo_bytes=self.settings.max_photo_bytes)
+            locale = self.catalogs.resolve_locale(convo.locale, inbound.language_code)
+            event = self._typed_label_as_press(inbound.event, convo, ctx, locale)
+            turn = self.engine.handle(convo, event, ctx)
+            env = EffectEnv(self.db, conn, self.cipher, self.settings, self.directory, inbound.channel,
+                            inbound.chat_id, inbound.user_id, member, now)
+            effects = await run_commands(turn.commands, env)
+            await conversations.save(self.db, conn, self.cipher, turn.conversation, now)
+            locale = self.catalogs.resolve_locale(turn.conversation.locale, inbound.language_code)
+            rendered = [render_reply(self.catalogs, locale, r) for r in (*turn.replies, *effects.replies)]
+            messages = []
+            if inbound.channel == TELEGRAM:
+                messages = [(inbound.chat_id, "sendMessage", send_message_payload(int(inbound.chat_id), r))
+                            for r in rendered]
+            # Team alerts always go to Telegram chats, in the service's default language.
+            for chat, alert in effects.alerts:
+                alert_text = render_reply(self.catalogs, self.catalogs.default, alert)
+                messages.append((str(chat), "sendMessage", send_message_payload(chat, alert_text)))
+            queued = await outbox.enqueue(conn, TELEGRAM, messages, now, lease=SEND_LEASE)
+        return TurnResult(False, locale, rendered, queued)
+
+    def _typed_label_as_press(self, event: Event, convo, ctx: TurnContext, locale: str) -> Event:
+        """Reply keyboards send a button's label as text, and people type labels too."""
+        if not isinstance(event, Text):
+            return event
+        index = label_index(self.catalogs, locale, self.engine.current_buttons(convo, ctx))
+        value = match_label(index, event.text)
+        return Choice(value, convo.version) if value else event
+
+
+async def park_expired(runner: TurnRunner, limit: int = 100) -> list[outbox.Outgoing]:
+    """Dialogs idle past their expiry are parked as drafts (kept, resumable) and the person is
+    told so. Each chat is re-read under its lock and parked only if its version has not moved
+    since it was found, so a person answering at that moment always wins."""
+    now = utcnow()
+    async with runner.db.read() as conn:
+        found = await conversations.expired(conn, now, limit)
+    queued: list[outbox.Outgoing] = []
+    for channel, chat_id, version in found:
+        async with runner.db.transaction() as conn:
+            convo = await conversations.load_for_turn(runner.db, conn, runner.cipher, channel, chat_id, now)
+            if convo.version != version or convo.flow is None:
+                continue
+            convo.park_as_draft()
+            convo.version += 1
+            await conversations.save(runner.db, conn, runner.cipher, convo, now)
+            if channel == TELEGRAM:
+                locale = runner.catalogs.resolve_locale(convo.locale, None)
+                text = render_reply(runner.catalogs, locale, say("dialog.expired_draft_kept"))
+                queued += await outbox.enqueue(conn, TELEGRAM, [(chat_id, "sendMessage",
+                                                                 send_message_payload(int(chat_id), text))], now)
+    return queued

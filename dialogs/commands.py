@@ -1,0 +1,33 @@
+"""What a turn asks the outside world to do. The engine only describes; the caller executes
+these inside the same database transaction that stores the conversation."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class FileReport:
+    """File the report; the store gives it its receipt number."""
+
+    answers: Mapping[str, Any]
+    urgent: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStatus:
+    receipt_no: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListMyReports:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterInvite:
+    code: str
+
+
+Command = FileReport | ShowStatus | ListMyReports | RegisterInvite

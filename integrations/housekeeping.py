@@ -1,0 +1,34 @@
+"""Background work of a running service: parking idle dialogs as drafts, pruning the inbox.
+
+Every step is a database operation guarded by versions or row locks, so several workers can
+run it at once and each thing still happens once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.turns import park_expired
+from state import inbox
+from state.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+
+async def run_once(services) -> None:
+    parked = await park_expired(services.runner)
+    if parked and services.telegram:
+        await services.telegram.sender.deliver(parked)
+    async with services.db.transaction() as conn:
+        await inbox.prune(conn, utcnow())
+
+
+async def run_forever(services, every: float = 30.0) -> None:
+    while True:
+        await asyncio.sleep(every)
+        try:
+            await run_once(services)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("housekeeping failed; will try again")

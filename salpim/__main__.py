@@ -1,0 +1,5 @@
+import sys
+
+from salpim.cli import main
+
+sys.exit(main())

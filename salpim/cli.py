@@ -1,0 +1,95 @@
+"""The `salpim` command: serve, migrate, load-directory, admin, flows (and more per issue)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from salpim.settings import get_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    logging.basicConfig(level=get_settings().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return int(args.handler(args) or 0)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salpim", description="살핌: crisis reports and casework for 읍면동 teams")
+    sub = parser.add_subparsers(title="commands")
+
+    serve = sub.add_parser("serve", help="run the web service (webhook, playground, API)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (stateless; share the database)")
+    serve.set_defaults(handler=_serve)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations (Alembic) up to the latest")
+    migrate.set_defaults(handler=_migrate)
+
+    directory = sub.add_parser("load-directory", help="load or update the 읍면동 directory from a CSV file")
+    directory.add_argument("file", type=Path, help="CSV with sigungu_code,sigungu_name,dong_code,dong_name,"
+                                                   "lat,lon,team_chat_id,phone (docs/directory.md)")
+    directory.set_defaults(handler=_load_directory)
+
+    flows = sub.add_parser("flows", help="print each dialog flow as a Mermaid state diagram")
+    flows.set_defaults(handler=_flows)
+
+    from salpim import cli_admin
+    cli_admin.add_parser(sub)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    uvicorn.run("integrations.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                log_level="info", access_log=False, proxy_headers=False)
+    return 0
+
+
+def _migrate(args: argparse.Namespace) -> int:
+    from state.migrate import upgrade
+    upgrade(get_settings().database_url)
+    print("database is up to date")
+    return 0
+
+
+def _load_directory(args: argparse.Namespace) -> int:
+    from state.db import Database
+    from state.directory_store import upsert_directory
+    from welfare.directory import DirectoryError, load_directory_csv
+
+    try:
+        directory = load_directory_csv(args.file)
+    except (DirectoryError, OSError) as exc:
+        print(f"cannot load {args.file}: {exc}", file=sys.stderr)
+        return 1
+
+    async def load() -> tuple[int, int]:
+        db = Database(get_settings().database_url)
+        try:
+            async with db.transaction() as conn:
+                return await upsert_directory(db, conn, directory)
+        finally:
+            await db.dispose()
+
+    sigungus, dongs = asyncio.run(load())
+    print(f"loaded {sigungus} 시군구 and {dongs} 읍면동 (existing entries updated in place)")
+    return 0
+
+
+def _flows(args: argparse.Namespace) -> int:
+    from integrations.services import build_engine
+    for name, flow in build_engine().flows.items():
+        print(f"## {name}\n\n```mermaid\n{flow.mermaid()}\n```\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""`salpim admin ...`: staff accounts, invite codes, API tokens (and key rotation, audit check)."""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from salpim.settings import get_settings
+
+
+def add_parser(sub) -> None:
+    admin = sub.add_parser("admin", help="staff accounts, invite codes, API tokens")
+    cmds = admin.add_subparsers(title="admin commands")
+
+    staff = cmds.add_parser("create-staff", help="create a staff account (prints its id)")
+    staff.add_argument("--role", required=True,
+                       choices=["caseworker", "team_leader", "sigungu_admin", "auditor"])
+    staff.add_argument("--dong", help="읍면동 code (caseworker, team_leader)")
+    staff.add_argument("--sigungu", help="시군구 code (sigungu_admin, auditor)")
+    staff.add_argument("--telegram-user-id", type=int, help="their Telegram user id, to use the bot as staff")
+    staff.set_defaults(handler=_create_staff)
+
+    invite = cmds.add_parser("invite", help="make an invite code: /start invite-CODE registers the Telegram user")
+    invite.add_argument("--role", required=True,
+                        choices=["honorary_officer", "tongban_jang", "mandatory_reporter", "partner_staff",
+                                 "council_member", "caseworker", "team_leader"])
+    invite.add_argument("--dong", required=True, help="읍면동 code the person belongs to")
+    invite.add_argument("--days", type=int, default=14, help="valid for this many days (default 14)")
+    invite.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
+    invite.set_defaults(handler=_invite)
+
+    token = cmds.add_parser("token", help="make a back-office API token for a staff account")
+    token.add_argument("--member", type=int, required=True, help="staff account id")
+    token.add_argument("--label", default="", help="a note to recognise the token by")
+    token.set_defaults(handler=_token)
+
+    deactivate = cmds.add_parser("deactivate", help="remove someone from staff: access ends at once")
+    deactivate.add_argument("--member", type=int, required=True)
+    deactivate.set_defaults(handler=_deactivate)
+
+    verify = cmds.add_parser("verify-audit", help="check the audit log's hash chain")
+    verify.set_defaults(handler=_verify_audit)
+
+
+async def _with_store(work):
+    from integrations.services import build_cipher
+    from state.db import Database
+    settings = get_settings()
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as conn:
+            return await work(db, conn, build_cipher(settings))
+    finally:
+        await db.dispose()
+
+
+def _run(work) -> object:
+    return asyncio.run(_with_store(work))
+
+
+def _create_staff(args: argparse.Namespace) -> int:
+    from state import members
+    from state.timeutil import utcnow
+
+    async def work(db, conn, cipher):
+        sigungu = args.sigungu
+        if args.dong and not sigungu:
+            from state.directory_store import read_directory
+            dong = (await read_directory(conn)).dong(args.dong)
+            if dong is None:
+                raise SystemExit(f"unknown 읍면동 code {args.dong}")
+            sigungu = dong.sigungu_code
+        return await members.create_member(conn, cipher, role=args.role, dong_code=args.dong, sigungu_code=sigungu,
+                                           now=utcnow(), telegram_user_id=args.telegram_user_id)
+    print(f"staff account {_run(work)} created ({args.role})")
+    return 0
+
+
+def _invite(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from state import members
+    from state.timeutil import utcnow
+
+    async def work(db, conn, cipher):
+        from state.directory_store import read_directory
+        if (await read_directory(conn)).dong(args.dong) is None:
+            raise SystemExit(f"unknown 읍면동 code {args.dong}")
+        return await members.create_invite(conn, cipher, role=args.role, dong_code=args.dong, now=utcnow(),
+                                           valid_for=timedelta(days=args.days), max_uses=args.uses)
+    code = _run(work)
+    print(f"invite code: {code}\nTelegram deep link: https://t.me/<your_bot>?start=invite-{code}")
+    return 0
+
+
+def _token(args: argparse.Namespace) -> int:
+    from state import members
+    from state.timeutil import utcnow
+
+    async def work(db, conn, cipher):
+        return await members.create_api_token(conn, cipher, args.member, utcnow(), args.label)
+    print(_run(work))
+    print("(shown once; store it safely)", file=sys.stderr)
+    return 0
+
+
+def _deactivate(args: argparse.Namespace) -> int:
+    from state import members
+
+    async def work(db, conn, cipher):
+        return await members.deactivate_member(conn, args.member)
+    print("deactivated" if _run(work) else "no such member")
+    return 0
+
+
+def _verify_audit(args: argparse.Namespace) -> int:
+    from state import audit
+
+    async def work(db, conn, cipher):
+        return await audit.verify(conn)
+    intact, count, broken = _run(work)
+    print(f"audit log intact ({count} entries)" if intact else f"audit log BROKEN at entry {broken} "
+          f"(after {count} good entries)")
+    return 0 if intact else 1

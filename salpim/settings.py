@@ -1,0 +1,64 @@
+"""Configuration: every setting comes from an environment variable with the SALPIM_ prefix.
+
+This is the one place that reads the environment; everything else receives a Settings object.
+"""
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DIRECTORY = PROJECT_ROOT / "welfare" / "data" / "directory_jongno.csv"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SALPIM_", extra="ignore")
+
+    # Store: SQLite file by default; any SQLAlchemy async URL (postgresql+asyncpg://...) otherwise.
+    database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'salpim.db'}"
+    # Telegram: no token means no Telegram; the playground and the API still run.
+    telegram_token: str | None = None
+    # The Bot API base URL; tests and staging point it at the fake Bot API (bot/fake_bot_api.py).
+    telegram_api_url: str = "https://api.telegram.org"
+    webhook_secret: str | None = None
+    # When set (and a token is), the bot registers {public_url}/telegram/webhook; otherwise it polls.
+    public_url: str | None = None
+    # Master key for field encryption and keyed hashes. Unset: a key is made once under var/.
+    secret_key: str | None = None
+    # Old keys still accepted for reading (comma-separated), so keys can rotate.
+    old_secret_keys: str = ""
+    default_locale: str = "ko"
+    # The 읍면동 directory loaded at start (CSV, see docs/directory.md).
+    directory: Path = DEFAULT_DIRECTORY
+    # A dialog idle this long is parked as a draft the user can resume.
+    dialog_ttl_minutes: int = Field(default=60, ge=1)
+    # An urgent report nobody has taken after this long is repeated to the team leader.
+    urgent_escalation_minutes: int = Field(default=15, ge=1)
+    # The playground is on by default; it answers only on localhost unless exposed on purpose.
+    playground: bool = True
+    expose_playground: bool = False
+    # The 24h duty team alerted for urgent reports whose 읍면동 is not yet known (a Telegram chat id).
+    duty_chat_id: int | None = None
+    # Abuse limits.
+    reports_per_hour: int = Field(default=5, ge=1)
+    messages_per_second: float = Field(default=3.0, gt=0)
+    max_photo_bytes: int = Field(default=5 * 1024 * 1024, ge=1024)
+    # Outgoing Bot API calls per second (Telegram's documented global limit is about 30/s).
+    send_rate_per_second: float = Field(default=30.0, gt=0)
+    log_level: str = "INFO"
+
+    @property
+    def var_dir(self) -> Path:
+        return PROJECT_ROOT / "var"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,105 @@
+"""Registered people: invite codes, registration by Telegram, API tokens for staff."""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from state.crypto import FieldCipher
+from state.models import ApiToken, Invite, Member
+
+M, I, A = Member.__table__, Invite.__table__, ApiToken.__table__
+
+REPORTER_ROLES = ("honorary_officer", "tongban_jang", "mandatory_reporter", "partner_staff", "council_member")
+STAFF_ROLES = ("caseworker", "team_leader", "sigungu_admin", "auditor")
+ROLES = REPORTER_ROLES + STAFF_ROLES
+INVITE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberInfo:
+    id: int
+    role: str
+    dong_code: str | None
+    sigungu_code: str | None
+    active: bool
+
+
+def _info(row) -> MemberInfo:
+    return MemberInfo(row.id, row.role, row.dong_code, row.sigungu_code, row.active)
+
+
+async def member_by_telegram(conn: AsyncConnection, telegram_user_id: int) -> MemberInfo | None:
+    row = (await conn.execute(select(M).where(M.c.telegram_user_id == telegram_user_id,
+                                              M.c.active.is_(True)))).first()
+    return _info(row) if row else None
+
+
+async def create_member(conn: AsyncConnection, cipher: FieldCipher, *, role: str, dong_code: str | None,
+                        sigungu_code: str | None, now: datetime, display_name: str | None = None,
+                        telegram_user_id: int | None = None) -> int:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    return (await conn.execute(insert(M).returning(M.c.id).values(
+        role=role, dong_code=dong_code, sigungu_code=sigungu_code, telegram_user_id=telegram_user_id,
+        display_name_enc=cipher.encrypt(display_name, "members.display_name"), active=True,
+        created_at=now))).scalar_one()
+
+
+async def deactivate_member(conn: AsyncConnection, member_id: int) -> bool:
+    """Removed from staff: access ends at once (every check reads `active`; tokens die too)."""
+    result = await conn.execute(update(M).where(M.c.id == member_id).values(active=False))
+    await conn.execute(update(A).where(A.c.member_id == member_id).values(revoked=True))
+    return bool(result.rowcount)
+
+
+async def create_invite(conn: AsyncConnection, cipher: FieldCipher, *, role: str, dong_code: str | None,
+                        now: datetime, valid_for: timedelta = timedelta(days=14), max_uses: int = 1) -> str:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
+    code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(10))
+    await conn.execute(insert(I).values(code_hash=cipher.lookup_hash(f"invite:{code}"), role=role,
+                                        dong_code=dong_code, expires_at=now + valid_for, max_uses=max_uses,
+                                        uses=0, created_at=now))
+    return code
+
+
+async def redeem_invite(conn: AsyncConnection, cipher: FieldCipher, code: str, telegram_user_id: int,
+                        sigungu_of, now: datetime) -> MemberInfo | None:
+    """Register (or re-register) the Telegram user under the invite's role and 읍면동.
+    None for an unknown, used-up or expired code (one answer for all, nothing to probe)."""
+    code = code.strip().lower()
+    if not code or len(code) > 32:
+        return None
+    row = (await conn.execute(select(I).where(I.c.code_hash == cipher.lookup_hash(f"invite:{code}")))).first()
+    if row is None or row.uses >= row.max_uses or row.expires_at < now:
+        return None
+    await conn.execute(update(I).where(I.c.code_hash == row.code_hash).values(uses=row.uses + 1))
+    existing = (await conn.execute(select(M).where(M.c.telegram_user_id == telegram_user_id))).first()
+    sigungu = sigungu_of(row.dong_code)
+    if existing:
+        await conn.execute(update(M).where(M.c.id == existing.id).values(
+            role=row.role, dong_code=row.dong_code, sigungu_code=sigungu, active=True))
+        member_id = existing.id
+    else:
+        member_id = await create_member(conn, cipher, role=row.role, dong_code=row.dong_code,
+                                        sigungu_code=sigungu, now=now, telegram_user_id=telegram_user_id)
+    return MemberInfo(member_id, row.role, row.dong_code, sigungu, True)
+
+
+async def create_api_token(conn: AsyncConnection, cipher: FieldCipher, member_id: int, now: datetime,
+                           label: str = "") -> str:
+    token = "sp_" + secrets.token_urlsafe(32)
+    await conn.execute(insert(A).values(token_hash=cipher.lookup_hash(f"token:{token}"), member_id=member_id,
+                                        label=label, created_at=now, revoked=False))
+    return token
+
+
+async def member_by_token(conn: AsyncConnection, cipher: FieldCipher, token: str) -> MemberInfo | None:
+    row = (await conn.execute(select(M).join(A, A.c.member_id == M.c.id).where(
+        A.c.token_hash == cipher.lookup_hash(f"token:{token}"), A.c.revoked.is_(False),
+        M.c.active.is_(True)))).first()
+    return _info(row) if row else None

@@ -1,0 +1,204 @@
+"""The tables. Sensitive columns end in ``_enc`` (AES-GCM, state/crypto.py) or ``_hash``
+(keyed HMAC for lookups); nothing that identifies a person is stored in clear."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON, datetime: DateTime()}  # naive UTC everywhere (state/timeutil.py)
+
+
+class InboxEntry(Base):
+    """Each incoming update once: a redelivered update finds its key here and does nothing."""
+
+    __tablename__ = "inbox"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    received_at: Mapped[datetime]
+
+
+class ConversationRow(Base):
+    """One row per chat: its open flow, question, answers, parked draft and version."""
+
+    __tablename__ = "conversations"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    flow: Mapped[str | None] = mapped_column(String(32))
+    state: Mapped[str | None] = mapped_column(String(64))
+    # Answers may hold a report's free text before it is filed: encrypted as a whole.
+    answers_enc: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    expires_at: Mapped[datetime | None] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class Sigungu(Base):
+    __tablename__ = "sigungus"
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64))
+
+
+class Dong(Base):
+    """A 읍면동 and its 찾아가는 보건복지팀 (team chat for PII-free alerts)."""
+
+    __tablename__ = "dongs"
+    code: Mapped[str] = mapped_column(String(10), primary_key=True)
+    sigungu_code: Mapped[str] = mapped_column(ForeignKey("sigungus.code"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    team_chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+
+
+class Member(Base):
+    """A registered person: 명예사회복지공무원, 통반장, 신고의무자, partner staff, or staff of a team."""
+
+    __tablename__ = "members"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    dong_code: Mapped[str | None] = mapped_column(ForeignKey("dongs.code"))
+    sigungu_code: Mapped[str | None] = mapped_column(String(10))
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    display_name_enc: Mapped[str | None] = mapped_column(Text)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(32))
+    dong_code: Mapped[str | None] = mapped_column(ForeignKey("dongs.code"))
+    expires_at: Mapped[datetime]
+    max_uses: Mapped[int] = mapped_column(Integer, default=1)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    label: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Report(Base):
+    """An intake record (위기가구 신고). Free text, contact and address are encrypted."""
+
+    __tablename__ = "reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    receipt_no: Mapped[str] = mapped_column(String(16), unique=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    reporter_chat_hash: Mapped[str] = mapped_column(String(64), index=True)
+    reporter_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    reporter_kind: Mapped[str] = mapped_column(String(16))
+    reporter_type: Mapped[str] = mapped_column(String(32))
+    mandatory_category: Mapped[str | None] = mapped_column(String(8))
+    situations: Mapped[list[Any]] = mapped_column(JSON)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    household: Mapped[str | None] = mapped_column(String(32))
+    household_size: Mapped[int | None]
+    age_band: Mapped[str | None] = mapped_column(String(16))
+    gender: Mapped[str | None] = mapped_column(String(8))
+    dong_code: Mapped[str] = mapped_column(ForeignKey("dongs.code"), index=True)
+    # A ~300 m grid cell of the pin (not the pin): enough to spot a repeat report, not a door.
+    area_cell: Mapped[str | None] = mapped_column(String(24))
+    location_enc: Mapped[str | None] = mapped_column(Text)
+    address_enc: Mapped[str | None] = mapped_column(Text)
+    description_enc: Mapped[str] = mapped_column(Text)
+    contact_mode: Mapped[str] = mapped_column(String(16))
+    phone_enc: Mapped[str | None] = mapped_column(Text)
+    phone_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    reporter_chat_enc: Mapped[str | None] = mapped_column(Text)  # to write back on "telegram" contact
+    consent_version: Mapped[str] = mapped_column(String(32))
+    consent_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="received", index=True)
+    possible_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    anonymised_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_reports_dong_created", "dong_code", "created_at"),)
+
+
+class ReportStatusChange(Base):
+    __tablename__ = "report_status_history"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime]
+    by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    note_key: Mapped[str | None] = mapped_column(String(64))
+
+
+class PhotoRow(Base):
+    """A report's photo: fetched after filing, metadata stripped, then stored encrypted."""
+
+    __tablename__ = "photos"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
+    source_ref: Mapped[str] = mapped_column(String(256))  # channel file id, until fetched
+    data_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    mime: Mapped[str | None] = mapped_column(String(32))
+    size: Mapped[int | None]
+    fetched_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A message to send (Bot API method + JSON), written in the turn's transaction, sent after
+    commit, retried with backoff until delivered or given up."""
+
+    __tablename__ = "outbox"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[str] = mapped_column(String(64))
+    method: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None] = mapped_column(index=True)
+    failed: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Timer(Base):
+    """A durable timer (reminders, escalations, photo fetches). `version` is the version of the
+    thing it was made for; a timer whose thing has moved on does nothing."""
+
+    __tablename__ = "timers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    done_at: Mapped[datetime | None] = mapped_column(index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+    __table_args__ = (UniqueConstraint("kind", "subject", "version", name="uq_timer_once"),)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained: each entry's hash covers the previous one's."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))  # "member:12", "system", "reporter"
+    action: Mapped[str] = mapped_column(String(32))  # read, create, update, export, ...
+    subject: Mapped[str] = mapped_column(String(64))  # "report:SP-7K3Q-9D"
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # one successor per entry: no forks
+    hash: Mapped[str] = mapped_column(String(64), unique=True)

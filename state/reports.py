@@ -1,0 +1,157 @@
+"""Intake records (위기가구 신고): filing, the reporter's view of the status, duplicates."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from state.crypto import FieldCipher
+from state.models import PhotoRow, Report, ReportStatusChange
+from welfare.receipt import new_receipt_no
+
+T = Report.__table__
+H = ReportStatusChange.__table__
+P = PhotoRow.__table__
+
+# What a reporter may see: the stage only (접수됨 → 확인 중 → 상담·지원 연계 → 종결).
+REPORTER_STAGES = ("received", "checking", "linked", "closed")
+DUPLICATE_WINDOW = timedelta(days=14)
+CELL_DEGREES = 0.003  # about 300 m in Korea: near enough to be "the same household, maybe"
+
+
+@dataclass(frozen=True, slots=True)
+class FiledReport:
+    id: int
+    receipt_no: str
+    dong_code: str
+    urgent: bool
+    possible_duplicate_of: int | None
+
+
+def area_cell(location: list[float] | None) -> str | None:
+    if not location:
+        return None
+    lat, lon = location
+    return f"{round(lat / CELL_DEGREES)}:{round(lon / CELL_DEGREES)}"
+
+
+def reporter_key(cipher: FieldCipher, channel: str, chat_id: str) -> str:
+    """Who filed it, as a keyed hash: enough to answer "is this their report?", nothing more."""
+    return cipher.lookup_hash(f"reporter:{channel}:{chat_id}")
+
+
+async def file_report(conn: AsyncConnection, cipher: FieldCipher, *, channel: str, chat_id: str,
+                      member_id: int | None, report: Mapping[str, Any], urgent: bool,
+                      now: datetime) -> FiledReport:
+    receipt_no = await _unused_receipt_no(conn)
+    cell = area_cell(report.get("location"))
+    duplicate_of = await _possible_duplicate(conn, report, cell, now)
+    phone = report.get("phone")
+    consent = report["consent"]
+    values = {
+        "receipt_no": receipt_no, "channel": channel,
+        "reporter_chat_hash": reporter_key(cipher, channel, chat_id), "reporter_member_id": member_id,
+        "reporter_kind": report["reporter_kind"], "reporter_type": report["reporter_type"],
+        "mandatory_category": report.get("mandatory_category"), "situations": list(report["situations"]),
+        "urgent": urgent, "household": report.get("household"), "household_size": report.get("household_size"),
+        "age_band": report.get("age_band"), "gender": report.get("gender"), "dong_code": report["dong_code"],
+        "area_cell": cell,
+        "location_enc": cipher.encrypt(orjson.dumps(report["location"]).decode(), "reports.location")
+        if report.get("location") else None,
+        "address_enc": cipher.encrypt(report.get("address"), "reports.address"),
+        "description_enc": cipher.encrypt(report["description"], "reports.description"),
+        "contact_mode": report["contact"],
+        "phone_enc": cipher.encrypt(phone, "reports.phone"),
+        "phone_hash": cipher.lookup_hash(f"phone:{phone}") if phone else None,
+        "reporter_chat_enc": cipher.encrypt(f"{channel}:{chat_id}", "reports.reporter_chat")
+        if report["contact"] != "anonymous" else None,
+        "consent_version": consent["version"], "consent_at": datetime.fromisoformat(consent["at"]),
+        "status": "received", "possible_duplicate_of": duplicate_of, "created_at": now,
+    }
+    report_id = (await conn.execute(insert(T).returning(T.c.id), [values])).scalar_one()
+    await conn.execute(insert(H).values(report_id=report_id, status="received", at=now))
+    if report.get("photo"):
+        await conn.execute(insert(P).values(report_id=report_id, source_ref=report["photo"]))
+    return FiledReport(report_id, receipt_no, report["dong_code"], urgent, duplicate_of)
+
+
+async def _unused_receipt_no(conn: AsyncConnection) -> str:
+    while True:  # 387 million numbers: a second try is already rare
+        candidate = new_receipt_no()
+        if (await conn.execute(select(T.c.id).where(T.c.receipt_no == candidate))).first() is None:
+            return candidate
+
+
+async def _possible_duplicate(conn: AsyncConnection, report: Mapping[str, Any], cell: str | None,
+                              now: datetime) -> int | None:
+    """A recent report in the same 읍면동 about what looks like the same household: the same
+    ~300 m cell if both were pinned, otherwise the same household type and age band with a
+    crisis sign in common. Staff confirm; nothing is dropped."""
+    rows = await conn.execute(
+        select(T.c.id, T.c.area_cell, T.c.household, T.c.age_band, T.c.situations)
+        .where(T.c.dong_code == report["dong_code"], T.c.created_at >= now - DUPLICATE_WINDOW)
+        .order_by(T.c.id))
+    signs = set(report["situations"])
+    for rid, other_cell, household, age_band, situations in rows:
+        if cell and other_cell:
+            if cell == other_cell:
+                return rid
+            continue
+        if (report.get("household") and household == report.get("household")
+                and age_band == report.get("age_band") and signs & set(situations or ())):
+            return rid
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class ReporterView:
+    receipt_no: str
+    stage: str
+    filed_at: datetime
+    changed_at: datetime
+
+
+async def status_for_reporter(conn: AsyncConnection, cipher: FieldCipher, receipt_no: str, channel: str,
+                              chat_id: str) -> ReporterView | None:
+    """The stage of a report, only for the chat that filed it (None for anyone else, the same
+    answer as for a receipt that does not exist, so receipts cannot be probed)."""
+    row = (await conn.execute(select(T.c.id, T.c.receipt_no, T.c.status, T.c.created_at)
+                              .where(T.c.receipt_no == receipt_no,
+                                     T.c.reporter_chat_hash == reporter_key(cipher, channel, chat_id)))).first()
+    if row is None:
+        return None
+    return await _view(conn, row)
+
+
+async def reports_of_reporter(conn: AsyncConnection, cipher: FieldCipher, channel: str, chat_id: str,
+                              limit: int = 10) -> list[ReporterView]:
+    rows = await conn.execute(select(T.c.id, T.c.receipt_no, T.c.status, T.c.created_at)
+                              .where(T.c.reporter_chat_hash == reporter_key(cipher, channel, chat_id))
+                              .order_by(T.c.id.desc()).limit(limit))
+    return [await _view(conn, r) for r in rows.all()]
+
+
+async def _view(conn: AsyncConnection, row: Any) -> ReporterView:
+    changed = (await conn.execute(select(func.max(H.c.at)).where(H.c.report_id == row.id))).scalar_one()
+    return ReporterView(row.receipt_no, row.status, row.created_at, changed or row.created_at)
+
+
+async def set_status(conn: AsyncConnection, report_id: int, status: str, now: datetime,
+                     by_member_id: int | None = None) -> bool:
+    if status not in REPORTER_STAGES:
+        raise ValueError(f"unknown report status {status!r}")
+    result = await conn.execute(update(T).where(T.c.id == report_id, T.c.status != status).values(status=status))
+    if result.rowcount:
+        await conn.execute(insert(H).values(report_id=report_id, status=status, at=now, by_member_id=by_member_id))
+    return bool(result.rowcount)
+
+
+async def count_recent_by_reporter(conn: AsyncConnection, cipher: FieldCipher, channel: str, chat_id: str,
+                                   since: datetime) -> int:
+    return (await conn.execute(select(func.count()).select_from(T).where(
+        T.c.reporter_chat_hash == reporter_key(cipher, channel, chat_id), T.c.created_at >= since))).scalar_one()

@@ -1,0 +1,96 @@
+"""Shared fixtures: a fake Bot API, a fresh database (SQLite always, PostgreSQL when it answers),
+and the running service wired to both."""
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+
+from bot.fake_bot_api import FakeBotApi
+from tests.harness import Service, TelegramUser, make_settings, running_app
+
+PG_ADMIN_URL = os.environ.get("SALPIM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+_pg_state: dict[str, object] = {}
+
+
+def postgres_available() -> bool:
+    if "ok" not in _pg_state:
+        try:
+            import asyncpg
+
+            async def probe() -> None:
+                conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+                await conn.close()
+            asyncio.run(probe())
+            _pg_state["ok"] = True
+        except Exception as exc:  # noqa: BLE001 - any failure means "not available"
+            _pg_state["ok"] = False
+            _pg_state["why"] = f"{exc.__class__.__name__}: {exc}"
+    return bool(_pg_state["ok"])
+
+
+def pytest_report_header(config):
+    if postgres_available():
+        return f"PostgreSQL: {PG_ADMIN_URL} answers; PostgreSQL tests run"
+    return f"PostgreSQL: NOT available ({_pg_state.get('why')}); PostgreSQL tests are SKIPPED"
+
+
+async def _fresh_pg_database() -> str:
+    import asyncpg
+    name = f"salpim_t_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}"
+
+
+async def _drop_pg_database(url: str) -> None:
+    import asyncpg
+    name = url.rsplit("/", 1)[1]
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db_url(request, tmp_path):
+    """A fresh, empty database URL on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'salpim.db'}"
+        return
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not reachable ({_pg_state.get('why')})")
+    url = await _fresh_pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(url)
+
+
+@pytest.fixture
+def sqlite_url(tmp_path):
+    return f"sqlite+aiosqlite:///{tmp_path / 'salpim.db'}"
+
+
+@pytest.fixture
+async def fake_api():
+    async with FakeBotApi() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def service(sqlite_url, fake_api, tmp_path) -> Service:
+    async with running_app(make_settings(sqlite_url, fake_api, tmp_path)) as running:
+        yield running
+
+
+@pytest.fixture
+def user(service, fake_api) -> TelegramUser:
+    return TelegramUser(service, fake_api)

@@ -1,0 +1,116 @@
+"""The 읍면동 directory (시군구 → 읍면동): where a report is routed.
+
+Pure data: loaded from the store (or a CSV) by the callers, queried here.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Dong:
+    """One 읍면동 (eup/myeon/dong) with its outreach team (찾아가는 보건복지팀)."""
+
+    code: str  # 행정기관코드, 10 digits
+    name: str
+    sigungu_code: str
+    lat: float | None = None
+    lon: float | None = None
+    team_chat_id: int | None = None  # the team's Telegram group chat for PII-free alerts
+    phone: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Sigungu:
+    code: str
+    name: str
+
+
+class DirectoryError(ValueError):
+    """A directory file that cannot be loaded; the message names the row."""
+
+
+CSV_COLUMNS = ("sigungu_code", "sigungu_name", "dong_code", "dong_name", "lat", "lon", "team_chat_id", "phone")
+
+
+@dataclass(frozen=True)
+class Directory:
+    sigungus: tuple[Sigungu, ...] = ()
+    dongs: tuple[Dong, ...] = ()
+    _by_code: dict[str, Dong] = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def build(cls, sigungus: list[Sigungu], dongs: list[Dong]) -> Directory:
+        ordered = sorted(dongs, key=lambda d: (d.sigungu_code, d.code))
+        return cls(tuple(sorted(sigungus, key=lambda s: s.code)), tuple(ordered), {d.code: d for d in ordered})
+
+    def dong(self, code: str) -> Dong | None:
+        return self._by_code.get(code)
+
+    def sigungu(self, code: str) -> Sigungu | None:
+        return next((s for s in self.sigungus if s.code == code), None)
+
+    def dongs_of(self, sigungu_code: str) -> list[Dong]:
+        return [d for d in self.dongs if d.sigungu_code == sigungu_code]
+
+    def nearest_dong(self, lat: float, lon: float, max_km: float = 5.0) -> Dong | None:
+        """The 읍면동 whose centre is nearest to a location pin, if one lies within max_km.
+
+        Centres, not boundaries: good enough to route a report; staff can re-route it.
+        """
+        best: tuple[float, Dong] | None = None
+        for dong in self.dongs:
+            if dong.lat is None or dong.lon is None:
+                continue
+            km = haversine_km(lat, lon, dong.lat, dong.lon)
+            if best is None or km < best[0]:
+                best = (km, dong)
+        return best[1] if best and best[0] <= max_km else None
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    r = 6371.0
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * r * math.asin(math.sqrt(a))
+
+
+def parse_directory_csv(text: str) -> tuple[list[Sigungu], list[Dong]]:
+    """Parse the directory CSV (docs/directory.md). Raises DirectoryError naming the bad row."""
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    missing = [c for c in CSV_COLUMNS[:4] if c not in (reader.fieldnames or [])]
+    if missing:
+        raise DirectoryError(f"missing columns: {', '.join(missing)}")
+    sigungus: dict[str, Sigungu] = {}
+    dongs: list[Dong] = []
+    for line_no, row in enumerate(reader, start=2):
+        try:
+            code = (row["dong_code"] or "").strip()
+            if not code.isdigit():
+                raise ValueError("dong_code must be digits")
+            lat = _optional_float(row.get("lat"))
+            lon = _optional_float(row.get("lon"))
+            if (lat is None) != (lon is None):
+                raise ValueError("lat and lon go together")
+            chat = (row.get("team_chat_id") or "").strip()
+            sg_code = row["sigungu_code"].strip()
+            sigungus[sg_code] = Sigungu(sg_code, row["sigungu_name"].strip())
+            dongs.append(Dong(code, row["dong_name"].strip(), sg_code, lat, lon,
+                              int(chat) if chat else None, (row.get("phone") or "").strip()))
+        except (ValueError, KeyError, AttributeError) as exc:
+            raise DirectoryError(f"row {line_no}: {exc}") from None
+    return list(sigungus.values()), dongs
+
+
+def load_directory_csv(path: Path) -> Directory:
+    return Directory.build(*parse_directory_csv(path.read_text(encoding="utf-8")))
+
+
+def _optional_float(value: str | None) -> float | None:
+    value = (value or "").strip()
+    return float(value) if value else None
