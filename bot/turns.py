@@ -114,7 +114,8 @@ async def park_expired(runner: TurnRunner, limit: int = 100) -> list[outbox.Outg
     for channel, chat_id, version in found:
         async with runner.db.transaction() as conn:
             convo = await conversations.load_for_turn(runner.db, conn, runner.cipher, channel, chat_id, now)
-            if convo.version != version or convo.flow is None:
+            if (convo.version != version or convo.flow is None or convo.expires_at is None
+                    or convo.expires_at > now):  # the person came back meanwhile: leave it
                 continue
             convo.park_as_draft()
             convo.version += 1

@@ -39,6 +39,7 @@ class Engine:
     def handle(self, conversation: Conversation, event: Event, ctx: TurnContext) -> Turn:
         turn = Turn(conversation.clone())
         convo = turn.conversation
+        where_before = (convo.flow, convo.state, convo.answers.get("_edit_menu"))
         if convo.flow and convo.expires_at and ctx.now >= convo.expires_at:
             convo.park_as_draft()
             turn.replies.append(say("dialog.expired_draft_kept"))
@@ -50,7 +51,10 @@ class Engine:
             home.show_menu(turn, ctx, greet=False, unknown_input=True)
         else:
             self._answer(turn, event, ctx)
-        convo.version += 1
+        # A new question (or leaving one) makes older buttons stale. Ticking options of a
+        # multi-select stays on the same question, so quick taps on one keyboard all count.
+        if (convo.flow, convo.state, convo.answers.get("_edit_menu")) != where_before or convo.flow is None:
+            convo.version += 1
         convo.expires_at = ctx.now + ctx.ttl if convo.flow else None
         # Buttons drawn this turn belong to the new version; older ones become stale.
         turn.replies = [replace(r, version=convo.version) if r.buttons and r.version is None else r

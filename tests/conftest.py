@@ -3,6 +3,7 @@ and the running service wired to both."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import uuid
 
@@ -23,7 +24,9 @@ def postgres_available() -> bool:
             async def probe() -> None:
                 conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
                 await conn.close()
-            asyncio.run(probe())
+            # In a thread of its own: this may be asked from inside a running event loop.
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                pool.submit(asyncio.run, probe()).result()
             _pg_state["ok"] = True
         except Exception as exc:  # noqa: BLE001 - any failure means "not available"
             _pg_state["ok"] = False
