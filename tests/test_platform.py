@@ -226,3 +226,35 @@ async def test_reports_per_hour_limit_is_polite(sqlite_url, fake_api, tmp_path, 
             await user.press("익명")
             out = await user.press("동의하고 접수")
         assert "한 시간에 1건까지" in texts(out)
+
+
+async def test_playground_answers_only_on_localhost_unless_exposed(service):
+    import httpx
+    remote = httpx.ASGITransport(app=service.app, client=("203.0.113.5", 40000))
+    async with httpx.AsyncClient(transport=remote, base_url="http://salpim.example") as client:
+        assert (await client.get("/playground")).status_code == 404
+        response = await client.post("/playground/api/message", json={
+            "session": "abcdefgh12", "message_id": 1, "kind": "text", "text": "/start"})
+        assert response.status_code == 404
+    assert (await service.client.get("/playground")).status_code == 200
+
+
+async def test_playground_api_drives_the_same_dialog(service):
+    async def send(**body):
+        body.setdefault("session", "pgsession01")
+        body.setdefault("message_id", send.counter)
+        send.counter += 1
+        response = await service.client.post("/playground/api/message", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+    send.counter = 1
+    first = await send(kind="text", text="/start")
+    assert "무엇을 도와드릴까요?" in first["messages"][0]["text"]
+    again = await send(kind="text", text="/start", message_id=1)  # a retried request
+    assert again["duplicate"] is True
+    menu = first["messages"][0]
+    out = await send(kind="choice", value=menu["buttons"][0][0]["value"], version=menu["version"])
+    assert out["messages"][0]["text"].startswith("[1/8]")
+    bad = await service.client.post("/playground/api/message", json={"session": "x", "message_id": 1,
+                                                                     "kind": "text"})
+    assert bad.status_code == 422
