@@ -1,4 +1,5 @@
-"""Background work of a running service: parking idle dialogs as drafts, pruning the inbox.
+"""Background work of a running service: parking idle dialogs as drafts, fetching report
+photos, pruning the inbox.
 
 Every step is a database operation guarded by versions or row locks, so several workers can
 run it at once and each thing still happens once.
@@ -9,6 +10,7 @@ import asyncio
 import logging
 
 from bot.turns import park_expired
+from integrations import photos
 from state import inbox
 from state.timeutil import utcnow
 
@@ -19,6 +21,7 @@ async def run_once(services) -> None:
     parked = await park_expired(services.runner)
     if parked and services.telegram:
         await services.telegram.sender.deliver(parked)
+    await photos.fetch_pending(services)
     async with services.db.transaction() as conn:
         await inbox.prune(conn, utcnow())
 

@@ -301,3 +301,33 @@ async def test_mandatory_reporter_picks_a_category(service, user):
     out = await user.press("고립")
     await user.press("선택 완료")
     assert "어떤 가구" in user.last_text()
+
+
+async def test_photo_is_fetched_stripped_of_metadata_and_encrypted(service, user, fake_api):
+    import io
+
+    from PIL import Image
+
+    from integrations import housekeeping
+    from state.models import PhotoRow
+
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "CanonMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (37.0, 35.0, 13.0)}  # GPS
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", exif=exif)
+    assert b"CanonMaker" in buffer.getvalue()
+    fake_api.files["PHOTO-OK"] = buffer.getvalue()
+    await neighbour_report_until_contact_with_photo(user)
+    await user.press("익명")
+    await user.press("동의하고 접수")
+    await housekeeping.run_once(service.services)
+    async with service.services.db.read() as conn:
+        photo = (await conn.execute(select(PhotoRow.__table__))).mappings().one()
+    assert photo["fetched_at"] is not None and photo["source_ref"] == "fetched"
+    assert b"CanonMaker" not in photo["data_enc"]
+    clean = service.services.cipher.decrypt_bytes(photo["data_enc"].decode(), "photos.data")
+    with Image.open(io.BytesIO(clean)) as stored:
+        assert stored.size == (64, 48) and not stored.getexif()
+    assert b"CanonMaker" not in clean
