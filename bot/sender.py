@@ -15,6 +15,7 @@ from telegram import Bot
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 
 from state import outbox
+from state.crypto import FieldCipher
 from state.db import Database
 from state.outbox import Outgoing
 from state.timeutil import utcnow
@@ -52,8 +53,8 @@ class RateLimiter:
 
 
 class Sender:
-    def __init__(self, bot: Bot, db: Database, per_second: float) -> None:
-        self.bot, self.db = bot, db
+    def __init__(self, bot: Bot, db: Database, cipher: FieldCipher, per_second: float) -> None:
+        self.bot, self.db, self.cipher = bot, db, cipher
         self.limiter = RateLimiter(per_second)
         self._sent: list[int] = []
         self._flush_task: asyncio.Task | None = None
@@ -124,7 +125,7 @@ class Sender:
     async def sweep_once(self) -> int:
         """Send what is due (undelivered past its lease, or waiting for a retry)."""
         async with self.db.read() as conn:
-            due = await outbox.due(conn, utcnow())
+            due = await outbox.due(conn, self.cipher, utcnow())
         by_chat: dict[str, list[Outgoing]] = {}
         for message in due:
             by_chat.setdefault(message.chat_id, []).append(message)

@@ -47,7 +47,7 @@ class TelegramChannel:
     def __init__(self, settings: Settings, runner: TurnRunner, bot: Bot | None = None) -> None:
         self.settings, self.runner = settings, runner
         self.bot = bot or make_bot(settings)
-        self.sender = Sender(self.bot, runner.db, settings.send_rate_per_second)
+        self.sender = Sender(self.bot, runner.db, runner.cipher, settings.send_rate_per_second)
         self.locks = ChatLocks()
         self._tasks: list[asyncio.Task] = []
         self.mode = "webhook" if settings.public_url else "polling"

@@ -91,7 +91,7 @@ class TurnRunner:
             for chat, alert in effects.alerts:
                 alert_text = render_reply(self.catalogs, self.catalogs.default, alert)
                 messages.append((str(chat), "sendMessage", send_message_payload(chat, alert_text)))
-            queued = await outbox.enqueue(conn, TELEGRAM, messages, now, lease=SEND_LEASE)
+            queued = await outbox.enqueue(conn, self.cipher, TELEGRAM, messages, now, lease=SEND_LEASE)
         return TurnResult(False, locale, rendered, queued)
 
     def _typed_label_as_press(self, event: Event, convo, ctx: TurnContext, locale: str) -> Event:
@@ -123,6 +123,6 @@ async def park_expired(runner: TurnRunner, limit: int = 100) -> list[outbox.Outg
             if channel == TELEGRAM:
                 locale = runner.catalogs.resolve_locale(convo.locale, None)
                 text = render_reply(runner.catalogs, locale, say("dialog.expired_draft_kept"))
-                queued += await outbox.enqueue(conn, TELEGRAM, [(chat_id, "sendMessage",
+                queued += await outbox.enqueue(conn, runner.cipher, TELEGRAM, [(chat_id, "sendMessage",
                                                                  send_message_payload(int(chat_id), text))], now)
     return queued

@@ -158,14 +158,15 @@ class PhotoRow(Base):
 
 class OutboxMessage(Base):
     """A message to send (Bot API method + JSON), written in the turn's transaction, sent after
-    commit, retried with backoff until delivered or given up."""
+    commit, retried with backoff until delivered or given up. The payload can hold what a
+    reporter wrote (the summary echoes it), so it is encrypted and erased once sent."""
 
     __tablename__ = "outbox"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(16))
     chat_id: Mapped[str] = mapped_column(String(64))
     method: Mapped[str] = mapped_column(String(32))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    payload_enc: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     next_attempt_at: Mapped[datetime] = mapped_column(index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from state.crypto import FieldCipher
 from state.models import OutboxMessage
 
 T = OutboxMessage.__table__
@@ -29,36 +31,44 @@ class Outgoing:
     attempts: int = 0
 
 
-async def enqueue(conn: AsyncConnection, channel: str, messages: Sequence[tuple[str, str, dict[str, Any]]],
-                  now: datetime, lease: timedelta = timedelta(0)) -> list[Outgoing]:
+_CONTEXT = "outbox.payload"
+
+
+async def enqueue(conn: AsyncConnection, cipher: FieldCipher, channel: str,
+                  messages: Sequence[tuple[str, str, dict[str, Any]]], now: datetime,
+                  lease: timedelta = timedelta(0)) -> list[Outgoing]:
     """messages: (chat_id, method, payload). Returns them with their ids, in order.
 
     `lease`: the caller sends them itself right after commit; the sweeper waits this long
     before treating them as undelivered."""
     if not messages:
         return []
-    rows = [{"channel": channel, "chat_id": chat_id, "method": method, "payload": payload,
+    rows = [{"channel": channel, "chat_id": chat_id, "method": method,
+             "payload_enc": cipher.encrypt(orjson.dumps(payload).decode(), _CONTEXT),
              "created_at": now, "next_attempt_at": now + lease, "attempts": 0} for chat_id, method, payload in messages]
     result = await conn.execute(insert(T).returning(T.c.id, sort_by_parameter_order=True), rows)
     ids = [r[0] for r in result]
     return [Outgoing(i, channel, c, m, p) for i, (c, m, p) in zip(ids, messages, strict=True)]
 
 
-async def due(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[Outgoing]:
+async def due(conn: AsyncConnection, cipher: FieldCipher, now: datetime, limit: int = 200) -> list[Outgoing]:
     rows = await conn.execute(
-        select(T.c.id, T.c.channel, T.c.chat_id, T.c.method, T.c.payload, T.c.attempts)
+        select(T.c.id, T.c.channel, T.c.chat_id, T.c.method, T.c.payload_enc, T.c.attempts)
         .where(T.c.sent_at.is_(None), T.c.failed.is_(False), T.c.next_attempt_at <= now)
         .order_by(T.c.id).limit(limit))
-    return [Outgoing(*r) for r in rows]
+    return [Outgoing(i, ch, chat, m, orjson.loads(cipher.decrypt(p, _CONTEXT)), a) for i, ch, chat, m, p, a in rows]
 
 
 async def mark_sent(conn: AsyncConnection, ids: Sequence[int], now: datetime) -> None:
     if ids:
-        await conn.execute(update(T).where(T.c.id.in_(ids)).values(sent_at=now))
+        await conn.execute(update(T).where(T.c.id.in_(ids)).values(sent_at=now, payload_enc=None))
 
 
 async def mark_retry(conn: AsyncConnection, message_id: int, attempts: int, now: datetime,
                      retry_after: float | None = None) -> None:
     delay = retry_after if retry_after is not None else min(2 ** attempts, 600)
-    await conn.execute(update(T).where(T.c.id == message_id).values(
-        attempts=attempts, next_attempt_at=now + timedelta(seconds=delay), failed=attempts >= MAX_ATTEMPTS))
+    values: dict[str, Any] = {"attempts": attempts, "next_attempt_at": now + timedelta(seconds=delay),
+                              "failed": attempts >= MAX_ATTEMPTS}
+    if values["failed"]:
+        values["payload_enc"] = None  # given up: nothing personal is kept for nothing
+    await conn.execute(update(T).where(T.c.id == message_id).values(**values))

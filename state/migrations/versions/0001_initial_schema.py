@@ -1,14 +1,14 @@
 """initial schema
 
-Revision ID: 4f0075b1c369
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 23:47:25.834072
+Create Date: 2026-11-21 23:54:37.456096
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '4f0075b1c369'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -56,7 +56,7 @@ def upgrade() -> None:
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('chat_id', sa.String(length=64), nullable=False),
     sa.Column('method', sa.String(length=32), nullable=False),
-    sa.Column('payload', sa.JSON(), nullable=False),
+    sa.Column('payload_enc', sa.Text(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('next_attempt_at', sa.DateTime(), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
