@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.telegram_transport import WEBHOOK_PATH, NotAnUpdate
 from integrations import housekeeping, playground
 from integrations.services import Services, start_services, stop_services
+from salpim.logging_setup import quiet_payload_loggers
 from salpim.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ SECURITY_HEADERS = {
 def create_app(settings: Settings | None = None, *, strict_catalogs: bool = False, telegram_bot=None,
                poll: bool = True) -> FastAPI:
     settings = settings or get_settings()
+    quiet_payload_loggers()  # also when run by uvicorn directly, not through `salpim serve`
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
