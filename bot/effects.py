@@ -13,10 +13,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs import commands as cmd
 from dialogs.flow import Member
-from dialogs.replies import Msg, Reply, say
+from dialogs.replies import Button, Msg, Reply, say
 from dialogs.home import menu_buttons
 from salpim.settings import Settings
-from state import audit, reports
+from bot import casework
+from state import audit, reports, timers
 from state import members as member_store
 from state.crypto import FieldCipher
 from state.db import Database
@@ -36,6 +37,7 @@ class EffectEnv:
     user_id: int | None
     member: Member | None
     now: datetime
+    private: bool = True  # False: pressed in a group chat, which must never get personal data
 
 
 @dataclass
@@ -43,6 +45,7 @@ class EffectResult:
     replies: list[Reply] = field(default_factory=list)
     alerts: list[tuple[int, Reply]] = field(default_factory=list)  # (Telegram chat id, PII-free reply)
     member_changed: Member | None = None
+    start_flow: tuple[str, dict] | None = None  # open this flow with these answers (a follow-up call)
 
 
 async def run_commands(commands: list[cmd.Command], env: EffectEnv) -> EffectResult:
@@ -56,6 +59,8 @@ async def run_commands(commands: list[cmd.Command], env: EffectEnv) -> EffectRes
             await _list_my_reports(env, result)
         elif isinstance(command, cmd.RegisterInvite):
             await _register_invite(command, env, result)
+        elif isinstance(command, (cmd.ShowCases, cmd.ShowCase, cmd.OpenFollowup, cmd.CaseButton, cmd.SubmitFollowup)):
+            await casework.handle(command, env, result)
     return result
 
 
@@ -83,6 +88,10 @@ async def _file_report(command: cmd.FileReport, env: EffectEnv, result: EffectRe
     if command.urgent and env.settings.duty_chat_id:
         targets.add(env.settings.duty_chat_id)  # urgent: the duty team too, at once
     result.alerts.extend((chat, alert) for chat in sorted(targets))
+    if command.urgent:  # nobody takes it in time: the team leader hears again
+        await timers.schedule(env.db, env.conn, kind="urgent_untaken", subject=f"report:{filed.id}", version=0,
+                              due_at=env.now + timedelta(minutes=env.settings.urgent_escalation_minutes),
+                              payload={"receipt": filed.receipt_no, "dong": filed.dong_code})
 
 
 def team_alert(filed: reports.FiledReport, command: cmd.FileReport, directory: Directory) -> Reply:
@@ -98,7 +107,8 @@ def team_alert(filed: reports.FiledReport, command: cmd.FileReport, directory: D
         lines.append(Msg("alert.age_band", {"value": Msg(f"age_band.{a['age_band']}")}))
     if filed.possible_duplicate_of:
         lines.append(Msg("alert.possible_duplicate"))
-    return Reply(tuple(lines))
+    buttons = ((Button(f"case:take:{filed.id}", Msg("alert.take")), Button(f"case:assign:{filed.id}", Msg("alert.assign"))),)
+    return Reply(tuple(lines), buttons, expects="choice")
 
 
 def _sign_label(sign: str) -> Msg:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from typing import Any
 
 from telegram import Bot
@@ -22,7 +23,7 @@ from bot.render import render_reply
 from bot.sender import Sender
 from bot.telegram_updates import ParsedUpdate, parse_update
 from bot.turns import TurnRunner
-from dialogs.events import Command
+from dialogs.events import Choice, Command
 from dialogs.replies import say
 from salpim.settings import Settings
 
@@ -85,6 +86,14 @@ class TelegramChannel:
         if parsed.inbound is None:
             return ack
         if not parsed.private:
+            if isinstance(parsed.inbound.event, Choice) and parsed.inbound.event.value.startswith("case:"):
+                # A team alert's button: the presser is checked; the group hears only a receipt no.
+                inbound = replace(parsed.inbound, private=False)
+                async with self.locks.hold(inbound.chat_id):
+                    result = await self.runner.run(inbound)
+                    if not result.duplicate:
+                        await self.sender.deliver(result.outgoing)
+                return ack
             await self._group_message(parsed)
             return ack
         async with self.locks.hold(parsed.inbound.chat_id):

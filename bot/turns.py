@@ -43,6 +43,7 @@ class Inbound:
     update_id: int | None = None  # None: nothing to deduplicate (a playground message has its own id)
     user_id: int | None = None
     language_code: str | None = None
+    private: bool = True  # a group chat (a 읍면동 team's) never gets personal data
 
 
 @dataclass
@@ -78,17 +79,23 @@ class TurnRunner:
             event = self._typed_label_as_press(inbound.event, convo, ctx, locale)
             turn = self.engine.handle(convo, event, ctx)
             env = EffectEnv(self.db, conn, self.cipher, self.settings, self.directory, inbound.channel,
-                            inbound.chat_id, inbound.user_id, member, now)
+                            inbound.chat_id, inbound.user_id, member, now, inbound.private)
             effects = await run_commands(turn.commands, env)
+            replies = [*turn.replies, *effects.replies]
+            if effects.start_flow and inbound.private:
+                opened = self.engine.begin_flow(turn.conversation, *effects.start_flow, ctx)
+                turn.conversation, replies = opened.conversation, [*replies, *opened.replies]
             await conversations.save(self.db, conn, self.cipher, turn.conversation, now)
             locale = self.catalogs.resolve_locale(turn.conversation.locale, inbound.language_code)
-            rendered = [render_reply(self.catalogs, locale, r) for r in (*turn.replies, *effects.replies)]
+            rendered = [render_reply(self.catalogs, locale, r) for r in replies]
             messages = []
             if inbound.channel == TELEGRAM:
                 messages = [(inbound.chat_id, "sendMessage", send_message_payload(int(inbound.chat_id), r))
                             for r in rendered]
             # Team alerts always go to Telegram chats, in the service's default language.
             for chat, alert in effects.alerts:
+                if chat is None:
+                    continue
                 alert_text = render_reply(self.catalogs, self.catalogs.default, alert)
                 messages.append((str(chat), "sendMessage", send_message_payload(chat, alert_text)))
             queued = await outbox.enqueue(conn, self.cipher, TELEGRAM, messages, now, lease=SEND_LEASE)

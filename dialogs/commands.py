@@ -30,4 +30,33 @@ class RegisterInvite:
     code: str
 
 
-Command = FileReport | ShowStatus | ListMyReports | RegisterInvite
+@dataclass(frozen=True, slots=True)
+class ShowCases:
+    """A staff member's open cases with their next due dates."""
+
+
+@dataclass(frozen=True, slots=True)
+class ShowCase:
+    case_ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenFollowup:
+    case_ref: str
+
+
+@dataclass(frozen=True, slots=True)
+class CaseButton:
+    """A press on a casework button (team alert, case card); authorised by the effect."""
+
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitFollowup:
+    case_id: int
+    submission: Mapping[str, Any]
+
+
+Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | ShowCases | ShowCase | OpenFollowup
+           | CaseButton | SubmitFollowup)

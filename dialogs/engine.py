@@ -91,6 +91,12 @@ class Engine:
             if arg and receipt is None:
                 turn.replies.append(say("status.bad_receipt"))
             turn.commands.append(cmd.ShowStatus(receipt) if receipt else cmd.ListMyReports())
+        elif name == "cases":
+            turn.commands.append(cmd.ShowCases())
+        elif name == "case":
+            turn.commands.append(cmd.ShowCase(arg))
+        elif name == "followup":
+            turn.commands.append(cmd.OpenFollowup(arg))
         elif name in ("menu", "back"):
             home.show_menu(turn, ctx, greet=False)
         else:
@@ -128,11 +134,28 @@ class Engine:
             convo.locale = value.removeprefix("lang:")
             turn.replies.append(say("language.changed"))
             self._reask_or_menu(turn, ctx)
+        elif value.startswith("case:"):
+            turn.commands.append(cmd.CaseButton(value))
         elif value == "menu:home":
             home.show_menu(turn, ctx, greet=False)
         else:  # an old or forged button: say so, then show where we are
             turn.replies.append(say("dialog.stale_button"))
             self._reask_or_menu(turn, ctx)
+
+    def begin_flow(self, conversation: Conversation, flow_name: str, answers: Mapping[str, Any],
+                   ctx: TurnContext) -> Turn:
+        """Open a flow with answers known beforehand (a follow-up call knows its case)."""
+        turn = Turn(conversation.clone())
+        convo = turn.conversation
+        convo.leave_flow()
+        convo.flow, convo.state = flow_name, self.flows[flow_name].first
+        convo.answers.update(answers)
+        self._ask(turn, ctx)
+        convo.version += 1
+        convo.expires_at = ctx.now + ctx.ttl
+        turn.replies = [replace(r, version=convo.version) if r.buttons and r.version is None else r
+                        for r in turn.replies]
+        return turn
 
     def start_flow(self, turn: Turn, flow_name: str, ctx: TurnContext) -> None:
         convo = turn.conversation

@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
             return Response(status_code=400)
         except (SQLAlchemyError, OSError, asyncio.TimeoutError):
             # The store is unreachable: nothing was committed; 503 makes Telegram deliver again.
-            log.warning("webhook: store unavailable, asking Telegram to redeliver")
+            log.warning("webhook: store unavailable, asking Telegram to redeliver", exc_info=True)
             UPDATES.labels("unavailable").inc()
             return Response(status_code=503)
         TURN_SECONDS.observe(time.perf_counter() - started)

@@ -1,5 +1,5 @@
-"""Background work of a running service: parking idle dialogs as drafts, fetching report
-photos, pruning the inbox.
+"""Background work of a running service: firing due timers (reminders, escalations), parking
+idle dialogs as drafts, fetching report photos, pruning the inbox.
 
 Every step is a database operation guarded by versions or row locks, so several workers can
 run it at once and each thing still happens once.
@@ -10,7 +10,7 @@ import asyncio
 import logging
 
 from bot.turns import park_expired
-from integrations import photos
+from integrations import photos, reminders
 from state import inbox
 from state.timeutil import utcnow
 
@@ -21,12 +21,13 @@ async def run_once(services) -> None:
     parked = await park_expired(services.runner)
     if parked and services.telegram:
         await services.telegram.sender.deliver(parked)
+    await reminders.fire_due(services)
     await photos.fetch_pending(services)
     async with services.db.transaction() as conn:
         await inbox.prune(conn, utcnow())
 
 
-async def run_forever(services, every: float = 30.0) -> None:
+async def run_forever(services, every: float = 15.0) -> None:
     while True:
         await asyncio.sleep(every)
         try:

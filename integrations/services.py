@@ -9,6 +9,7 @@ from bot.i18n import Catalogs
 from bot.telegram_transport import TelegramChannel
 from bot.turns import TurnRunner
 from dialogs.engine import Engine
+from dialogs.followup_flow import build_followup_flow
 from dialogs.report_flow import build_report_flow
 from salpim.settings import Settings
 from state.crypto import FieldCipher, resolve_master_secret
@@ -20,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def build_engine() -> Engine:
-    return Engine({"report": build_report_flow()})
+    return Engine({"report": build_report_flow(), "followup": build_followup_flow()})
 
 
 def build_cipher(settings: Settings) -> FieldCipher:

@@ -26,10 +26,26 @@ class MemberInfo:
     dong_code: str | None
     sigungu_code: str | None
     active: bool
+    telegram_user_id: int | None = None
 
 
 def _info(row) -> MemberInfo:
-    return MemberInfo(row.id, row.role, row.dong_code, row.sigungu_code, row.active)
+    return MemberInfo(row.id, row.role, row.dong_code, row.sigungu_code, row.active, row.telegram_user_id)
+
+
+async def member_by_id(conn: AsyncConnection, member_id: int) -> MemberInfo | None:
+    row = (await conn.execute(select(M).where(M.c.id == member_id, M.c.active.is_(True)))).first()
+    return _info(row) if row else None
+
+
+async def staff_of_dong(conn: AsyncConnection, dong_code: str | None) -> list[MemberInfo]:
+    rows = await conn.execute(select(M).where(M.c.dong_code == dong_code, M.c.active.is_(True),
+                                              M.c.role.in_(("caseworker", "team_leader"))).order_by(M.c.id))
+    return [_info(r) for r in rows]
+
+
+async def team_leaders(conn: AsyncConnection, dong_code: str | None) -> list[MemberInfo]:
+    return [m for m in await staff_of_dong(conn, dong_code) if m.role == "team_leader"]
 
 
 async def member_by_telegram(conn: AsyncConnection, telegram_user_id: int) -> MemberInfo | None:
@@ -87,7 +103,7 @@ async def redeem_invite(conn: AsyncConnection, cipher: FieldCipher, code: str, t
     else:
         member_id = await create_member(conn, cipher, role=row.role, dong_code=row.dong_code,
                                         sigungu_code=sigungu, now=now, telegram_user_id=telegram_user_id)
-    return MemberInfo(member_id, row.role, row.dong_code, sigungu, True)
+    return MemberInfo(member_id, row.role, row.dong_code, sigungu, True, telegram_user_id)
 
 
 async def create_api_token(conn: AsyncConnection, cipher: FieldCipher, member_id: int, now: datetime,

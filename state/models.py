@@ -203,3 +203,55 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # one successor per entry: no forks
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Case(Base):
+    """A case (통합사례관리) opened from a report when a caseworker takes it. Its process state is
+    the domain's CaseState as JSON; every change is also an immutable CaseEvent."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
+    dong_code: Mapped[str] = mapped_column(ForeignKey("dongs.code"), index=True)
+    manager_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    step: Mapped[str] = mapped_column(String(32), index=True)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    next_due: Mapped[datetime | None] = mapped_column(index=True)  # earliest open deadline (for "overdue")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CaseEvent(Base):
+    """What happened to a case, append-only: the action, who, when, from which step to which."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime]
+    on_date: Mapped[str] = mapped_column(String(10))  # the working date the action counts for
+    actor_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    action: Mapped[str] = mapped_column(String(40))
+    from_step: Mapped[str] = mapped_column(String(32))
+    to_step: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # reasons, never personal data
+
+
+class FollowupSubmission(Base):
+    """One follow-up call, immutable, against a versioned checklist template. A mistaken one is
+    voided with a reason, never edited or deleted."""
+
+    __tablename__ = "followup_submissions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    template_version: Mapped[int] = mapped_column(Integer)
+    answers_enc: Mapped[str] = mapped_column(Text)  # includes the free note: encrypted
+    reached: Mapped[bool] = mapped_column(Boolean)
+    attempts: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[dict[str, Any]] = mapped_column(JSON)  # escalation flags and reason keys
+    submitted_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    submitted_at: Mapped[datetime]
+    voided_at: Mapped[datetime | None]
+    voided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    void_reason_enc: Mapped[str | None] = mapped_column(Text)

@@ -1,0 +1,305 @@
+"""Casework from Telegram: taking a report from the team alert, case cards with the actions the
+process allows now, and follow-up calls. Every press is checked here against the presser's
+registration (role, 읍면동, still active); group chats only ever get receipt numbers and stages.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import orjson
+from sqlalchemy import select
+
+from dialogs import commands as cmd
+from dialogs.followup_flow import domains_for
+from dialogs.replies import Button, Msg, Reply
+from state import audit, cases
+from state import followups as followup_store
+from state import members as member_store
+from state.models import Report
+from state.timeutil import to_kst
+from welfare.case_clocks import suggested_next_contact
+from welfare.case_lifecycle import (
+    CaseAction, ClosureReason, EarlyClosureReason, HardCaseReason, NotSelectedReason, ReferralTarget, allowed_actions,
+)
+from welfare.report_taxonomy import load_report_taxonomy
+
+if TYPE_CHECKING:
+    from bot.effects import EffectEnv, EffectResult
+
+log = logging.getLogger(__name__)
+R = Report.__table__
+STAFF = ("caseworker", "team_leader")
+# Actions that need a reason chosen first, and the fact it fills.
+REASONS = {
+    "select_not_selected": ("not_selected_reason", NotSelectedReason),
+    "register_closure_review": ("closure_reason", ClosureReason),
+    "close_internally": ("early_closure_reason", EarlyClosureReason),
+    "refer_elsewhere": ("referral_target", ReferralTarget),
+    "escalate_hard_case": ("hard_case_reason", HardCaseReason),
+}
+FACT_TOGGLES = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
+
+
+async def staff_member(env: EffectEnv) -> member_store.MemberInfo | None:
+    if env.user_id is None:
+        return None
+    info = await member_store.member_by_telegram(env.conn, env.user_id)
+    return info if info and info.role in STAFF and info.active else None
+
+
+async def handle(command: cmd.Command, env: EffectEnv, result: EffectResult) -> None:
+    staff = await staff_member(env)
+    if staff is None:
+        result.replies.append(Reply((Msg("case.error.staff_only"),)))
+        return
+    try:
+        if isinstance(command, cmd.ShowCases):
+            await _show_cases(staff, env, result)
+        elif isinstance(command, cmd.ShowCase):
+            await _show_case(_case_id(command.case_ref), staff, env, result)
+        elif isinstance(command, cmd.OpenFollowup):
+            await _open_followup(_case_id(command.case_ref), staff, env, result)
+        elif isinstance(command, cmd.SubmitFollowup):
+            await _submit_followup(command, staff, env, result)
+        elif isinstance(command, cmd.CaseButton):
+            await _button(command.value, staff, env, result)
+    except cases.CaseError as error:
+        result.replies.append(Reply((Msg(error.key),)))
+
+
+def _case_id(ref: str) -> int:
+    digits = ref.strip().lstrip("#Cc-")
+    if not digits.isdigit() or len(digits) > 9:
+        raise cases.CaseError("case.error.no_such_case")
+    return int(digits)
+
+
+async def _load_own(case_id: int, staff: member_store.MemberInfo, env: EffectEnv, lock: bool = False):
+    record = await cases.load(env.db, env.conn, case_id, lock=lock)
+    if record is None or record.dong_code != staff.dong_code:  # another 읍면동's case does not exist for them
+        raise cases.CaseError("case.error.no_such_case")
+    return record
+
+
+async def _button(value: str, staff, env: EffectEnv, result: EffectResult) -> None:
+    parts = value.split(":")
+    kind = parts[1] if len(parts) > 1 else ""
+    if kind == "take" and len(parts) == 3 and parts[2].isdigit():
+        await _take(int(parts[2]), staff, staff.id, env, result)
+    elif kind == "assign" and len(parts) == 3 and parts[2].isdigit():
+        await _assign_menu(int(parts[2]), staff, env, result)
+    elif kind == "assignto" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit():
+        await _take(int(parts[2]), staff, int(parts[3]), env, result)
+    elif kind == "open" and len(parts) == 3 and parts[2].isdigit():
+        await _show_case(int(parts[2]), staff, env, result)
+    elif kind == "record" and len(parts) == 3 and parts[2].isdigit():
+        record = await _load_own(int(parts[2]), staff, env)
+        await _full_record(record.report_id, staff, env, result)
+    elif kind == "followup" and len(parts) == 3 and parts[2].isdigit():
+        await _open_followup(int(parts[2]), staff, env, result)
+    elif kind == "fact" and len(parts) == 4 and parts[2].isdigit() and parts[3] in FACT_TOGGLES:
+        record = await _load_own(int(parts[2]), staff, env, lock=True)
+        current = getattr(record.facts, parts[3])
+        await cases.update_facts(env.conn, record, {parts[3]: not current}, env.now)
+        await _show_case(record.id, staff, env, result)
+    elif kind == "act" and len(parts) in (5, 6) and parts[2].isdigit() and parts[3].isdigit():
+        await _act(int(parts[2]), int(parts[3]), parts[4], parts[5] if len(parts) == 6 else None, staff, env, result)
+    else:
+        raise cases.CaseError("case.error.unknown_button")
+
+
+async def _take(report_id: int, staff, manager_id: int, env: EffectEnv, result: EffectResult) -> None:
+    record = await cases.take_report(env.db, env.conn, report_id, staff, env.now, manager_id)
+    await audit.record(env.conn, actor=f"member:{staff.id}", action="take", subject=f"case:{record.id}",
+                       now=env.now, detail={"report": record.receipt_no, "manager": manager_id})
+    # In the team chat too this says only the receipt number and that it is taken.
+    result.replies.append(Reply((Msg("case.taken", {"receipt": record.receipt_no, "case": record.id}),)))
+    manager = await member_store.member_by_id(env.conn, manager_id)
+    if manager and manager.telegram_user_id:
+        full = await _record_reply(record.report_id, manager_id, env)
+        result.alerts.append((manager.telegram_user_id, full))
+        result.alerts.append((manager.telegram_user_id, _case_card(record, manager, env)))
+
+
+async def _assign_menu(report_id: int, staff, env: EffectEnv, result: EffectResult) -> None:
+    if staff.role != "team_leader":
+        raise cases.CaseError("case.error.team_leader_assigns")
+    workers = await member_store.staff_of_dong(env.conn, staff.dong_code)
+    buttons = tuple((Button(f"case:assignto:{report_id}:{w.id}", Msg("case.assign.worker", {"id": w.id})),)
+                    for w in workers if w.role in STAFF)
+    result.alerts.append((env.user_id, Reply((Msg("case.assign.ask"),), buttons, expects="choice")))
+
+
+async def _full_record(report_id: int, staff, env: EffectEnv, result: EffectResult) -> None:
+    reply = await _record_reply(report_id, staff.id, env)
+    if env.private:
+        result.replies.append(reply)
+    else:
+        result.alerts.append((env.user_id, reply))
+
+
+async def _record_reply(report_id: int, reader_id: int, env: EffectEnv) -> Reply:
+    """The full intake record, for the private chat of the caseworker only; the read is audited."""
+    row = (await env.conn.execute(select(R).where(R.c.id == report_id))).mappings().one()
+    await audit.record(env.conn, actor=f"member:{reader_id}", action="read", subject=f"report:{row['receipt_no']}",
+                       now=env.now)
+    c = env.cipher
+    taxonomy = load_report_taxonomy()
+    urgent_ids = {u.id for u in taxonomy.urgent_signs}
+    signs = [Msg(f"urgent.{s}" if s in urgent_ids else f"situation.{s}") for s in row["situations"]]
+    dong = env.directory.dong(row["dong_code"])
+    lines = [Msg("record.title", {"receipt": row["receipt_no"], "filed": to_kst(row["created_at"]).strftime("%Y-%m-%d %H:%M")}),
+             Msg("record.dong", {"dong": dong.name if dong else row["dong_code"]}),
+             Msg("alert.situations", {"value": signs})]
+    if row["urgent"]:
+        lines.append(Msg("record.urgent"))
+    if row["household"]:
+        lines.append(Msg("alert.household", {"value": Msg(f"household.{row['household']}")}))
+    if row["age_band"]:
+        lines.append(Msg("report.summary.person", {"age": Msg(f"age_band.{row['age_band']}"),
+                                                   "gender": Msg(f"gender.{row['gender'] or 'unknown'}")}))
+    if row["address_enc"]:
+        lines.append(Msg("report.summary.address", {"value": c.decrypt(row["address_enc"], "reports.address")}))
+    if row["location_enc"]:
+        lat, lon = orjson.loads(c.decrypt(row["location_enc"], "reports.location"))
+        lines.append(Msg("record.location", {"lat": lat, "lon": lon}))
+    lines.append(Msg("report.summary.description", {"value": c.decrypt(row["description_enc"], "reports.description")}))
+    lines.append(Msg("record.reporter", {"type": Msg(f"reporter_type.{row['reporter_type']}") if row["reporter_type"] != "resident"
+                                         else Msg("record.resident"), "kind": Msg(f"report.who.{row['reporter_kind']}")}))
+    if row["phone_enc"]:
+        lines.append(Msg("record.phone", {"phone": c.decrypt(row["phone_enc"], "reports.phone")}))
+    else:
+        lines.append(Msg(f"record.contact.{row['contact_mode']}"))
+    if row["possible_duplicate_of"]:
+        lines.append(Msg("alert.possible_duplicate"))
+    return Reply(tuple(lines))
+
+
+def _case_card(record: cases.CaseRecord, staff, env: EffectEnv) -> Reply:
+    today = cases.kst_today(env.now)
+    lines = [Msg("case.card.title", {"case": record.id, "receipt": record.receipt_no}),
+             Msg("case.card.step", {"step": Msg(record.state.step.label_key)})]
+    if record.state.hard_case:
+        lines.append(Msg("case.card.hard_case"))
+    for deadline in record.deadlines():
+        if deadline.is_open:
+            late = deadline.due < today
+            lines.append(Msg("case.card.due_late" if late else "case.card.due",
+                             {"clock": Msg(deadline.label_key), "date": deadline.due.isoformat()}))
+    lines.append(Msg("case.card.facts", {
+        "consent": Msg("case.card.yes" if record.facts.personal_data_consent else "case.card.no"),
+        "use": Msg("case.card.yes" if record.facts.service_use_consent else "case.card.no")}))
+    role = cases.ACTOR_ROLES[staff.role]
+    buttons: list[tuple[Button, ...]] = []
+    for action in _offered_actions(record, role):
+        value = f"case:act:{record.id}:{record.version}:{action.value}"
+        buttons.append((Button(value, Msg(action.label_key)),))
+    for fact in FACT_TOGGLES[:3]:
+        mark = "case.card.fact_on" if getattr(record.facts, fact) else "case.card.fact_off"
+        buttons.append((Button(f"case:fact:{record.id}:{fact}", Msg(mark, {"fact": Msg(f"case.fact.{fact}")})),))
+    buttons.append((Button(f"case:followup:{record.id}", Msg("case.card.followup")),
+                    Button(f"case:record:{record.id}", Msg("case.card.record"))))
+    return Reply(tuple(lines), tuple(buttons), expects="choice")
+
+
+def _offered_actions(record: cases.CaseRecord, role) -> list[CaseAction]:
+    """What the worker can do now. An action that needs a reason is offered when some reason
+    would let it through; the reason is asked for next."""
+    allowed = set(allowed_actions(record.state, record.facts, actor_role=role))
+    for action, (fact, choices) in REASONS.items():
+        if CaseAction(action) not in allowed and any(
+                CaseAction(action) in allowed_actions(record.state, replace(record.facts, **{fact: choice}),
+                                                      actor_role=role) for choice in choices):
+            allowed.add(CaseAction(action))
+    return [a for a in CaseAction if a in allowed]
+
+
+async def _show_case(case_id: int, staff, env: EffectEnv, result: EffectResult) -> None:
+    record = await _load_own(case_id, staff, env)
+    await audit.record(env.conn, actor=f"member:{staff.id}", action="read", subject=f"case:{record.id}", now=env.now)
+    card = _case_card(record, staff, env)
+    if env.private:
+        result.replies.append(card)
+    else:  # a case card is never shown in a group chat
+        result.alerts.append((env.user_id, card))
+
+
+async def _show_cases(staff, env: EffectEnv, result: EffectResult) -> None:
+    manager = staff.id if staff.role == "caseworker" else None
+    mine = await cases.list_cases(env.conn, dong_codes=[staff.dong_code], manager_id=manager, limit=20)
+    open_cases = [c for c in mine if c.state.step.value not in ("aftercare_done", "closed_early", "referred_out",
+                                                                 "not_selected")]
+    if not open_cases:
+        result.replies.append(Reply((Msg("case.list.none"),)))
+        return
+    buttons = tuple((Button(f"case:open:{c.id}", Msg("case.list.item", {
+        "case": c.id, "receipt": c.receipt_no, "step": Msg(c.state.step.label_key),
+        "due": min((d.due.isoformat() for d in c.deadlines() if d.is_open), default="-")})),) for c in open_cases)
+    result.replies.append(Reply((Msg("case.list.title", {"count": len(open_cases)}),), buttons, expects="choice"))
+
+
+async def _act(case_id: int, version: int, action: str, reason: str | None, staff, env: EffectEnv,
+               result: EffectResult) -> None:
+    record = await _load_own(case_id, staff, env, lock=True)
+    facts: dict = {}
+    if action in REASONS:
+        fact, choices = REASONS[action]
+        if reason is None:  # ask which reason first; the version still guards the press
+            buttons = tuple((Button(f"case:act:{case_id}:{version}:{action}:{c.value}", Msg(c.label_key)),)
+                            for c in choices)
+            result.replies.append(Reply((Msg("case.reason.ask", {"action": Msg(f"case.action.{action}")}),),
+                                        buttons, expects="choice"))
+            return
+        if reason not in {c.value for c in choices}:
+            raise cases.CaseError("case.error.unknown_button")
+        facts[fact] = reason
+    report_size = (await env.conn.execute(select(R.c.household_size).where(R.c.id == record.report_id))).scalar()
+    if report_size and record.facts.household_size is None:
+        facts["household_size"] = report_size
+    updated = await cases.apply_action(env.db, env.conn, record, action, staff, env.now, facts=facts,
+                                       expected_version=version)
+    await audit.record(env.conn, actor=f"member:{staff.id}", action="update", subject=f"case:{record.id}",
+                       now=env.now, detail={"action": action, "step": updated.state.step.value})
+    result.replies.append(Reply((Msg("case.done", {"action": Msg(f"case.action.{action}")}),)))
+    result.replies.append(_case_card(updated, staff, env))
+
+
+async def _open_followup(case_id: int, staff, env: EffectEnv, result: EffectResult) -> None:
+    record = await _load_own(case_id, staff, env)
+    situations = (await env.conn.execute(select(R.c.situations).where(R.c.id == record.report_id))).scalar_one()
+    taxonomy = load_report_taxonomy()
+    terms = [t for s in situations if taxonomy.has("situations", s) for t in taxonomy.situation(s).need_domains_ko]
+    last = await followup_store.last_contact(env.conn, record.id)
+    suggested = suggested_next_contact(record.state.milestones, last or cases.kst_today(env.now),
+                                       high_risk=record.urgent)
+    if not env.private:
+        raise cases.CaseError("case.error.private_only")
+    result.start_flow = ("followup", {"@case_id": record.id, "@receipt": record.receipt_no,
+                                      "@domains": domains_for(terms), "@suggested_next": suggested.isoformat()})
+
+
+def _msg(stored: dict) -> Msg:
+    """A stored reason ({"key", "params"}, params possibly nested) back into a Msg."""
+    params = {k: _msg(v) if isinstance(v, dict) and "key" in v else v for k, v in stored["params"].items()}
+    return Msg(stored["key"], params)
+
+
+async def _submit_followup(command: cmd.SubmitFollowup, staff, env: EffectEnv, result: EffectResult) -> None:
+    record = await _load_own(command.case_id, staff, env, lock=True)
+    stored = await followup_store.submit(env.db, env.conn, env.cipher, record, dict(command.submission), staff,
+                                         env.now)
+    await audit.record(env.conn, actor=f"member:{staff.id}", action="create", subject=f"followup:{stored.id}",
+                       now=env.now, detail={"case": record.id})
+    outcome = stored.outcome
+    lines = [Msg("followup.saved", {"id": stored.id, "next": outcome["next_contact_on"] or "-"})]
+    lines += [Msg(key) for key in outcome["guidance"]]
+    result.replies.append(Reply(tuple(lines)))
+    if outcome["escalate"]:
+        leaders = await member_store.team_leaders(env.conn, record.dong_code)
+        alert = Reply((Msg("followup.escalated", {"case": record.id, "receipt": record.receipt_no}),
+                       *(_msg(r) for r in outcome["reasons"])),
+                      ((Button(f"case:open:{record.id}", Msg("case.card.open")),),), expects="choice")
+        result.alerts.extend((leader.telegram_user_id, alert) for leader in leaders if leader.telegram_user_id)
+

@@ -1,0 +1,81 @@
+"""Firing due timers: reminders before a statutory due date (to the case manager), overdue
+notices (to the team leader), urgent reports nobody took, and planned follow-up contacts.
+
+Each timer is claimed and its messages queued in one transaction, so it fires once even with
+several workers; a timer made for an older version of its case does nothing.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from bot.keyboards import send_message_payload
+from bot.render import render_reply
+from dialogs.replies import Button, Msg, Reply
+from state import cases, outbox, timers
+from state import members as member_store
+from state.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+TELEGRAM = "telegram"
+
+
+def _case_buttons(case_id: int) -> tuple[tuple[Button, ...], ...]:
+    return ((Button(f"case:followup:{case_id}", Msg("case.card.followup")),
+             Button(f"case:open:{case_id}", Msg("case.card.open"))),)
+
+
+async def fire_due(services) -> int:
+    """Claim due timers and queue what they say; returns how many fired."""
+    now = utcnow()
+    db, catalogs = services.db, services.catalogs
+    queued: list[outbox.Outgoing] = []
+    async with db.transaction() as conn:
+        due = await timers.claim_due(db, conn, now)
+        for timer in due:
+            for chat_id, reply in await _messages_for(services, conn, timer):
+                rendered = render_reply(catalogs, catalogs.default, reply)
+                queued += await outbox.enqueue(conn, services.cipher, TELEGRAM,
+                                               [(str(chat_id), "sendMessage", send_message_payload(chat_id, rendered))],
+                                               now)
+    if queued and services.telegram:
+        await services.telegram.sender.deliver(queued)
+    return len(due)
+
+
+async def _messages_for(services, conn, timer: timers.DueTimer) -> Iterable[tuple[int, Reply]]:
+    if timer.kind == "urgent_untaken":
+        report_id = int(timer.subject.split(":")[1])
+        record = await cases.by_report(conn, report_id)
+        if record is not None and record.manager_member_id is not None:
+            return []
+        reply = Reply((Msg("reminder.urgent_untaken", {"receipt": timer.payload.get("receipt", "")}),),
+                      ((Button(f"case:take:{report_id}", Msg("alert.take")),),), expects="choice")
+        leaders = await member_store.team_leaders(conn, timer.payload.get("dong"))
+        chats = [m.telegram_user_id for m in leaders if m.telegram_user_id]
+        if services.settings.duty_chat_id:
+            chats.append(services.settings.duty_chat_id)
+        return [(chat, reply) for chat in chats]
+    case_id = int(timer.subject.split(":")[1])
+    record = await cases.load(services.db, conn, case_id)
+    if record is None:
+        return []
+    if timer.kind in ("case_due_soon", "case_overdue") and record.version != timer.version:
+        return []  # the case has moved on since this reminder was set
+    params = {"case": record.id, "receipt": record.receipt_no}
+    if timer.kind == "followup_due":
+        reply = Reply((Msg("reminder.followup_due", params),), _case_buttons(record.id), expects="choice")
+        return await _to_manager(conn, record, reply)
+    params |= {"clock": Msg(f"clock.{timer.payload['clock']}"), "date": timer.payload["due"]}
+    if timer.kind == "case_due_soon":
+        reply = Reply((Msg("reminder.due_soon", params),), _case_buttons(record.id), expects="choice")
+        return await _to_manager(conn, record, reply)
+    reply = Reply((Msg("reminder.overdue", params),), ((Button(f"case:open:{record.id}", Msg("case.card.open")),),),
+                  expects="choice")
+    leaders = await member_store.team_leaders(conn, record.dong_code)
+    return [(m.telegram_user_id, reply) for m in leaders if m.telegram_user_id]
+
+
+async def _to_manager(conn, record: cases.CaseRecord, reply: Reply) -> list[tuple[int, Reply]]:
+    manager = await member_store.member_by_id(conn, record.manager_member_id) if record.manager_member_id else None
+    return [(manager.telegram_user_id, reply)] if manager and manager.telegram_user_id else []

@@ -1,0 +1,104 @@
+"""Follow-up call submissions: immutable, against a versioned checklist template; the case is
+updated from them; a mistaken one is voided with a reason, never edited."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from state import cases, timers
+from state.crypto import FieldCipher
+from state.db import Database
+from state.members import MemberInfo
+from state.models import FollowupSubmission
+from welfare.followup_checklist import InvalidSubmission, evaluate_submission, load_template
+
+F = FollowupSubmission.__table__
+_CONTEXT = "followup.answers"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFollowup:
+    id: int
+    outcome: dict[str, Any]
+
+
+def _plain(message: Any) -> Any:
+    """A domain Message (whose params may be Messages) as JSON: {"key": ..., "params": {...}}."""
+    if hasattr(message, "key") and hasattr(message, "params"):
+        return {"key": message.key, "params": {k: _plain(v) for k, v in dict(message.params).items()}}
+    return message
+
+
+async def unanswered_streak(conn: AsyncConnection, case_id: int) -> int:
+    """Unanswered attempts since the last call that got through (voided ones do not count)."""
+    rows = await conn.execute(select(F.c.reached).where(F.c.case_id == case_id, F.c.voided_at.is_(None))
+                              .order_by(F.c.id.desc()).limit(50))
+    streak = 0
+    for (reached,) in rows:
+        if reached:
+            break
+        streak += 1
+    return streak
+
+
+async def last_contact(conn: AsyncConnection, case_id: int) -> date | None:
+    row = (await conn.execute(select(F.c.submitted_at).where(F.c.case_id == case_id, F.c.reached.is_(True),
+                                                             F.c.voided_at.is_(None))
+                              .order_by(F.c.id.desc()).limit(1))).first()
+    return cases.kst_today(row[0]) if row else None
+
+
+async def submit(db: Database, conn: AsyncConnection, cipher: FieldCipher, record: cases.CaseRecord,
+                 submission: dict[str, Any], staff: MemberInfo, now: datetime) -> StoredFollowup:
+    """Validate against the template, evaluate, store; raises CaseError for an invalid form."""
+    template = load_template()
+    today = cases.kst_today(now)
+    answers = {**submission, "attempts": await unanswered_streak(conn, record.id) + 1}
+    if answers.get("reached"):
+        answers["attempts"] = 1
+    try:
+        outcome = evaluate_submission(answers, today=today, template=template)
+    except InvalidSubmission as invalid:
+        raise cases.CaseError(invalid.errors[0].label_key) from None
+    summary = {"escalate": outcome.escalate_to_team_leader, "urgent": outcome.urgent, "retry": outcome.retry_call,
+               "reassess": outcome.reassessment_suggested, "worse": list(outcome.worse_domains),
+               "reasons": [_plain(r) for r in outcome.reasons],
+               "guidance": [g.label_key for g in outcome.guidance],
+               "next_contact_on": outcome.next_contact_on.isoformat() if outcome.next_contact_on else None}
+    followup_id = (await conn.execute(insert(F).returning(F.c.id).values(
+        case_id=record.id, template_version=template.version,
+        answers_enc=cipher.encrypt(orjson.dumps(answers).decode(), _CONTEXT), reached=bool(answers.get("reached")),
+        attempts=answers["attempts"], outcome=summary, submitted_by=staff.id, submitted_at=now))).scalar_one()
+    if answers.get("reached"):
+        await cases.update_facts(conn, record, {"last_contact_on": today.isoformat()}, now)
+    if outcome.next_contact_on:
+        due = cases.kst_moment(outcome.next_contact_on, cases.REMIND_AT)
+        await timers.schedule(db, conn, kind="followup_due", subject=f"case:{record.id}:followup:{followup_id}",
+                              version=followup_id, due_at=due, payload={"case": record.id})
+    return StoredFollowup(followup_id, summary)
+
+
+async def void(conn: AsyncConnection, cipher: FieldCipher, followup_id: int, reason: str, by: MemberInfo,
+               now: datetime) -> bool:
+    result = await conn.execute(update(F).where(F.c.id == followup_id, F.c.voided_at.is_(None)).values(
+        voided_at=now, voided_by=by.id, void_reason_enc=cipher.encrypt(reason, "followup.void_reason")))
+    return bool(result.rowcount)
+
+
+async def of_case(conn: AsyncConnection, cipher: FieldCipher, case_id: int) -> list[dict[str, Any]]:
+    rows = await conn.execute(select(F).where(F.c.case_id == case_id).order_by(F.c.id))
+    return [{"id": r.id, "submitted_at": r.submitted_at.isoformat(), "by": r.submitted_by, "reached": r.reached,
+             "attempts": r.attempts, "template_version": r.template_version, "outcome": r.outcome,
+             "answers": orjson.loads(cipher.decrypt(r.answers_enc, _CONTEXT)),
+             "voided_at": r.voided_at.isoformat() if r.voided_at else None,
+             "void_reason": cipher.decrypt(r.void_reason_enc, "followup.void_reason") if r.void_reason_enc else None}
+            for r in rows]
+
+
+async def case_of(conn: AsyncConnection, followup_id: int) -> int | None:
+    return (await conn.execute(select(F.c.case_id).where(F.c.id == followup_id))).scalar()

@@ -1,0 +1,185 @@
+"""Map what residents write ("월세가 밀렸어요") to situations and finder topics.
+
+Kiwi (kiwipiepy) splits the text into morphemes; we match lemmas — nouns as written, verbs
+and adjectives as stem + 다, noun + 하다/되다 compounds — against the synonym list kept as
+data in welfare/data/synonyms.toml. Spacing does not matter ("월세가밀렸어요" analyses the
+same way). Nothing found returns an empty :class:`TextMapping`: the caller then falls back to
+guided questions. Kiwi takes about a second to start, so it is loaded once, lazily, and
+shared behind a lock (we do not rely on its thread safety).
+"""
+from __future__ import annotations
+
+import re
+import threading
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+from welfare.screening_input import FINDER_TOPICS, SHARED_SITUATIONS
+
+if TYPE_CHECKING:  # pragma: no cover
+    from kiwipiepy import Kiwi
+
+DEFAULT_SYNONYMS = Path(__file__).resolve().parent / "data" / "synonyms.toml"
+MAX_TEXT_CHARS = 2000  # longer messages are cut: a report is a few sentences, not a document
+
+Kind = Literal["situation", "topic"]
+_HAS_WORD = re.compile(r"[가-힣A-Za-z]")
+_NOT_WORD = re.compile(r"[^0-9A-Za-z가-힣]+")
+_NOUN_TAGS = frozenset({"NNG", "NNP", "XR", "SL"})
+_VERB_TAGS = frozenset({"VV", "VA", "VX"})
+_DERIVING_TAGS = frozenset({"XSV", "XSA"})
+
+
+class SynonymError(ValueError):
+    """synonyms.toml is malformed."""
+
+
+@dataclass(frozen=True, slots=True)
+class SynonymEntry:
+    id: str
+    kind: Kind
+    terms: frozenset[str]
+    all_of: tuple[tuple[str, ...], ...]
+    text: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SituationMatch:
+    id: str
+    kind: Kind
+    matched_words: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TextMapping:
+    situations: tuple[SituationMatch, ...] = ()
+    topics: tuple[SituationMatch, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.situations and not self.topics
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        """Situation then topic ids, ready for the finder's ``situations`` input."""
+        return tuple(m.id for m in (*self.situations, *self.topics))
+
+
+def load_synonyms(path: str | Path | None = None) -> tuple[SynonymEntry, ...]:
+    with Path(path or DEFAULT_SYNONYMS).open("rb") as fh:
+        document = tomllib.load(fh)
+    entries: list[SynonymEntry] = []
+    seen: set[str] = set()
+    for position, raw in enumerate(document.get("entry", [])):
+        where = f"entry[{position}]"
+        if not isinstance(raw, dict) or set(raw) - {"id", "kind", "terms", "all_of", "text"}:
+            raise SynonymError(f"{where}: a table with id, kind, terms, all_of, text")
+        entry_id, kind = raw.get("id"), raw.get("kind")
+        allowed = SHARED_SITUATIONS if kind == "situation" else FINDER_TOPICS if kind == "topic" else ()
+        if entry_id not in allowed or entry_id in seen:
+            raise SynonymError(f"{where}: id {entry_id!r} is not a known, unrepeated {kind!r}")
+        seen.add(entry_id)
+        terms, all_of, text = raw.get("terms", []), raw.get("all_of", []), raw.get("text", [])
+        if not _strings(terms) or not _strings(text) or not all(_strings(group) and group for group in all_of):
+            raise SynonymError(f"{where}: terms and text are lists of words; all_of a list of word lists")
+        entries.append(
+            SynonymEntry(
+                id=entry_id,
+                kind=kind,
+                terms=frozenset(terms),
+                all_of=tuple(tuple(group) for group in all_of),
+                text=tuple(_NOT_WORD.sub("", t) for t in text),
+            )
+        )
+    return tuple(entries)
+
+
+def _strings(value: object) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
+
+
+class _KiwiHolder:
+    """One Kiwi for the process, created on first use."""
+
+    def __init__(self) -> None:
+        self._kiwi: Kiwi | None = None
+        self._load_lock = threading.Lock()
+        self._use_lock = threading.Lock()
+
+    def get(self) -> Kiwi:
+        if self._kiwi is None:
+            with self._load_lock:
+                if self._kiwi is None:
+                    from kiwipiepy import Kiwi
+
+                    self._kiwi = Kiwi()
+        return self._kiwi
+
+    def lemmas(self, text: str) -> frozenset[str]:
+        kiwi = self.get()
+        with self._use_lock:
+            tokens = kiwi.tokenize(text)
+        found: set[str] = set()
+        previous_form, previous_tag = "", ""
+        for token in tokens:
+            # Irregular conjugations carry a suffix (VA-I, VV-R): the class is before the dash.
+            form, tag = token.form, token.tag.split("-", 1)[0]
+            if tag in _NOUN_TAGS or tag == "MAG":
+                found.add(form)
+                if tag == "NNG" and previous_tag == "NNG":
+                    found.add(previous_form + form)  # 전기 + 세 → 전기세
+            elif tag in _VERB_TAGS:
+                found.add(form + "다")
+            elif tag in _DERIVING_TAGS and previous_tag in ("NNG", "XR"):
+                found.add(previous_form + form + "다")  # 우울 + 하 → 우울하다
+            elif tag == "NNB" and form in ("것", "거", "곳", "데"):
+                found.add("것" if form == "거" else form)
+            previous_form, previous_tag = form, tag
+        return frozenset(found)
+
+
+_KIWI = _KiwiHolder()
+_DEFAULT_ENTRIES: tuple[SynonymEntry, ...] | None = None
+_ENTRIES_LOCK = threading.Lock()
+
+
+def warm_up() -> None:
+    """Load Kiwi and the synonyms now (e.g. at bot start) instead of on the first message."""
+    _default_entries()
+    _KIWI.lemmas("월세가 밀렸어요")
+
+
+def _default_entries() -> tuple[SynonymEntry, ...]:
+    global _DEFAULT_ENTRIES
+    if _DEFAULT_ENTRIES is None:
+        with _ENTRIES_LOCK:
+            if _DEFAULT_ENTRIES is None:
+                _DEFAULT_ENTRIES = load_synonyms()
+    return _DEFAULT_ENTRIES
+
+
+def map_free_text(text: str, entries: tuple[SynonymEntry, ...] | None = None) -> TextMapping:
+    """Situations and topics the text points to, each with the words that matched."""
+    if not isinstance(text, str):
+        raise TypeError("text must be a str")
+    text = text[:MAX_TEXT_CHARS]
+    if not _HAS_WORD.search(text):
+        return TextMapping()  # emoji, punctuation, "ㅋㅋㅋ": nothing to analyse
+    table = entries if entries is not None else _default_entries()
+    lemmas = _KIWI.lemmas(text)
+    squashed = _NOT_WORD.sub("", text)
+    situations: list[SituationMatch] = []
+    topics: list[SituationMatch] = []
+    for entry in table:
+        words: list[str] = sorted(entry.terms & lemmas)
+        for group in entry.all_of:
+            if all(word in lemmas for word in group):
+                words.extend(w for w in group if w not in words)
+        if not words:  # raw fragments only as a fallback, for what the analyser splits oddly
+            words.extend(t for t in entry.text if t and t in squashed)
+        if words:
+            match = SituationMatch(entry.id, entry.kind, tuple(words))
+            (situations if entry.kind == "situation" else topics).append(match)
+    return TextMapping(tuple(situations), tuple(topics))
