@@ -1,0 +1,63 @@
+"""Reading reports and cases for the API (data access stays in state/; this shapes it)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import orjson
+from sqlalchemy import select
+
+from integrations.api.schemas import CaseDetail, CaseSummary, DeadlineOut, ReportDetail, ReportSummary
+from state import cases, followups
+from state.models import Case, PhotoRow, Report, ReportStatusChange
+from welfare.case_lifecycle import allowed_actions
+
+R, C, H, P = Report.__table__, Case.__table__, ReportStatusChange.__table__, PhotoRow.__table__
+
+
+def report_summary(row, case_id: int | None = None) -> ReportSummary:
+    return ReportSummary(receipt_no=row.receipt_no, dong_code=row.dong_code, status=row.status, urgent=bool(row.urgent),
+                         situations=list(row.situations or []), household=row.household, age_band=row.age_band,
+                         reporter_type=row.reporter_type, created_at=row.created_at,
+                         possible_duplicate_of=row.possible_duplicate_of, case_id=case_id)
+
+
+async def report_detail(conn, cipher, row, case_id: int | None) -> ReportDetail:
+    history = [{"status": h.status, "at": h.at.isoformat(), "by": h.by_member_id}
+               for h in await conn.execute(select(H).where(H.c.report_id == row.id).order_by(H.c.id))]
+    has_photo = (await conn.execute(select(P.c.id).where(P.c.report_id == row.id))).first() is not None
+    return ReportDetail(
+        **report_summary(row, case_id).model_dump(), gender=row.gender, household_size=row.household_size,
+        description=cipher.decrypt(row.description_enc, "reports.description") or "",
+        address=cipher.decrypt(row.address_enc, "reports.address"),
+        location=orjson.loads(cipher.decrypt(row.location_enc, "reports.location")) if row.location_enc else None,
+        contact_mode=row.contact_mode, phone=cipher.decrypt(row.phone_enc, "reports.phone"),
+        consent_version=row.consent_version, consent_at=row.consent_at, has_photo=has_photo, status_history=history)
+
+
+def case_summary(record: cases.CaseRecord, now: datetime) -> CaseSummary:
+    today = cases.kst_today(now)
+    open_due = [d.due for d in record.deadlines() if d.is_open]
+    next_due = min(open_due, default=None)
+    return CaseSummary(id=record.id, receipt_no=record.receipt_no, dong_code=record.dong_code,
+                       step=record.state.step.value, manager_member_id=record.manager_member_id,
+                       urgent=record.urgent, hard_case=record.state.hard_case, version=record.version,
+                       next_due=next_due, overdue=bool(next_due and next_due < today))
+
+
+async def case_detail(conn, cipher, record: cases.CaseRecord, now: datetime, role) -> CaseDetail:
+    from state.case_codec import to_json
+    today = cases.kst_today(now)
+    deadlines = [DeadlineOut(clock=d.clock.value, due=d.due, kind=d.kind.value, open=d.is_open,
+                             overdue=d.is_open and d.due < today) for d in record.deadlines()]
+    actions = [a.value for a in allowed_actions(record.state, record.facts, actor_role=role)] if role else []
+    return CaseDetail(**case_summary(record, now).model_dump(), state=to_json(record.state),
+                      facts=to_json(record.facts), deadlines=deadlines, allowed_actions=actions,
+                      history=await cases.history(conn, record.id),
+                      followups=await followups.of_case(conn, cipher, record.id))
+
+
+async def case_ids_of_reports(conn, report_ids: list[int]) -> dict[int, int]:
+    if not report_ids:
+        return {}
+    rows = await conn.execute(select(C.c.report_id, C.c.id).where(C.c.report_id.in_(report_ids)))
+    return {report_id: case_id for report_id, case_id in rows}
