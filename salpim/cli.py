@@ -41,8 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     flows = sub.add_parser("flows", help="print each dialog flow as a Mermaid state diagram")
     flows.set_defaults(handler=_flows)
 
-    from salpim import cli_admin
+    from salpim import cli_admin, cli_welfare
     cli_admin.add_parser(sub)
+    cli_welfare.add_parser(sub)
     return parser
 
 

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
     # Outgoing Bot API calls per second (Telegram's documented global limit is about 30/s).
     send_rate_per_second: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
+    # Local service-catalogue entries a 시군구 adds (`salpim load-services` copies files here).
+    services_dir: Path = PROJECT_ROOT / "var" / "services"
+    # Retention (docs/privacy.md): identity dropped, statistics kept. The guide's consent form
+    # keeps case data at most 5 years after closure (서식2); reports that never became a case,
+    # 1 year; checklist free notes follow their case.
+    retention_case_days: int = Field(default=5 * 365, ge=1)
+    retention_report_days: int = Field(default=365, ge=1)
 
     @property
     def var_dir(self) -> Path:
