@@ -8,13 +8,14 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.models import AuditEntry
 
 T = AuditEntry.__table__
 GENESIS = "0" * 64
+AUDIT_LOCK_KEY = 0x5A1_A0D17  # any constant: the advisory lock that orders audit appends
 
 
 def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, subject: str, detail: dict[str, Any]) -> str:
@@ -25,10 +26,13 @@ def entry_hash(prev_hash: str, at: datetime, actor: str, action: str, subject: s
 async def record(conn: AsyncConnection, *, actor: str, action: str, subject: str, now: datetime,
                  detail: dict[str, Any] | None = None) -> None:
     detail = detail or {}
+    if conn.dialect.name == "postgresql":
+        # Appends queue behind one another until commit, so concurrent workers extend the chain
+        # in turn instead of colliding (SQLite's single writer already does this).
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": AUDIT_LOCK_KEY})
     last = (await conn.execute(select(T.c.hash).order_by(T.c.id.desc()).limit(1))).scalar()
     prev = last or GENESIS
-    # The unique prev_hash column makes two concurrent appends after the same entry collide: one of
-    # the two transactions fails and is retried, so the chain never forks.
+    # And should two appends ever race, the unique prev_hash makes one fail: never a fork.
     await conn.execute(insert(T).values(at=now, actor=actor, action=action, subject=subject, detail=detail,
                                         prev_hash=prev, hash=entry_hash(prev, now, actor, action, subject, detail)))
 
