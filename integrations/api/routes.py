@@ -7,7 +7,7 @@ import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import select
 
@@ -25,6 +25,10 @@ router = APIRouter(prefix="/api", tags=["back office"])
 Reader = Annotated[Staff, Depends(require(*ROLES_READING_RECORDS))]
 Actor = Annotated[Staff, Depends(require(*ROLES_ACTING))]
 AnyStaff = Annotated[Staff, Depends(current_staff)]
+# Ids are 32-bit and receipts short: anything else is refused (422) before it reaches the store.
+CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+FollowupId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+ReceiptNo = Annotated[str, Path(min_length=4, max_length=16, pattern=r"^[A-Za-z0-9-]+$")]
 
 
 def _services(request: Request):
@@ -70,7 +74,7 @@ async def _report_row(conn, staff: Staff, receipt_no: str):
 
 
 @router.get("/reports/{receipt_no}", response_model=ReportDetail, summary="Read one report in full (audited)")
-async def read_report(receipt_no: str, request: Request, staff: Reader):
+async def read_report(receipt_no: ReceiptNo, request: Request, staff: Reader):
     services = _services(request)
     async with services.db.transaction() as conn:
         row = await _report_row(conn, staff, receipt_no)
@@ -81,7 +85,7 @@ async def read_report(receipt_no: str, request: Request, staff: Reader):
 
 
 @router.post("/reports/{receipt_no}/take", response_model=CaseSummary, summary="Take a report (opens its case)")
-async def take_report(receipt_no: str, body: TakeRequest, request: Request, staff: Actor):
+async def take_report(receipt_no: ReceiptNo, body: TakeRequest, request: Request, staff: Actor):
     services, now = _services(request), utcnow()
     async with services.db.transaction() as conn:
         row = await _report_row(conn, staff, receipt_no)
@@ -105,7 +109,7 @@ async def list_cases(request: Request, staff: AnyStaff, step: str | None = None,
     return [s for s in summaries if s.overdue] if overdue else summaries
 
 
-async def _case(conn, request: Request, staff: Staff, case_id: int, lock: bool = False) -> cases.CaseRecord:
+async def _case(conn, request: Request, staff: Staff, case_id: CaseId, lock: bool = False) -> cases.CaseRecord:
     record = await cases.load(_services(request).db, conn, case_id, lock=lock)
     if record is None or not staff.may_see(record.dong_code):
         raise HTTPException(status_code=404, detail="no such case")
@@ -113,7 +117,7 @@ async def _case(conn, request: Request, staff: Staff, case_id: int, lock: bool =
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail, summary="Read a case: steps, due dates, history, calls")
-async def read_case(case_id: int, request: Request, staff: Reader):
+async def read_case(case_id: CaseId, request: Request, staff: Reader):
     services, now = _services(request), utcnow()
     async with services.db.transaction() as conn:
         record = await _case(conn, request, staff, case_id)
@@ -124,7 +128,7 @@ async def read_case(case_id: int, request: Request, staff: Reader):
 
 @router.post("/cases/{case_id}/actions", response_model=CaseDetail, responses={409: {"description": "refused"}},
              summary="Record a decision or step (guards: approvals, consent, dates)")
-async def act_on_case(case_id: int, body: ActionRequest, request: Request, staff: Actor):
+async def act_on_case(case_id: CaseId, body: ActionRequest, request: Request, staff: Actor):
     services, now = _services(request), utcnow()
     async with services.db.transaction() as conn:
         record = await _case(conn, request, staff, case_id, lock=True)
@@ -142,7 +146,7 @@ async def act_on_case(case_id: int, body: ActionRequest, request: Request, staff
 
 
 @router.post("/cases/{case_id}/followups", summary="Record a follow-up call (immutable)")
-async def record_followup(case_id: int, body: FollowupRequest, request: Request, staff: Actor) -> dict:
+async def record_followup(case_id: CaseId, body: FollowupRequest, request: Request, staff: Actor) -> dict:
     services, now = _services(request), utcnow()
     async with services.db.transaction() as conn:
         record = await _case(conn, request, staff, case_id, lock=True)
@@ -158,7 +162,7 @@ async def record_followup(case_id: int, body: FollowupRequest, request: Request,
 
 
 @router.post("/followups/{followup_id}/void", summary="Void a mistaken follow-up record (with a reason)")
-async def void_followup(followup_id: int, body: VoidRequest, request: Request, staff: Actor) -> dict:
+async def void_followup(followup_id: FollowupId, body: VoidRequest, request: Request, staff: Actor) -> dict:
     services, now = _services(request), utcnow()
     async with services.db.transaction() as conn:
         case_id = await followups.case_of(conn, followup_id)

@@ -70,7 +70,8 @@ class CaseDetail(CaseSummary):
 
 
 class TakeRequest(BaseModel):
-    manager_member_id: int | None = Field(default=None, description="team leaders may assign someone else")
+    manager_member_id: int | None = Field(default=None, ge=1, le=2**31 - 1,
+                                          description="team leaders may assign someone else")
 
 
 class ActionRequest(BaseModel):
