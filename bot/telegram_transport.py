@@ -18,6 +18,7 @@ from telegram.request import HTTPXRequest
 
 from bot.aiohttp_request import AiohttpRequest
 from bot.chat_lock import ChatLocks
+from bot.flood_guard import FloodGuard
 from bot.keyboards import send_message_payload
 from bot.render import render_reply
 from bot.sender import Sender
@@ -50,6 +51,7 @@ class TelegramChannel:
         self.bot = bot or make_bot(settings)
         self.sender = Sender(self.bot, runner.db, runner.cipher, settings.send_rate_per_second)
         self.locks = ChatLocks()
+        self.flood = FloodGuard(settings.messages_per_second)
         self._tasks: list[asyncio.Task] = []
         self.mode = "webhook" if settings.public_url else "polling"
 
@@ -96,11 +98,26 @@ class TelegramChannel:
                 return ack
             await self._group_message(parsed)
             return ack
+        if not self.flood.allow(parsed.inbound.chat_id):
+            await self._slow_down(parsed.inbound.chat_id)
+            return ack
         async with self.locks.hold(parsed.inbound.chat_id):
             result = await self.runner.run(parsed.inbound)
             if not result.duplicate:
                 await self.sender.deliver(result.outgoing)
         return ack
+
+    async def _slow_down(self, chat_id: str) -> None:
+        """A flood (scripts, a stuck key) is told once to slow down; the extra messages are not
+        processed. A person typing never gets here (the burst is 20 messages)."""
+        if not self.flood.should_warn(chat_id):
+            return
+        catalogs = self.runner.catalogs
+        text = render_reply(catalogs, catalogs.default, say("flood.slow_down"))
+        try:
+            await self.bot.send_message(**send_message_payload(int(chat_id), text))
+        except TelegramError:
+            log.info("could not send the slow-down notice")
 
     async def _group_message(self, parsed: ParsedUpdate) -> None:
         """Group chats (a 읍면동 team's) never hold a dialog: personal data stays in private chats.

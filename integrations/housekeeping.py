@@ -11,7 +11,7 @@ import logging
 
 from bot.turns import park_expired
 from integrations import photos, reminders
-from state import inbox
+from state import inbox, retention
 from state.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -25,6 +25,9 @@ async def run_once(services) -> None:
     await photos.fetch_pending(services)
     async with services.db.transaction() as conn:
         await inbox.prune(conn, utcnow())
+        settings = services.settings
+        await retention.anonymise_due(conn, services.cipher, utcnow(), report_days=settings.retention_report_days,
+                                      case_days=settings.retention_case_days)
 
 
 async def run_forever(services, every: float = 15.0) -> None:

@@ -41,6 +41,14 @@ def add_parser(sub) -> None:
     verify = cmds.add_parser("verify-audit", help="check the audit log's hash chain")
     verify.set_defaults(handler=_verify_audit)
 
+    rotate = cmds.add_parser("rotate-key", help="re-encrypt stored data under SALPIM_SECRET_KEY "
+                                                "(old keys in SALPIM_OLD_SECRET_KEYS)")
+    rotate.set_defaults(handler=_rotate_key)
+
+    retention = cmds.add_parser("retention", help="anonymise what is past its retention period now "
+                                                  "(the service also does it every day)")
+    retention.set_defaults(handler=_retention)
+
 
 async def _with_store(work):
     from integrations.services import build_cipher
@@ -122,3 +130,31 @@ def _verify_audit(args: argparse.Namespace) -> int:
     print(f"audit log intact ({count} entries)" if intact else f"audit log BROKEN at entry {broken} "
           f"(after {count} good entries)")
     return 0 if intact else 1
+
+
+def _rotate_key(args: argparse.Namespace) -> int:
+    from state import audit, rotation
+    from state.timeutil import utcnow
+
+    async def work(db, conn, cipher):
+        counts = await rotation.rotate(conn, cipher)
+        await audit.record(conn, actor="admin:cli", action="rotate_key", subject=f"key:{cipher.current_key_id}",
+                           now=utcnow(), detail={"values": sum(counts.values())})
+        return counts
+    counts = _run(work)
+    for column, count in counts.items():
+        print(f"{column}: {count} re-encrypted")
+    return 0
+
+
+def _retention(args: argparse.Namespace) -> int:
+    from state import retention
+    from state.timeutil import utcnow
+    settings = get_settings()
+
+    async def work(db, conn, cipher):
+        return await retention.anonymise_due(conn, cipher, utcnow(), report_days=settings.retention_report_days,
+                                             case_days=settings.retention_case_days)
+    run = _run(work)
+    print(f"anonymised: {run.reports} reports without a case, {run.cases} ended cases; {run.drafts} drafts erased")
+    return 0

@@ -96,6 +96,15 @@ class FieldCipher:
         return hmac.new(self._current.hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+    def lookup_hashes(self, value: str) -> list[str]:
+        """The value's hash under every configured key, current first: lookups of values we
+        cannot rehash at rotation (tokens, invite codes, anonymous reporters) still match."""
+        return [hmac.new(k.hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest() for k in self._ordered()]
+
+    def _ordered(self) -> list[_Key]:
+        return [self._current, *(k for k in self._keys.values() if k is not self._current)]
+
+
 def resolve_master_secret(configured: str | None, var_dir: Path) -> str:
     """The configured SALPIM_SECRET_KEY, or (for a local install) one made once under var/."""
     if configured:

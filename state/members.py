@@ -90,7 +90,7 @@ async def redeem_invite(conn: AsyncConnection, cipher: FieldCipher, code: str, t
     code = code.strip().lower()
     if not code or len(code) > 32:
         return None
-    row = (await conn.execute(select(I).where(I.c.code_hash == cipher.lookup_hash(f"invite:{code}")))).first()
+    row = (await conn.execute(select(I).where(I.c.code_hash.in_(cipher.lookup_hashes(f"invite:{code}"))))).first()
     if row is None or row.uses >= row.max_uses or row.expires_at < now:
         return None
     await conn.execute(update(I).where(I.c.code_hash == row.code_hash).values(uses=row.uses + 1))
@@ -116,6 +116,6 @@ async def create_api_token(conn: AsyncConnection, cipher: FieldCipher, member_id
 
 async def member_by_token(conn: AsyncConnection, cipher: FieldCipher, token: str) -> MemberInfo | None:
     row = (await conn.execute(select(M).join(A, A.c.member_id == M.c.id).where(
-        A.c.token_hash == cipher.lookup_hash(f"token:{token}"), A.c.revoked.is_(False),
+        A.c.token_hash.in_(cipher.lookup_hashes(f"token:{token}")), A.c.revoked.is_(False),
         M.c.active.is_(True)))).first()
     return _info(row) if row else None

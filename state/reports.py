@@ -45,6 +45,11 @@ def reporter_key(cipher: FieldCipher, channel: str, chat_id: str) -> str:
     return cipher.lookup_hash(f"reporter:{channel}:{chat_id}")
 
 
+def reporter_keys(cipher: FieldCipher, channel: str, chat_id: str) -> list[str]:
+    """The same under every configured key (reports filed before a key rotation)."""
+    return cipher.lookup_hashes(f"reporter:{channel}:{chat_id}")
+
+
 async def file_report(conn: AsyncConnection, cipher: FieldCipher, *, channel: str, chat_id: str,
                       member_id: int | None, report: Mapping[str, Any], urgent: bool,
                       now: datetime) -> FiledReport:
@@ -122,7 +127,7 @@ async def status_for_reporter(conn: AsyncConnection, cipher: FieldCipher, receip
     answer as for a receipt that does not exist, so receipts cannot be probed)."""
     row = (await conn.execute(select(T.c.id, T.c.receipt_no, T.c.status, T.c.created_at)
                               .where(T.c.receipt_no == receipt_no,
-                                     T.c.reporter_chat_hash == reporter_key(cipher, channel, chat_id)))).first()
+                                     T.c.reporter_chat_hash.in_(reporter_keys(cipher, channel, chat_id))))).first()
     if row is None:
         return None
     return await _view(conn, row)
@@ -131,7 +136,7 @@ async def status_for_reporter(conn: AsyncConnection, cipher: FieldCipher, receip
 async def reports_of_reporter(conn: AsyncConnection, cipher: FieldCipher, channel: str, chat_id: str,
                               limit: int = 10) -> list[ReporterView]:
     rows = await conn.execute(select(T.c.id, T.c.receipt_no, T.c.status, T.c.created_at)
-                              .where(T.c.reporter_chat_hash == reporter_key(cipher, channel, chat_id))
+                              .where(T.c.reporter_chat_hash.in_(reporter_keys(cipher, channel, chat_id)))
                               .order_by(T.c.id.desc()).limit(limit))
     return [await _view(conn, r) for r in rows.all()]
 
@@ -154,4 +159,4 @@ async def set_status(conn: AsyncConnection, report_id: int, status: str, now: da
 async def count_recent_by_reporter(conn: AsyncConnection, cipher: FieldCipher, channel: str, chat_id: str,
                                    since: datetime) -> int:
     return (await conn.execute(select(func.count()).select_from(T).where(
-        T.c.reporter_chat_hash == reporter_key(cipher, channel, chat_id), T.c.created_at >= since))).scalar_one()
+        T.c.reporter_chat_hash.in_(reporter_keys(cipher, channel, chat_id)), T.c.created_at >= since))).scalar_one()
