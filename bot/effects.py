@@ -59,6 +59,8 @@ async def run_commands(commands: list[cmd.Command], env: EffectEnv) -> EffectRes
             await _list_my_reports(env, result)
         elif isinstance(command, cmd.RegisterInvite):
             await _register_invite(command, env, result)
+        elif isinstance(command, cmd.WithdrawConsent):
+            await _withdraw_consent(command, env, result)
         elif isinstance(command, (cmd.ShowCases, cmd.ShowCase, cmd.OpenFollowup, cmd.CaseButton, cmd.SubmitFollowup)):
             await casework.handle(command, env, result)
     return result
@@ -139,6 +141,18 @@ async def _list_my_reports(env: EffectEnv, result: EffectResult) -> None:
         return
     lines = [Msg("status.my_reports")] + [_status_line(v) for v in views] + [Msg("status.stage_help")]
     result.replies.append(Reply(tuple(lines), menu_buttons(), expects="choice"))
+
+
+async def _withdraw_consent(command: cmd.WithdrawConsent, env: EffectEnv, result: EffectResult) -> None:
+    outcome = await reports.withdraw_consent(env.conn, env.cipher, command.receipt_no, env.channel, env.chat_id,
+                                             env.now)
+    if outcome is None:
+        result.replies.append(Reply((Msg("status.not_found"),), menu_buttons(), expects="choice"))
+        return
+    await audit.record(env.conn, actor=_actor(env), action="consent_withdrawn", subject=f"report:{command.receipt_no}",
+                       now=env.now, detail={"outcome": outcome})
+    result.replies.append(Reply((Msg(f"withdraw.done.{outcome}", {"receipt": command.receipt_no}),), menu_buttons(),
+                                expects="choice"))
 
 
 async def _register_invite(command: cmd.RegisterInvite, env: EffectEnv, result: EffectResult) -> None:

@@ -31,6 +31,13 @@ class RegisterInvite:
 
 
 @dataclass(frozen=True, slots=True)
+class WithdrawConsent:
+    """The reporter withdraws consent for a report they filed (after confirming)."""
+
+    receipt_no: str
+
+
+@dataclass(frozen=True, slots=True)
 class ShowCases:
     """A staff member's open cases with their next due dates."""
 
@@ -58,5 +65,5 @@ class SubmitFollowup:
     submission: Mapping[str, Any]
 
 
-Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | ShowCases | ShowCase | OpenFollowup
+Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
            | CaseButton | SubmitFollowup)

@@ -91,6 +91,14 @@ class Engine:
             if arg and receipt is None:
                 turn.replies.append(say("status.bad_receipt"))
             turn.commands.append(cmd.ShowStatus(receipt) if receipt else cmd.ListMyReports())
+        elif name == "withdraw":
+            receipt = home.parse_receipt(arg)
+            if receipt is None:
+                turn.replies.append(say("withdraw.usage"))
+            else:  # destructive: ask once more, with a button
+                turn.replies.append(Reply((Msg("withdraw.confirm", {"receipt": receipt}),), (
+                    (Button(f"consent:withdraw:{receipt}", Msg("withdraw.yes")),),
+                    (Button("menu:home", Msg("withdraw.no")),)), expects="choice"))
         elif name == "cases":
             turn.commands.append(cmd.ShowCases())
         elif name == "case":
@@ -134,6 +142,8 @@ class Engine:
             convo.locale = value.removeprefix("lang:")
             turn.replies.append(say("language.changed"))
             self._reask_or_menu(turn, ctx)
+        elif value.startswith("consent:withdraw:") and home.parse_receipt(value.rsplit(":", 1)[1]):
+            turn.commands.append(cmd.WithdrawConsent(home.parse_receipt(value.rsplit(":", 1)[1])))
         elif value.startswith("case:"):
             turn.commands.append(cmd.CaseButton(value))
         elif value == "menu:home":

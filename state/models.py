@@ -129,6 +129,7 @@ class Report(Base):
     possible_duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("reports.id"))
     created_at: Mapped[datetime] = mapped_column(index=True)
     anonymised_at: Mapped[datetime | None]
+    consent_withdrawn_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_reports_dong_created", "dong_code", "created_at"),)
 

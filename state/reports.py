@@ -160,3 +160,27 @@ async def count_recent_by_reporter(conn: AsyncConnection, cipher: FieldCipher, c
                                    since: datetime) -> int:
     return (await conn.execute(select(func.count()).select_from(T).where(
         T.c.reporter_chat_hash.in_(reporter_keys(cipher, channel, chat_id)), T.c.created_at >= since))).scalar_one()
+
+
+async def withdraw_consent(conn: AsyncConnection, cipher: FieldCipher, receipt_no: str, channel: str, chat_id: str,
+                           now: datetime) -> str | None:
+    """The reporter withdraws consent. Returns "erased" (no case yet: the whole report is
+    anonymised and closed), "contact_removed" (a case is open: the 읍면동 keeps what it needs
+    for the household under its own consent; the reporter's contact and chat link are dropped
+    and they are not contacted again), or None if this chat did not file that receipt."""
+    from state.models import Case
+    row = (await conn.execute(select(T.c.id, T.c.consent_withdrawn_at).where(
+        T.c.receipt_no == receipt_no, T.c.reporter_chat_hash.in_(reporter_keys(cipher, channel, chat_id))))).first()
+    if row is None:
+        return None
+    has_case = (await conn.execute(select(Case.id).where(Case.report_id == row.id))).first() is not None
+    values: dict[str, Any] = {"phone_enc": None, "phone_hash": None, "reporter_chat_enc": None,
+                              "contact_mode": "anonymous", "consent_withdrawn_at": now}
+    if not has_case:
+        values |= {"description_enc": cipher.encrypt("", "reports.description"), "address_enc": None,
+                   "location_enc": None, "area_cell": None, "anonymised_at": now}
+        await conn.execute(P.delete().where(P.c.report_id == row.id))
+    await conn.execute(update(T).where(T.c.id == row.id).values(**values))
+    if not has_case:
+        await set_status(conn, row.id, "closed", now)
+    return "contact_removed" if has_case else "erased"

@@ -331,3 +331,23 @@ async def test_photo_is_fetched_stripped_of_metadata_and_encrypted(service, user
     with Image.open(io.BytesIO(clean)) as stored:
         assert stored.size == (64, 48) and not stored.getexif()
     assert b"CanonMaker" not in clean
+
+
+async def test_withdrawing_consent_erases_a_report_nobody_took(service, user, fake_api):
+    await neighbour_report_until_contact(user)
+    await user.press("이 대화로만")
+    await user.press("동의하고 접수")
+    receipt = (await only_report(service))["receipt_no"]
+    stranger = TelegramUser(service, fake_api, user_id=5550998)
+    await stranger.say(f"/withdraw {receipt}")
+    out = await stranger.press("철회합니다")
+    assert "신고한 분만" in texts(out)
+    out = await user.say(f"/withdraw {receipt}")
+    assert "철회할까요" in texts(out)
+    out = await user.press("철회합니다")
+    assert "지우고 종결했어요" in texts(out)
+    row = await only_report(service)
+    assert row["consent_withdrawn_at"] is not None and row["reporter_chat_enc"] is None
+    assert service.services.cipher.decrypt(row["description_enc"], "reports.description") == ""
+    out = await user.say(f"/status {receipt}")
+    assert "종결" in texts(out)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 23:59:15.353892
+Create Date: 2026-11-22 00:10:49.691726
 """
 from alembic import op
 import sqlalchemy as sa
@@ -169,6 +169,7 @@ def upgrade() -> None:
     sa.Column('possible_duplicate_of', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('anonymised_at', sa.DateTime(), nullable=True),
+    sa.Column('consent_withdrawn_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['dong_code'], ['dongs.code'], ),
     sa.ForeignKeyConstraint(['possible_duplicate_of'], ['reports.id'], ),
     sa.ForeignKeyConstraint(['reporter_member_id'], ['members.id'], ),
