@@ -37,9 +37,10 @@ class NotAnUpdate(ValueError):
     """The body is not a Telegram update (the webhook answers 400)."""
 
 
-def make_bot(settings: Settings, backend: str = "aiohttp") -> Bot:
+def make_bot(settings: Settings) -> Bot:
     root = settings.telegram_api_url.rstrip("/")
-    request = AiohttpRequest() if backend == "aiohttp" else HTTPXRequest(connection_pool_size=256)
+    request = (AiohttpRequest() if settings.telegram_backend == "aiohttp"
+               else HTTPXRequest(connection_pool_size=256))
     polling_request = AiohttpRequest(connection_pool_size=2, timeout=60)
     return Bot(settings.telegram_token or "", base_url=f"{root}/bot", base_file_url=f"{root}/file/bot",
                request=request, get_updates_request=polling_request)

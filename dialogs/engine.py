@@ -68,6 +68,8 @@ class Engine:
         if name == "start":
             if arg == "report":
                 self.start_flow(turn, "report", ctx)
+            elif arg == "finder":
+                self.start_flow(turn, "finder", ctx)
             elif arg.startswith("invite-"):
                 convo.leave_flow()
                 turn.commands.append(cmd.RegisterInvite(arg.removeprefix("invite-")))
@@ -77,6 +79,8 @@ class Engine:
                     (Button("menu:restart", Msg("menu.restart")),)), expects="choice"))
             else:
                 home.show_menu(turn, ctx, greet=True)
+        elif name == "finder":
+            self.start_flow(turn, "finder", ctx)
         elif name == "cancel":
             self._cancel(turn)
         elif name == "back" and convo.flow:
@@ -115,6 +119,8 @@ class Engine:
         convo = turn.conversation
         if value == "menu:report":
             self.start_flow(turn, "report", ctx)
+        elif value == "menu:finder":
+            self.start_flow(turn, "finder", ctx)
         elif value == "menu:continue" and convo.flow:
             self._ask(turn, ctx)
         elif value == "menu:restart" and convo.flow:
@@ -297,10 +303,3 @@ class Engine:
         reply = question.ask(Asking(conversation.answers, ctx))
         return [b for row in (*reply.buttons, NAV_ROW) for b in row]
 
-
-def text_of(event: Event) -> str | None:
-    return event.text if isinstance(event, Text) else None
-
-
-def answers_view(answers: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in answers.items() if not k.startswith("_")}

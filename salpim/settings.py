@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -23,6 +24,8 @@ class Settings(BaseSettings):
     telegram_token: str | None = None
     # The Bot API base URL; tests and staging point it at the fake Bot API (bot/fake_bot_api.py).
     telegram_api_url: str = "https://api.telegram.org"
+    # The Bot API request backend: "aiohttp" (ours, fast) or "httpx" (python-telegram-bot's default).
+    telegram_backend: Literal["aiohttp", "httpx"] = "aiohttp"
     webhook_secret: str | None = None
     # When set (and a token is), the bot registers {public_url}/telegram/webhook; otherwise it polls.
     public_url: str | None = None
