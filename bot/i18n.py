@@ -13,6 +13,7 @@ from typing import Any
 from babel.support import NullTranslations, Translations
 
 from dialogs.replies import Msg
+from welfare.finder_format import Won, format_won
 
 log = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
@@ -78,6 +79,8 @@ class Catalogs:
             return self.render(locale, value)
         if isinstance(value, (list, tuple)):
             return ", ".join(str(self._value(locale, v)) for v in value)
+        if isinstance(value, Won):
+            return format_won(int(value), locale)
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10000:
             return f"{value:,}"
         return value

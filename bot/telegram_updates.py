@@ -12,7 +12,8 @@ from bot.keyboards import parse_callback_data
 from bot.turns import TELEGRAM, Inbound
 from dialogs.events import Choice, Command, Contact, Event, Location, Photo, Text, Unsupported
 
-COMMANDS = {"start", "back", "cancel", "help", "status", "language", "menu", "cases", "case", "followup", "withdraw"}
+COMMANDS = {"start", "back", "cancel", "help", "status", "language", "menu", "cases", "case", "followup", "withdraw",
+            "finder"}
 UNSUPPORTED_KINDS = ("sticker", "voice", "video", "video_note", "audio", "document", "animation", "poll",
                      "dice", "game", "venue")
 

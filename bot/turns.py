@@ -124,12 +124,14 @@ async def park_expired(runner: TurnRunner, limit: int = 100) -> list[outbox.Outg
             if (convo.version != version or convo.flow is None or convo.expires_at is None
                     or convo.expires_at > now):  # the person came back meanwhile: leave it
                 continue
-            convo.park_as_draft()
+            kept = runner.engine.park(convo)
             convo.version += 1
             await conversations.save(runner.db, conn, runner.cipher, convo, now)
             if channel == TELEGRAM:
                 locale = runner.catalogs.resolve_locale(convo.locale, None)
-                text = render_reply(runner.catalogs, locale, say("dialog.expired_draft_kept"))
+                text = render_reply(runner.catalogs, locale,
+                                    say("dialog.expired_draft_kept" if kept else "dialog.expired_closed"))
                 queued += await outbox.enqueue(conn, runner.cipher, TELEGRAM, [(chat_id, "sendMessage",
-                                                                 send_message_payload(int(chat_id), text))], now)
+                                                                 send_message_payload(int(chat_id), text))], now,
+                                               lease=SEND_LEASE)
     return queued

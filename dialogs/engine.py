@@ -41,8 +41,8 @@ class Engine:
         convo = turn.conversation
         where_before = (convo.flow, convo.state, convo.answers.get("_edit_menu"))
         if convo.flow and convo.expires_at and ctx.now >= convo.expires_at:
-            convo.park_as_draft()
-            turn.replies.append(say("dialog.expired_draft_kept"))
+            kept = self.park(convo)
+            turn.replies.append(say("dialog.expired_draft_kept" if kept else "dialog.expired_closed"))
         if isinstance(event, Command):
             self._command(turn, event, ctx)
         elif isinstance(event, Choice) and not event.value.startswith(("nav:", "q:")):
@@ -60,6 +60,15 @@ class Engine:
         turn.replies = [replace(r, version=convo.version) if r.buttons and r.version is None else r
                         for r in turn.replies]
         return turn
+
+    def park(self, convo: Conversation) -> bool:
+        """An idle flow is kept as a draft (True), unless the flow says its answers must not
+        outlive it (the service finder's income answers): then it is closed (False)."""
+        if convo.flow and not self.flows[convo.flow].keep_drafts:
+            convo.leave_flow()
+            return False
+        convo.park_as_draft()
+        return True
 
     # -- commands and menu ---------------------------------------------------------------------
     def _command(self, turn: Turn, event: Command, ctx: TurnContext) -> None:

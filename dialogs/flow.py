@@ -113,8 +113,9 @@ class _Model:
 
 class Flow:
     def __init__(self, name: str, questions: list[Question], routes: list[Route], finish: Finish,
-                 total_steps: int, first: str | None = None) -> None:
+                 total_steps: int, first: str | None = None, keep_drafts: bool = True) -> None:
         self.name = name
+        self.keep_drafts = keep_drafts
         self.questions = {q.name: q for q in questions}
         self.order = [q.name for q in questions]
         self.first = first or questions[0].name

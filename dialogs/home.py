@@ -16,6 +16,7 @@ LANGUAGES = ("ko", "en")
 def menu_buttons() -> tuple[tuple[Button, ...], ...]:
     return (
         (Button("menu:report", Msg("menu.report")),),
+        (Button("menu:finder", Msg("menu.finder")),),
         (Button("menu:status", Msg("menu.status")),),
         (Button("menu:sos", Msg("menu.sos")), Button("menu:language", Msg("menu.language"))),
     )

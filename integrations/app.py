@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.telegram_transport import WEBHOOK_PATH, NotAnUpdate
 from integrations import housekeeping, playground
 from integrations.api import routes as api_routes
+from integrations.api import screen as screen_api
 from integrations.services import Services, start_services, stop_services
 from salpim.logging_setup import quiet_payload_loggers
 from salpim.settings import Settings, get_settings
@@ -105,6 +106,7 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(api_routes.router)
+    app.include_router(screen_api.router)
     if settings.playground:
         app.include_router(playground.router(settings))
     return app

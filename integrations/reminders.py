@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from bot.keyboards import send_message_payload
 from bot.render import render_reply
+from bot.turns import SEND_LEASE
 from dialogs.replies import Button, Msg, Reply
 from state import cases, outbox, timers
 from state import members as member_store
@@ -37,7 +38,7 @@ async def fire_due(services) -> int:
                 rendered = render_reply(catalogs, catalogs.default, reply)
                 queued += await outbox.enqueue(conn, services.cipher, TELEGRAM,
                                                [(str(chat_id), "sendMessage", send_message_payload(chat_id, rendered))],
-                                               now)
+                                               now, lease=SEND_LEASE)
     if queued and services.telegram:
         await services.telegram.sender.deliver(queued)
     return len(due)

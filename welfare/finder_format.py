@@ -31,6 +31,13 @@ AMOUNT_PARAMS: frozenset[str] = frozenset(
 )
 KEY_PREFIX = "finder."
 
+
+class Won(int):
+    """An amount of money in won, marked so a renderer formats it with :func:`format_won`."""
+
+    __slots__ = ()
+
+
 _MAN = 10_000
 _EOK = 100_000_000
 
