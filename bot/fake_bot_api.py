@@ -5,6 +5,11 @@ answers getMe, sendMessage, answerCallbackQuery, setWebhook/deleteWebhook, getUp
 queue you fill), getFile and file downloads, records every call, and can be told to fail
 (429 with retry_after, 5xx) to exercise retries. Runs in your event loop (`async with`) or as a
 process: `python -m bot.fake_bot_api --port 8081`.
+
+For load tests (bench/): `GET /_stats` answers how many calls of each method arrived, and with
+`events=True` (`--events-port`) every sendMessage is pushed, as it arrives, to each subscriber
+of a plain TCP stream as one line ``<chat_id> <time.monotonic_ns()>\n``, so a load generator
+on the same machine knows when the last reply of an update reached "Telegram".
 """
 from __future__ import annotations
 
@@ -31,8 +36,13 @@ class Call:
 
 
 class FakeBotApi:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, record: bool = True) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, record: bool = True, *,
+                 events: bool = False, events_port: int = 0) -> None:
         self.host, self.port, self.record = host, port, record
+        self.events, self.events_port = events, events_port
+        self.method_counts: dict[str, int] = {}
+        self._subscribers: list[asyncio.Transport] = []
+        self._events_server: asyncio.AbstractServer | None = None
         self.calls: list[Call] = []
         self.sent_count = 0
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -74,16 +84,31 @@ class FakeBotApi:
         app = web.Application(client_max_size=20 * 1024 * 1024)
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         app.router.add_get("/file/bot{token}/{path:.*}", self._file)
+        app.router.add_get("/_stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, backlog=1024)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        if self.events:
+            loop = asyncio.get_running_loop()
+            self._events_server = await loop.create_server(lambda: _Subscriber(self._subscribers),
+                                                           self.host, self.events_port)
+            self.events_port = self._events_server.sockets[0].getsockname()[1]
         return self
 
     async def __aexit__(self, *exc: object) -> None:
+        if self._events_server is not None:
+            self._events_server.close()
+            for transport in list(self._subscribers):
+                transport.close()
         if self._runner:
             await self._runner.cleanup()
+
+    async def _stats(self, request: web.Request) -> web.Response:
+        return web.Response(body=orjson.dumps({"sent_count": self.sent_count, "calls": self.method_counts,
+                                               "subscribers": len(self._subscribers)}),
+                            content_type="application/json")
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
         # PTB sends nested objects (reply_markup) as JSON strings inside the JSON body, as
@@ -115,6 +140,7 @@ class FakeBotApi:
             return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
         if method == "getUpdates":
             return self._ok(await self._get_updates(params))
+        self.method_counts[method] = self.method_counts.get(method, 0) + 1
         if self.record:
             self.calls.append(Call(method, params))
         handler = getattr(self, f"_m_{method}", None)
@@ -131,6 +157,10 @@ class FakeBotApi:
 
     def _m_sendMessage(self, params: dict[str, Any]) -> Any:
         self.sent_count += 1
+        if self._subscribers:
+            line = b"%s %d\n" % (str(params.get("chat_id")).encode(), time.monotonic_ns())
+            for transport in self._subscribers:
+                transport.write(line)
         for waiter in [w for w in self._waiters if self.sent_count >= w[0]]:
             self._waiters.remove(waiter)
             if not waiter[1].done():
@@ -172,17 +202,48 @@ class FakeBotApi:
         return web.Response(body=data, content_type="image/jpeg") if data is not None else web.Response(status=404)
 
 
+class _Subscriber(asyncio.Protocol):
+    """One listener of the sendMessage event stream (it only reads; what it sends is ignored)."""
+
+    def __init__(self, subscribers: list[asyncio.Transport]) -> None:
+        self.subscribers = subscribers
+        self.transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+        self.subscribers.append(self.transport)  # type: ignore[arg-type]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self.transport in self.subscribers:
+            self.subscribers.remove(self.transport)  # type: ignore[arg-type]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="a fake Telegram Bot API on loopback")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--no-record", action="store_true", help="count only (for load tests)")
+    parser.add_argument("--events-port", type=int, default=None,
+                        help="also stream '<chat_id> <monotonic_ns>' per sendMessage to TCP subscribers on this "
+                             "port (0: any free port; the port is printed)")
+    parser.add_argument("--uvloop", action="store_true", help="run on uvloop when it is installed")
     args = parser.parse_args()
 
     async def serve() -> None:
-        async with FakeBotApi(port=args.port, record=not args.no_record) as fake:
+        async with FakeBotApi(port=args.port, record=not args.no_record, events=args.events_port is not None,
+                              events_port=args.events_port or 0) as fake:
             print(f"fake Bot API at {fake.url}", flush=True)
+            if fake.events:
+                print(f"events at {fake.host}:{fake.events_port}", flush=True)
             await asyncio.Event().wait()
 
+    if args.uvloop:
+        try:
+            import uvloop
+        except ImportError:
+            uvloop = None  # type: ignore[assignment]
+        if uvloop is not None:
+            uvloop.run(serve())
+            return
     asyncio.run(serve())
 
 

@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     from salpim import cli_admin, cli_welfare
     cli_admin.add_parser(sub)
     cli_welfare.add_parser(sub)
+    __import__("salpim.cli_bench").cli_bench.add_parser(sub)
     return parser
 
 
