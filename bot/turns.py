@@ -15,7 +15,8 @@ from bot.effects import EffectEnv, run_commands
 from bot.i18n import Catalogs
 from bot.keyboards import send_message_payload
 from bot.render import Rendered, label_index, match_label, render_reply
-from dialogs.engine import Engine
+from dialogs.conversation import Conversation
+from dialogs.engine import Engine, Turn
 from dialogs.events import Choice, Event, Text
 from dialogs.flow import Member, TurnContext
 from dialogs.replies import say
@@ -33,6 +34,7 @@ TELEGRAM = "telegram"
 # Messages queued for delivery are leased to the turn that made them for this long; only if it
 # has not confirmed delivery by then does the outbox sweeper send them.
 SEND_LEASE = timedelta(seconds=30)
+MAX_ATTEMPTS = 3  # a turn whose conversation changed under it (another process) runs again
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,43 +64,72 @@ class TurnRunner:
         self.ttl = timedelta(minutes=settings.dialog_ttl_minutes)
 
     async def run(self, inbound: Inbound) -> TurnResult:
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                return await self._run_once(inbound)
+            except conversations.ConversationChanged:
+                if attempt == MAX_ATTEMPTS - 1:
+                    raise
+                log.info("conversation changed under a turn; running it again")
+        raise AssertionError("unreachable")
+
+    async def _run_once(self, inbound: Inbound) -> TurnResult:
+        """SQLite: read the chat's state without the write lock (WAL readers never wait), run
+        the pure engine, then hold the lock only for the writes, saving with a version check.
+        PostgreSQL: one transaction that locks the chat's row from the start."""
         now = utcnow()
+        if self.db.is_sqlite:
+            async with self.db.read() as conn:
+                member, convo = await self._read(conn, inbound, now)
+            ctx, turn = self._decide(inbound, member, convo, now)
+            async with self.db.transaction() as conn:
+                return await self._write(conn, inbound, member, ctx, turn, now)
         async with self.db.transaction() as conn:
-            if inbound.update_id is not None and not await inbox.claim(self.db, conn, inbound.channel,
-                                                                       inbound.update_id, now):
-                return TurnResult(duplicate=True)
-            member = None
-            if inbound.user_id is not None and inbound.channel == TELEGRAM:
-                info = await member_store.member_by_telegram(conn, inbound.user_id)
-                member = Member(info.id, info.role, info.dong_code) if info else None
-            convo = await conversations.load_for_turn(self.db, conn, self.cipher, inbound.channel,
-                                                      inbound.chat_id, now)
-            ctx = TurnContext(now=now, directory=self.directory, member=member, ttl=self.ttl,
-                              new_receipt_no=new_receipt_no, max_photo_bytes=self.settings.max_photo_bytes)
-            locale = self.catalogs.resolve_locale(convo.locale, inbound.language_code)
-            event = self._typed_label_as_press(inbound.event, convo, ctx, locale)
-            turn = self.engine.handle(convo, event, ctx)
-            env = EffectEnv(self.db, conn, self.cipher, self.settings, self.directory, inbound.channel,
-                            inbound.chat_id, inbound.user_id, member, now, inbound.private)
-            effects = await run_commands(turn.commands, env)
-            replies = [*turn.replies, *effects.replies]
-            if effects.start_flow and inbound.private:
-                opened = self.engine.begin_flow(turn.conversation, *effects.start_flow, ctx)
-                turn.conversation, replies = opened.conversation, [*replies, *opened.replies]
-            await conversations.save(self.db, conn, self.cipher, turn.conversation, now)
-            locale = self.catalogs.resolve_locale(turn.conversation.locale, inbound.language_code)
-            rendered = [render_reply(self.catalogs, locale, r) for r in replies]
-            messages = []
-            if inbound.channel == TELEGRAM:
-                messages = [(inbound.chat_id, "sendMessage", send_message_payload(int(inbound.chat_id), r))
-                            for r in rendered]
-            # Team alerts always go to Telegram chats, in the service's default language.
-            for chat, alert in effects.alerts:
-                if chat is None:
-                    continue
-                alert_text = render_reply(self.catalogs, self.catalogs.default, alert)
-                messages.append((str(chat), "sendMessage", send_message_payload(chat, alert_text)))
-            queued = await outbox.enqueue(conn, self.cipher, TELEGRAM, messages, now, lease=SEND_LEASE)
+            member, convo = await self._read(conn, inbound, now)
+            ctx, turn = self._decide(inbound, member, convo, now)
+            return await self._write(conn, inbound, member, ctx, turn, now)
+
+    async def _read(self, conn, inbound: Inbound, now) -> tuple[Member | None, Conversation]:
+        member = None
+        if inbound.user_id is not None and inbound.channel == TELEGRAM:
+            info = await member_store.member_by_telegram(conn, inbound.user_id)
+            member = Member(info.id, info.role, info.dong_code) if info else None
+        convo = await conversations.load_for_turn(self.db, conn, self.cipher, inbound.channel, inbound.chat_id, now)
+        return member, convo
+
+    def _decide(self, inbound: Inbound, member: Member | None, convo: Conversation, now) -> tuple[TurnContext, Turn]:
+        ctx = TurnContext(now=now, directory=self.directory, member=member, ttl=self.ttl,
+                          new_receipt_no=new_receipt_no, max_photo_bytes=self.settings.max_photo_bytes)
+        locale = self.catalogs.resolve_locale(convo.locale, inbound.language_code)
+        event = self._typed_label_as_press(inbound.event, convo, ctx, locale)
+        return ctx, self.engine.handle(convo, event, ctx)
+
+    async def _write(self, conn, inbound: Inbound, member: Member | None, ctx: TurnContext, turn: Turn,
+                     now) -> TurnResult:
+        if inbound.update_id is not None and not await inbox.claim(self.db, conn, inbound.channel,
+                                                                   inbound.update_id, now):
+            return TurnResult(duplicate=True)
+        env = EffectEnv(self.db, conn, self.cipher, self.settings, self.directory, inbound.channel,
+                        inbound.chat_id, inbound.user_id, member, now, inbound.private)
+        effects = await run_commands(turn.commands, env)
+        replies = [*turn.replies, *effects.replies]
+        if effects.start_flow and inbound.private:
+            opened = self.engine.begin_flow(turn.conversation, *effects.start_flow, ctx)
+            turn.conversation, replies = opened.conversation, [*replies, *opened.replies]
+        await conversations.save(self.db, conn, self.cipher, turn.conversation, now)
+        locale = self.catalogs.resolve_locale(turn.conversation.locale, inbound.language_code)
+        rendered = [render_reply(self.catalogs, locale, r) for r in replies]
+        messages = []
+        if inbound.channel == TELEGRAM:
+            messages = [(inbound.chat_id, "sendMessage", send_message_payload(int(inbound.chat_id), r))
+                        for r in rendered]
+        # Team alerts always go to Telegram chats, in the service's default language.
+        for chat, alert in effects.alerts:
+            if chat is None:
+                continue
+            alert_text = render_reply(self.catalogs, self.catalogs.default, alert)
+            messages.append((str(chat), "sendMessage", send_message_payload(chat, alert_text)))
+        queued = await outbox.enqueue(conn, self.cipher, TELEGRAM, messages, now, lease=SEND_LEASE)
         return TurnResult(False, locale, rendered, queued)
 
     def _typed_label_as_press(self, event: Event, convo, ctx: TurnContext, locale: str) -> Event:
@@ -126,7 +157,10 @@ async def park_expired(runner: TurnRunner, limit: int = 100) -> list[outbox.Outg
                 continue
             kept = runner.engine.park(convo)
             convo.version += 1
-            await conversations.save(runner.db, conn, runner.cipher, convo, now)
+            try:
+                await conversations.save(runner.db, conn, runner.cipher, convo, now)
+            except conversations.ConversationChanged:
+                continue  # another worker parked it, or the person answered: nothing to do
             if channel == TELEGRAM:
                 locale = runner.catalogs.resolve_locale(convo.locale, None)
                 text = render_reply(runner.catalogs, locale,

@@ -25,6 +25,7 @@ class Conversation:
     draft: dict[str, Any] | None = None  # a flow parked on expiry, resumable
     expires_at: datetime | None = None
     exists: bool = False  # False until first stored
+    seen_version: int = 0  # the version as read from the store (its save checks it is unchanged)
 
     def clone(self) -> Conversation:
         return copy.deepcopy(self)

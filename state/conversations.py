@@ -1,11 +1,21 @@
-"""Loading and saving the one conversation row of a chat, locked for the turn."""
+"""Loading and saving the one conversation row of a chat.
+
+Two ways to keep one chat's turns in order across processes:
+- PostgreSQL: the row is locked (SELECT … FOR UPDATE) for the whole turn;
+- SQLite: the row is read without a lock (WAL readers never wait) and saved with
+  ``UPDATE … WHERE version = :seen``; if another process moved it meanwhile, the save reports
+  a conflict and the caller runs the turn again. Inside one process the per-chat lock already
+  orders a chat's turns, so conflicts are rare.
+The hot statements are built once here and executed with parameters (SQLAlchemy caches their
+compiled form), because rebuilding them per turn cost more than running them.
+"""
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs.conversation import Conversation
@@ -15,25 +25,36 @@ from state.models import ConversationRow
 
 T = ConversationRow.__table__
 _CONTEXT = "conversations.answers"
+_SELECT = select(T).where(T.c.channel == bindparam("ch"), T.c.chat_id == bindparam("chat"))
+_SELECT_LOCKED = _SELECT.with_for_update()
+_VALUES = ("flow", "state", "answers_enc", "version", "failures", "locale", "expires_at", "updated_at")
+_UPDATE = (update(T).where(T.c.channel == bindparam("ch"), T.c.chat_id == bindparam("chat"),
+                           T.c.version == bindparam("seen"))
+           .values({name: bindparam(name) for name in _VALUES}))
+
+
+class ConversationChanged(Exception):
+    """Another process saved this chat's conversation since it was read: run the turn again."""
+
+
+async def load(conn: AsyncConnection, cipher: FieldCipher, channel: str, chat_id: str) -> Conversation:
+    """Read without locking (SQLite; the save checks the version)."""
+    row = (await conn.execute(_SELECT, {"ch": channel, "chat": chat_id})).mappings().first()
+    return from_row(row, cipher) if row is not None else Conversation(channel, chat_id)
 
 
 async def load_for_turn(db: Database, conn: AsyncConnection, cipher: FieldCipher,
                         channel: str, chat_id: str, now: datetime) -> Conversation:
-    """The chat's conversation, row-locked on PostgreSQL so one chat's turns run one at a time
-    even across processes (SQLite's BEGIN IMMEDIATE already serialises all writers)."""
-    query = select(T).where(T.c.channel == channel, T.c.chat_id == chat_id)
-    if not db.is_sqlite:
-        query = query.with_for_update()
-    row = (await conn.execute(query)).mappings().first()
-    if row is None:
-        if not db.is_sqlite:  # make the row so the lock has something to hold, then lock it
-            await conn.execute(db.insert(T).values(channel=channel, chat_id=chat_id, version=0, failures=0,
-                                                   updated_at=now).on_conflict_do_nothing())
-            row = (await conn.execute(query)).mappings().first()
-            if row is not None and row["flow"] is None and not row["answers_enc"] and row["version"] == 0:
-                return Conversation(channel, chat_id, exists=True)
-        if row is None:
-            return Conversation(channel, chat_id)
+    """Read for a turn inside its transaction: row-locked on PostgreSQL, so one chat's turns
+    run one at a time even across processes."""
+    if db.is_sqlite:
+        return await load(conn, cipher, channel, chat_id)
+    params = {"ch": channel, "chat": chat_id}
+    row = (await conn.execute(_SELECT_LOCKED, params)).mappings().first()
+    if row is None:  # make the row so the lock has something to hold, then lock it
+        await conn.execute(db.insert(T).values(channel=channel, chat_id=chat_id, version=0, failures=0,
+                                               updated_at=now).on_conflict_do_nothing())
+        row = (await conn.execute(_SELECT_LOCKED, params)).mappings().first()
     return from_row(row, cipher)
 
 
@@ -43,7 +64,7 @@ def from_row(row: Any, cipher: FieldCipher) -> Conversation:
         channel=row["channel"], chat_id=row["chat_id"], flow=row["flow"], state=row["state"],
         answers=blob.get("answers", {}), history=blob.get("history", []), draft=blob.get("draft"),
         version=row["version"], failures=row["failures"], locale=row["locale"],
-        expires_at=row["expires_at"], exists=True)
+        expires_at=row["expires_at"], exists=True, seen_version=row["version"])
 
 
 def _values(convo: Conversation, cipher: FieldCipher, now: datetime) -> dict[str, Any]:
@@ -58,13 +79,20 @@ def _values(convo: Conversation, cipher: FieldCipher, now: datetime) -> dict[str
 
 async def save(db: Database, conn: AsyncConnection, cipher: FieldCipher, convo: Conversation,
                now: datetime) -> None:
+    """Write the conversation back; raises ConversationChanged if it moved since it was read."""
     values = _values(convo, cipher, now)
     if convo.exists:
-        await conn.execute(update(T).where(T.c.channel == convo.channel, T.c.chat_id == convo.chat_id)
-                           .values(**values))
+        result = await conn.execute(_UPDATE, {"ch": convo.channel, "chat": convo.chat_id,
+                                              "seen": convo.seen_version, **values})
+        if result.rowcount != 1:
+            raise ConversationChanged(convo.chat_id)
     else:
-        await conn.execute(db.insert(T).values(channel=convo.channel, chat_id=convo.chat_id, **values))
+        inserted = await conn.execute(db.insert(T).values(channel=convo.channel, chat_id=convo.chat_id, **values)
+                                      .on_conflict_do_nothing())
+        if inserted.rowcount != 1:
+            raise ConversationChanged(convo.chat_id)
         convo.exists = True
+    convo.seen_version = convo.version
 
 
 async def expired(conn: AsyncConnection, now: datetime, limit: int = 100) -> list[tuple[str, str, int]]:

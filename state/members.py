@@ -5,7 +5,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
@@ -48,9 +48,12 @@ async def team_leaders(conn: AsyncConnection, dong_code: str | None) -> list[Mem
     return [m for m in await staff_of_dong(conn, dong_code) if m.role == "team_leader"]
 
 
+_BY_TELEGRAM = select(M).where(M.c.telegram_user_id == bindparam("uid"), M.c.active.is_(True))
+
+
 async def member_by_telegram(conn: AsyncConnection, telegram_user_id: int) -> MemberInfo | None:
-    row = (await conn.execute(select(M).where(M.c.telegram_user_id == telegram_user_id,
-                                              M.c.active.is_(True)))).first()
+    """Read on every turn (not cached), so a deactivated member is refused at once."""
+    row = (await conn.execute(_BY_TELEGRAM, {"uid": telegram_user_id})).first()
     return _info(row) if row else None
 
 

@@ -32,6 +32,7 @@ class Outgoing:
 
 
 _CONTEXT = "outbox.payload"
+_INSERT_ONE = insert(T).returning(T.c.id)
 
 
 async def enqueue(conn: AsyncConnection, cipher: FieldCipher, channel: str,
@@ -45,9 +46,13 @@ async def enqueue(conn: AsyncConnection, cipher: FieldCipher, channel: str,
         return []
     rows = [{"channel": channel, "chat_id": chat_id, "method": method,
              "payload_enc": cipher.encrypt(orjson.dumps(payload).decode(), _CONTEXT),
-             "created_at": now, "next_attempt_at": now + lease, "attempts": 0} for chat_id, method, payload in messages]
-    result = await conn.execute(insert(T).returning(T.c.id, sort_by_parameter_order=True), rows)
-    ids = [r[0] for r in result]
+             "created_at": now, "next_attempt_at": now + lease, "attempts": 0, "failed": False}
+            for chat_id, method, payload in messages]
+    if len(rows) == 1:  # the usual turn: one reply, one prebuilt statement
+        ids = [(await conn.execute(_INSERT_ONE, rows[0])).scalar_one()]
+    else:
+        result = await conn.execute(insert(T).returning(T.c.id, sort_by_parameter_order=True), rows)
+        ids = [r[0] for r in result]
     return [Outgoing(i, channel, c, m, p) for i, (c, m, p) in zip(ids, messages, strict=True)]
 
 
