@@ -7,6 +7,7 @@ import time
 BURST = 20
 WARN_EVERY = 10.0  # seconds between two "please slow down" notices to the same chat
 MAX_TRACKED = 50_000
+SWEEP_EVERY = 2_000
 
 
 class FloodGuard:
@@ -14,6 +15,7 @@ class FloodGuard:
         self.rate, self.burst = per_second, burst
         self._buckets: dict[str, tuple[float, float]] = {}
         self._warned: dict[str, float] = {}
+        self._calls = 0
 
     def allow(self, chat_id: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
@@ -21,16 +23,21 @@ class FloodGuard:
         tokens = min(float(self.burst), tokens + (now - updated) * self.rate)
         allowed = tokens >= 1
         self._buckets[chat_id] = (tokens - 1 if allowed else tokens, now)
-        if len(self._buckets) > MAX_TRACKED:  # forget the quietest half; they refill anyway
-            for key in list(self._buckets)[: MAX_TRACKED // 2]:
-                del self._buckets[key]
+        self._calls += 1
+        if self._calls % SWEEP_EVERY == 0 or len(self._buckets) > MAX_TRACKED:
+            self._forget_refilled(now)
         return allowed
+
+    def _forget_refilled(self, now: float) -> None:
+        """A bucket idle long enough to be full again says nothing: drop it (memory follows the
+        chats active in the last seconds, not every chat ever seen)."""
+        full_after = self.burst / self.rate
+        self._buckets = {k: v for k, v in self._buckets.items() if now - v[1] < full_after}
+        self._warned = {k: t for k, t in self._warned.items() if now - t < WARN_EVERY}
 
     def should_warn(self, chat_id: str, now: float | None = None) -> bool:
         now = time.monotonic() if now is None else now
         if now - self._warned.get(chat_id, -WARN_EVERY) < WARN_EVERY:
             return False
         self._warned[chat_id] = now
-        if len(self._warned) > MAX_TRACKED:
-            self._warned.clear()
         return True

@@ -10,9 +10,13 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
+from datetime import timedelta
 
+import orjson
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+
+from bot.aiohttp_request import AiohttpRequest
 
 from state import outbox
 from state.crypto import FieldCipher
@@ -22,6 +26,25 @@ from state.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 GROUP_MESSAGES_PER_MINUTE = 20  # Telegram's limit for one group chat
+
+
+def raise_for_bot_api(status: int, body: bytes) -> None:
+    """Telegram's answer as python-telegram-bot's errors, so retries work the same either way."""
+    if status == 200:
+        return
+    try:
+        answer = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        answer = {}
+    description = str(answer.get("description") or f"HTTP {status}")
+    retry_after = (answer.get("parameters") or {}).get("retry_after")
+    if status == 429 and isinstance(retry_after, (int, float)):
+        raise RetryAfter(timedelta(seconds=retry_after))
+    if status in (400, 404):
+        raise BadRequest(description)
+    if status == 403:
+        raise Forbidden(description)
+    raise NetworkError(description)
 
 
 class RateLimiter:
@@ -83,6 +106,13 @@ class Sender:
         return True
 
     async def _call(self, message: Outgoing) -> None:
+        request = self.bot.request
+        if isinstance(request, AiohttpRequest):
+            # The payload is already Bot API JSON: post it as is and read only "ok".
+            status, body = await request.post_json(f"{self.bot.base_url}/{message.method}",
+                                                   orjson.dumps(message.payload))
+            raise_for_bot_api(status, body)
+            return
         payload = dict(message.payload)
         if message.method == "sendMessage":
             chat_id, text = payload.pop("chat_id"), payload.pop("text")

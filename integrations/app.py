@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import hmac
 import logging
 import time
@@ -36,6 +37,26 @@ SECURITY_HEADERS = {
 }
 
 
+class SecurityHeaders:
+    """Adds the security headers to every HTTP response. A plain ASGI middleware: Starlette's
+    BaseHTTPMiddleware costs a task group and streams per request (0.19 ms of each update)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in SECURITY_HEADERS.items()]
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+
+        async def send_with_headers(message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name for name, _ in message.get("headers", [])}
+                message["headers"] = [*message.get("headers", []), *(h for h in self.headers if h[0] not in present)]
+            await send(message)
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(settings: Settings | None = None, *, strict_catalogs: bool = False, telegram_bot=None,
                poll: bool = True) -> FastAPI:
     settings = settings or get_settings()
@@ -46,6 +67,10 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
         services = await start_services(settings, strict_catalogs=strict_catalogs, telegram_bot=telegram_bot,
                                         poll=poll)
         app.state.services = services
+        # Start-up objects (catalogs, catalogue, SQLAlchemy metadata, the analyser) live as long
+        # as the process: keep them out of the garbage collector's full scans (the p99 pauses).
+        gc.collect()
+        gc.freeze()
         keeper = asyncio.create_task(housekeeping.run_forever(services), name="housekeeping")
         try:
             yield
@@ -57,12 +82,7 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
     app = FastAPI(title="Salpim back office", version="0.1.0", lifespan=lifespan,
                   description="살핌: crisis reports, casework and service screening for 읍면동 teams.")
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next):
-        response = await call_next(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.post(WEBHOOK_PATH, include_in_schema=False)
     async def telegram_webhook(request: Request) -> Response:
