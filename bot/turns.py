@@ -24,6 +24,7 @@ from salpim.settings import Settings
 from state import conversations, inbox, outbox
 from state import members as member_store
 from state.crypto import FieldCipher
+from state.sqlite_batch import TurnWrite
 from state.db import Database
 from state.timeutil import utcnow
 from welfare.directory import Directory
@@ -82,6 +83,8 @@ class TurnRunner:
             async with self.db.read() as conn:
                 member, convo = await self._read(conn, inbound, now)
             ctx, turn = self._decide(inbound, member, convo, now)
+            if self.db.batch_writer is not None and not turn.commands:
+                return await self._write_batched(inbound, turn, now)
             async with self.db.transaction() as conn:
                 return await self._write(conn, inbound, member, ctx, turn, now)
         async with self.db.transaction() as conn:
@@ -104,6 +107,38 @@ class TurnRunner:
         event = self._typed_label_as_press(inbound.event, convo, ctx, locale)
         return ctx, self.engine.handle(convo, event, ctx)
 
+    async def _write_batched(self, inbound: Inbound, turn: Turn, now) -> TurnResult:
+        """The everyday turn (no commands: just the conversation and its replies), committed
+        together with other turns by the SQLite group-commit writer (state/sqlite_batch.py)."""
+        convo = turn.conversation
+        locale, rendered, messages = self._render(inbound, turn.replies, [], convo)
+        write = TurnWrite(inbound.channel, inbound.chat_id, inbound.update_id, now,
+                          conversations.row_values(convo, self.cipher, now), convo.seen_version, convo.exists,
+                          outbox.rows_for(self.cipher, TELEGRAM, messages, now, SEND_LEASE))
+        done = await self.db.batch_writer.submit(write)  # type: ignore[union-attr]
+        if done.duplicate:
+            return TurnResult(duplicate=True)
+        if done.conflict:
+            raise conversations.ConversationChanged(inbound.chat_id)
+        queued = [outbox.Outgoing(i, TELEGRAM, chat, method, payload)
+                  for i, (chat, method, payload) in zip(done.outbox_ids, messages, strict=True)]
+        return TurnResult(False, locale, rendered, queued)
+
+    def _render(self, inbound: Inbound, replies: list, alerts: list, convo: Conversation):
+        """Replies in the person's language, alerts in the service's; and the Telegram messages."""
+        locale = self.catalogs.resolve_locale(convo.locale, inbound.language_code)
+        rendered = [render_reply(self.catalogs, locale, r) for r in replies]
+        messages = []
+        if inbound.channel == TELEGRAM:
+            messages = [(inbound.chat_id, "sendMessage", send_message_payload(int(inbound.chat_id), r))
+                        for r in rendered]
+        for chat, alert in alerts:
+            if chat is None:
+                continue
+            alert_text = render_reply(self.catalogs, self.catalogs.default, alert)
+            messages.append((str(chat), "sendMessage", send_message_payload(chat, alert_text)))
+        return locale, rendered, messages
+
     async def _write(self, conn, inbound: Inbound, member: Member | None, ctx: TurnContext, turn: Turn,
                      now) -> TurnResult:
         if inbound.update_id is not None and not await inbox.claim(self.db, conn, inbound.channel,
@@ -117,18 +152,8 @@ class TurnRunner:
             opened = self.engine.begin_flow(turn.conversation, *effects.start_flow, ctx)
             turn.conversation, replies = opened.conversation, [*replies, *opened.replies]
         await conversations.save(self.db, conn, self.cipher, turn.conversation, now)
-        locale = self.catalogs.resolve_locale(turn.conversation.locale, inbound.language_code)
-        rendered = [render_reply(self.catalogs, locale, r) for r in replies]
-        messages = []
-        if inbound.channel == TELEGRAM:
-            messages = [(inbound.chat_id, "sendMessage", send_message_payload(int(inbound.chat_id), r))
-                        for r in rendered]
         # Team alerts always go to Telegram chats, in the service's default language.
-        for chat, alert in effects.alerts:
-            if chat is None:
-                continue
-            alert_text = render_reply(self.catalogs, self.catalogs.default, alert)
-            messages.append((str(chat), "sendMessage", send_message_payload(chat, alert_text)))
+        locale, rendered, messages = self._render(inbound, replies, effects.alerts, turn.conversation)
         queued = await outbox.enqueue(conn, self.cipher, TELEGRAM, messages, now, lease=SEND_LEASE)
         return TurnResult(False, locale, rendered, queued)
 

@@ -67,7 +67,7 @@ def from_row(row: Any, cipher: FieldCipher) -> Conversation:
         expires_at=row["expires_at"], exists=True, seen_version=row["version"])
 
 
-def _values(convo: Conversation, cipher: FieldCipher, now: datetime) -> dict[str, Any]:
+def row_values(convo: Conversation, cipher: FieldCipher, now: datetime) -> dict[str, Any]:
     blob = None
     if convo.answers or convo.history or convo.draft:
         blob = cipher.encrypt(orjson.dumps({"answers": convo.answers, "history": convo.history,
@@ -80,7 +80,7 @@ def _values(convo: Conversation, cipher: FieldCipher, now: datetime) -> dict[str
 async def save(db: Database, conn: AsyncConnection, cipher: FieldCipher, convo: Conversation,
                now: datetime) -> None:
     """Write the conversation back; raises ConversationChanged if it moved since it was read."""
-    values = _values(convo, cipher, now)
+    values = row_values(convo, cipher, now)
     if convo.exists:
         result = await conn.execute(_UPDATE, {"ch": convo.channel, "chat": convo.chat_id,
                                               "seen": convo.seen_version, **values})

@@ -17,6 +17,8 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from state.sqlite_batch import SqliteBatchWriter
+
 
 class Database:
     def __init__(self, url: str, *, echo: bool = False) -> None:
@@ -30,8 +32,12 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self.batch_writer: SqliteBatchWriter | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:" and not path.startswith("file:"):
+                self.batch_writer = SqliteBatchWriter(path, self._write_lock)  # type: ignore[arg-type]
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -61,6 +67,8 @@ class Database:
             return False
 
     async def dispose(self) -> None:
+        if self.batch_writer is not None:
+            await self.batch_writer.close()
         await self.engine.dispose()
 
 

@@ -35,6 +35,15 @@ _CONTEXT = "outbox.payload"
 _INSERT_ONE = insert(T).returning(T.c.id)
 
 
+def rows_for(cipher: FieldCipher, channel: str, messages: Sequence[tuple[str, str, dict[str, Any]]],
+             now: datetime, lease: timedelta = timedelta(0)) -> list[dict[str, Any]]:
+    """The outbox rows for messages, payloads encrypted (for writers that insert them themselves)."""
+    return [{"channel": channel, "chat_id": chat_id, "method": method,
+             "payload_enc": cipher.encrypt(orjson.dumps(payload).decode(), _CONTEXT),
+             "created_at": now, "next_attempt_at": now + lease, "attempts": 0, "failed": False}
+            for chat_id, method, payload in messages]
+
+
 async def enqueue(conn: AsyncConnection, cipher: FieldCipher, channel: str,
                   messages: Sequence[tuple[str, str, dict[str, Any]]], now: datetime,
                   lease: timedelta = timedelta(0)) -> list[Outgoing]:
@@ -44,10 +53,7 @@ async def enqueue(conn: AsyncConnection, cipher: FieldCipher, channel: str,
     before treating them as undelivered."""
     if not messages:
         return []
-    rows = [{"channel": channel, "chat_id": chat_id, "method": method,
-             "payload_enc": cipher.encrypt(orjson.dumps(payload).decode(), _CONTEXT),
-             "created_at": now, "next_attempt_at": now + lease, "attempts": 0, "failed": False}
-            for chat_id, method, payload in messages]
+    rows = rows_for(cipher, channel, messages, now, lease)
     if len(rows) == 1:  # the usual turn: one reply, one prebuilt statement
         ids = [(await conn.execute(_INSERT_ONE, rows[0])).scalar_one()]
     else:
