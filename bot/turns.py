@@ -80,8 +80,7 @@ class TurnRunner:
         PostgreSQL: one transaction that locks the chat's row from the start."""
         now = utcnow()
         if self.db.is_sqlite:
-            async with self.db.read() as conn:
-                member, convo = await self._read(conn, inbound, now)
+            member, convo = await self._read_sqlite(inbound, now)
             ctx, turn = self._decide(inbound, member, convo, now)
             if self.db.batch_writer is not None and not turn.commands:
                 return await self._write_batched(inbound, turn, now)
@@ -91,6 +90,17 @@ class TurnRunner:
             member, convo = await self._read(conn, inbound, now)
             ctx, turn = self._decide(inbound, member, convo, now)
             return await self._write(conn, inbound, member, ctx, turn, now)
+
+    async def _read_sqlite(self, inbound: Inbound, now) -> tuple[Member | None, Conversation]:
+        if self.db.batch_writer is None:  # an in-memory database: through SQLAlchemy
+            async with self.db.read() as conn:
+                return await self._read(conn, inbound, now)
+        user_id = inbound.user_id if inbound.channel == TELEGRAM else None
+        member_row, convo_row = await self.db.batch_writer.read_turn(inbound.channel, inbound.chat_id, user_id)
+        member = Member(member_row["id"], member_row["role"], member_row["dong_code"]) if member_row else None
+        convo = (conversations.from_row(convo_row, self.cipher) if convo_row
+                 else Conversation(inbound.channel, inbound.chat_id))
+        return member, convo
 
     async def _read(self, conn, inbound: Inbound, now) -> tuple[Member | None, Conversation]:
         member = None

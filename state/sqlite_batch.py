@@ -5,7 +5,8 @@ row. Done through SQLAlchemy on aiosqlite, each statement is a round trip to a w
 and the single SQLite writer lock is held across all of them while the event loop serves other
 requests in between: one process tops out near 400 turns/s with the CPU idle (docs/performance.md).
 
-Here those turns queue their writes; one writer takes everything queued, and in ONE call on its
+Here the turn's two reads (member, conversation) are one call on a reader thread, and those
+turns queue their writes; one writer takes everything queued, and in ONE call on its
 own thread runs BEGIN IMMEDIATE, each turn inside a SAVEPOINT (a duplicate update or a
 conversation that moved on is rolled back alone), and one COMMIT. Durability is unchanged: a
 turn's caller gets its answer only after the commit. Turns that do more (filing a report,
@@ -27,6 +28,10 @@ MAX_BATCH = 128
 def sqlite_time(moment: datetime | None) -> str | None:
     """The text SQLAlchemy's SQLite DateTime stores, so both paths compare alike."""
     return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if moment is not None else None
+
+
+def parse_sqlite_time(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
 
 
 @dataclass
@@ -52,6 +57,9 @@ _UPDATE_CONVERSATION = ("UPDATE conversations SET " + ", ".join(f"{c} = ?" for c
 _INSERT_CONVERSATION = ("INSERT INTO conversations (channel, chat_id, " + ", ".join(_CONVERSATION_COLUMNS)
                         + ") VALUES (?, ?, " + ", ".join("?" for _ in _CONVERSATION_COLUMNS)
                         + ") ON CONFLICT DO NOTHING")
+_MEMBER = ("SELECT id, role, dong_code, sigungu_code, active, telegram_user_id FROM members "
+           "WHERE telegram_user_id = ? AND active = 1")
+_CONVERSATION = "SELECT * FROM conversations WHERE channel = ? AND chat_id = ?"
 _CLAIM = "INSERT INTO inbox (channel, update_id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 _OUTBOX = ("INSERT INTO outbox (channel, chat_id, method, payload_enc, created_at, next_attempt_at, attempts, "
            "failed) VALUES (?, ?, ?, ?, ?, ?, 0, 0) RETURNING id")
@@ -64,7 +72,9 @@ class SqliteBatchWriter:
         self._queue: list[tuple[TurnWrite, asyncio.Future]] = []
         self._wakeup = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-batch")
+        self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-read")
         self._conn: sqlite3.Connection | None = None
+        self._read_conn: sqlite3.Connection | None = None
         self._task: asyncio.Task | None = None
 
     async def submit(self, write: TurnWrite) -> TurnWrite:
@@ -143,6 +153,29 @@ class SqliteBatchWriter:
                                             sqlite_time(row["created_at"]), sqlite_time(row["next_attempt_at"])))
             w.outbox_ids.append(cursor.fetchone()[0])
 
+    async def read_turn(self, channel: str, chat_id: str, user_id: int | None) -> tuple[dict | None, dict | None]:
+        """The member (if the sender is one) and the conversation row, read in one call on a
+        reader thread of its own (WAL: readers never wait for the writer)."""
+        return await asyncio.get_running_loop().run_in_executor(self._reader, self._read, channel, chat_id, user_id)
+
+    def _read(self, channel: str, chat_id: str, user_id: int | None) -> tuple[dict | None, dict | None]:
+        if self._read_conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.row_factory = sqlite3.Row
+            self._read_conn = conn
+        conn = self._read_conn
+        member = None
+        if user_id is not None:
+            row = conn.execute(_MEMBER, (user_id,)).fetchone()
+            member = dict(row) if row else None
+        row = conn.execute(_CONVERSATION, (channel, chat_id)).fetchone()
+        conversation = None
+        if row is not None:
+            conversation = dict(row)
+            conversation["expires_at"] = parse_sqlite_time(conversation["expires_at"])
+        return member, conversation
+
     async def close(self) -> None:
         if self._task is not None:
             self._task.cancel()
@@ -151,4 +184,8 @@ class SqliteBatchWriter:
         if self._conn is not None:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._conn.close)
             self._conn = None
+        if self._read_conn is not None:
+            await asyncio.get_running_loop().run_in_executor(self._reader, self._read_conn.close)
+            self._read_conn = None
         self._executor.shutdown(wait=False)
+        self._reader.shutdown(wait=False)
