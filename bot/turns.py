@@ -129,7 +129,7 @@ class TurnRunner:
         if done.duplicate:
             return TurnResult(duplicate=True)
         if done.conflict:
-            raise conversations.ConversationChanged(inbound.chat_id)
+            raise conversations.ConversationChanged()
         queued = [outbox.Outgoing(i, TELEGRAM, chat, method, payload)
                   for i, (chat, method, payload) in zip(done.outbox_ids, messages, strict=True)]
         return TurnResult(False, locale, rendered, queued)

@@ -7,6 +7,7 @@ import contextlib
 import gc
 import hmac
 import logging
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.telegram_transport import WEBHOOK_PATH, NotAnUpdate
 from integrations import housekeeping, playground
+from state.conversations import ConversationChanged
 from integrations.api import routes as api_routes
 from integrations.api import screen as screen_api
 from integrations.services import Services, start_services, stop_services
@@ -105,7 +107,7 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
         except (orjson.JSONDecodeError, NotAnUpdate):
             UPDATES.labels("bad_request").inc()
             return Response(status_code=400)
-        except (SQLAlchemyError, OSError, asyncio.TimeoutError):
+        except (SQLAlchemyError, sqlite3.Error, OSError, asyncio.TimeoutError, ConversationChanged):
             # The store is unreachable: nothing was committed; 503 makes Telegram deliver again.
             log.warning("webhook: store unavailable, asking Telegram to redeliver", exc_info=True)
             UPDATES.labels("unavailable").inc()

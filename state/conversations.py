@@ -85,12 +85,12 @@ async def save(db: Database, conn: AsyncConnection, cipher: FieldCipher, convo: 
         result = await conn.execute(_UPDATE, {"ch": convo.channel, "chat": convo.chat_id,
                                               "seen": convo.seen_version, **values})
         if result.rowcount != 1:
-            raise ConversationChanged(convo.chat_id)
+            raise ConversationChanged()
     else:
         inserted = await conn.execute(db.insert(T).values(channel=convo.channel, chat_id=convo.chat_id, **values)
                                       .on_conflict_do_nothing())
         if inserted.rowcount != 1:
-            raise ConversationChanged(convo.chat_id)
+            raise ConversationChanged()
         convo.exists = True
     convo.seen_version = convo.version
 
