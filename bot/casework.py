@@ -8,16 +8,12 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-import orjson
-from sqlalchemy import select
-
 from dialogs import commands as cmd
 from dialogs.followup_flow import domains_for
 from dialogs.replies import Button, Msg, Reply
-from state import audit, cases
+from state import audit, cases, reports
 from state import followups as followup_store
 from state import members as member_store
-from state.models import Report
 from state.timeutil import to_kst
 from welfare.case_clocks import suggested_next_contact
 from welfare.case_lifecycle import (
@@ -29,7 +25,6 @@ if TYPE_CHECKING:
     from bot.effects import EffectEnv, EffectResult
 
 log = logging.getLogger(__name__)
-R = Report.__table__
 STAFF = ("caseworker", "team_leader")
 # Actions that need a reason chosen first, and the fact it fills.
 REASONS = {
@@ -142,37 +137,36 @@ async def _full_record(report_id: int, staff, env: EffectEnv, result: EffectResu
 
 async def _record_reply(report_id: int, reader_id: int, env: EffectEnv) -> Reply:
     """The full intake record, for the private chat of the caseworker only; the read is audited."""
-    row = (await env.conn.execute(select(R).where(R.c.id == report_id))).mappings().one()
-    await audit.record(env.conn, actor=f"member:{reader_id}", action="read", subject=f"report:{row['receipt_no']}",
+    record = await reports.read_full(env.conn, env.cipher, report_id)
+    assert record is not None
+    await audit.record(env.conn, actor=f"member:{reader_id}", action="read", subject=f"report:{record.receipt_no}",
                        now=env.now)
-    c = env.cipher
     taxonomy = load_report_taxonomy()
     urgent_ids = {u.id for u in taxonomy.urgent_signs}
-    signs = [Msg(f"urgent.{s}" if s in urgent_ids else f"situation.{s}") for s in row["situations"]]
-    dong = env.directory.dong(row["dong_code"])
-    lines = [Msg("record.title", {"receipt": row["receipt_no"], "filed": to_kst(row["created_at"]).strftime("%Y-%m-%d %H:%M")}),
-             Msg("record.dong", {"dong": dong.name if dong else row["dong_code"]}),
+    signs = [Msg(f"urgent.{s}" if s in urgent_ids else f"situation.{s}") for s in record.situations]
+    dong = env.directory.dong(record.dong_code)
+    lines = [Msg("record.title", {"receipt": record.receipt_no,
+                                  "filed": to_kst(record.created_at).strftime("%Y-%m-%d %H:%M")}),
+             Msg("record.dong", {"dong": dong.name if dong else record.dong_code}),
              Msg("alert.situations", {"value": signs})]
-    if row["urgent"]:
+    if record.urgent:
         lines.append(Msg("record.urgent"))
-    if row["household"]:
-        lines.append(Msg("alert.household", {"value": Msg(f"household.{row['household']}")}))
-    if row["age_band"]:
-        lines.append(Msg("report.summary.person", {"age": Msg(f"age_band.{row['age_band']}"),
-                                                   "gender": Msg(f"gender.{row['gender'] or 'unknown'}")}))
-    if row["address_enc"]:
-        lines.append(Msg("report.summary.address", {"value": c.decrypt(row["address_enc"], "reports.address")}))
-    if row["location_enc"]:
-        lat, lon = orjson.loads(c.decrypt(row["location_enc"], "reports.location"))
-        lines.append(Msg("record.location", {"lat": lat, "lon": lon}))
-    lines.append(Msg("report.summary.description", {"value": c.decrypt(row["description_enc"], "reports.description")}))
-    lines.append(Msg("record.reporter", {"type": Msg(f"reporter_type.{row['reporter_type']}") if row["reporter_type"] != "resident"
-                                         else Msg("record.resident"), "kind": Msg(f"report.who.{row['reporter_kind']}")}))
-    if row["phone_enc"]:
-        lines.append(Msg("record.phone", {"phone": c.decrypt(row["phone_enc"], "reports.phone")}))
-    else:
-        lines.append(Msg(f"record.contact.{row['contact_mode']}"))
-    if row["possible_duplicate_of"]:
+    if record.household:
+        lines.append(Msg("alert.household", {"value": Msg(f"household.{record.household}")}))
+    if record.age_band:
+        lines.append(Msg("report.summary.person", {"age": Msg(f"age_band.{record.age_band}"),
+                                                   "gender": Msg(f"gender.{record.gender or 'unknown'}")}))
+    if record.address:
+        lines.append(Msg("report.summary.address", {"value": record.address}))
+    if record.location:
+        lines.append(Msg("record.location", {"lat": record.location[0], "lon": record.location[1]}))
+    lines.append(Msg("report.summary.description", {"value": record.description}))
+    reporter = (Msg(f"reporter_type.{record.reporter_type}") if record.reporter_type != "resident"
+                else Msg("record.resident"))
+    lines.append(Msg("record.reporter", {"type": reporter, "kind": Msg(f"report.who.{record.reporter_kind}")}))
+    lines.append(Msg("record.phone", {"phone": record.phone}) if record.phone
+                 else Msg(f"record.contact.{record.contact_mode}"))
+    if record.possible_duplicate_of:
         lines.append(Msg("alert.possible_duplicate"))
     return Reply(tuple(lines))
 
@@ -255,7 +249,7 @@ async def _act(case_id: int, version: int, action: str, reason: str | None, staf
         if reason not in {c.value for c in choices}:
             raise cases.CaseError("case.error.unknown_button")
         facts[fact] = reason
-    report_size = (await env.conn.execute(select(R.c.household_size).where(R.c.id == record.report_id))).scalar()
+    _, report_size = await reports.signs_and_size(env.conn, record.report_id)
     if report_size and record.facts.household_size is None:
         facts["household_size"] = report_size
     updated = await cases.apply_action(env.db, env.conn, record, action, staff, env.now, facts=facts,
@@ -268,7 +262,7 @@ async def _act(case_id: int, version: int, action: str, reason: str | None, staf
 
 async def _open_followup(case_id: int, staff, env: EffectEnv, result: EffectResult) -> None:
     record = await _load_own(case_id, staff, env)
-    situations = (await env.conn.execute(select(R.c.situations).where(R.c.id == record.report_id))).scalar_one()
+    situations, _ = await reports.signs_and_size(env.conn, record.report_id)
     taxonomy = load_report_taxonomy()
     terms = [t for s in situations if taxonomy.has("situations", s) for t in taxonomy.situation(s).need_domains_ko]
     last = await followup_store.last_contact(env.conn, record.id)

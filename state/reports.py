@@ -184,3 +184,62 @@ async def withdraw_consent(conn: AsyncConnection, cipher: FieldCipher, receipt_n
     if not has_case:
         await set_status(conn, row.id, "closed", now)
     return "contact_removed" if has_case else "erased"
+
+
+@dataclass(frozen=True)
+class FullRecord:
+    """A report with its sensitive fields decrypted: for the staff who may read it (the read is
+    audited by the caller), never for logs or group chats."""
+
+    id: int
+    receipt_no: str
+    dong_code: str
+    status: str
+    urgent: bool
+    situations: list[str]
+    household: str | None
+    household_size: int | None
+    age_band: str | None
+    gender: str | None
+    reporter_type: str
+    reporter_kind: str
+    created_at: datetime
+    possible_duplicate_of: int | None
+    description: str
+    address: str | None
+    location: list[float] | None
+    contact_mode: str
+    phone: str | None
+    consent_version: str
+    consent_at: datetime
+    has_photo: bool
+
+
+async def read_full(conn: AsyncConnection, cipher: FieldCipher, report_id: int) -> FullRecord | None:
+    row = (await conn.execute(select(T).where(T.c.id == report_id))).mappings().first()
+    if row is None:
+        return None
+    has_photo = (await conn.execute(select(P.c.id).where(P.c.report_id == report_id))).first() is not None
+    location = cipher.decrypt(row["location_enc"], "reports.location")
+    return FullRecord(
+        id=row["id"], receipt_no=row["receipt_no"], dong_code=row["dong_code"], status=row["status"],
+        urgent=bool(row["urgent"]), situations=list(row["situations"] or []), household=row["household"],
+        household_size=row["household_size"], age_band=row["age_band"], gender=row["gender"],
+        reporter_type=row["reporter_type"], reporter_kind=row["reporter_kind"], created_at=row["created_at"],
+        possible_duplicate_of=row["possible_duplicate_of"],
+        description=cipher.decrypt(row["description_enc"], "reports.description") or "",
+        address=cipher.decrypt(row["address_enc"], "reports.address"),
+        location=orjson.loads(location) if location else None, contact_mode=row["contact_mode"],
+        phone=cipher.decrypt(row["phone_enc"], "reports.phone"), consent_version=row["consent_version"],
+        consent_at=row["consent_at"], has_photo=has_photo)
+
+
+async def signs_and_size(conn: AsyncConnection, report_id: int) -> tuple[list[str], int | None]:
+    """What casework needs of a report without decrypting anything: its signs and household size."""
+    row = (await conn.execute(select(T.c.situations, T.c.household_size).where(T.c.id == report_id))).one()
+    return list(row.situations or []), row.household_size
+
+
+async def status_history(conn: AsyncConnection, report_id: int) -> list[dict[str, Any]]:
+    rows = await conn.execute(select(H).where(H.c.report_id == report_id).order_by(H.c.id))
+    return [{"status": h.status, "at": h.at.isoformat(), "by": h.by_member_id} for h in rows]

@@ -3,15 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import orjson
 from sqlalchemy import select
 
 from integrations.api.schemas import CaseDetail, CaseSummary, DeadlineOut, ReportDetail, ReportSummary
-from state import cases, followups
-from state.models import Case, PhotoRow, Report, ReportStatusChange
+from state import cases, followups, reports
+from state.models import Case
 from welfare.case_lifecycle import allowed_actions
 
-R, C, H, P = Report.__table__, Case.__table__, ReportStatusChange.__table__, PhotoRow.__table__
+C = Case.__table__
 
 
 def report_summary(row, case_id: int | None = None) -> ReportSummary:
@@ -22,16 +21,14 @@ def report_summary(row, case_id: int | None = None) -> ReportSummary:
 
 
 async def report_detail(conn, cipher, row, case_id: int | None) -> ReportDetail:
-    history = [{"status": h.status, "at": h.at.isoformat(), "by": h.by_member_id}
-               for h in await conn.execute(select(H).where(H.c.report_id == row.id).order_by(H.c.id))]
-    has_photo = (await conn.execute(select(P.c.id).where(P.c.report_id == row.id))).first() is not None
+    full = await reports.read_full(conn, cipher, row.id)
+    assert full is not None
     return ReportDetail(
-        **report_summary(row, case_id).model_dump(), gender=row.gender, household_size=row.household_size,
-        description=cipher.decrypt(row.description_enc, "reports.description") or "",
-        address=cipher.decrypt(row.address_enc, "reports.address"),
-        location=orjson.loads(cipher.decrypt(row.location_enc, "reports.location")) if row.location_enc else None,
-        contact_mode=row.contact_mode, phone=cipher.decrypt(row.phone_enc, "reports.phone"),
-        consent_version=row.consent_version, consent_at=row.consent_at, has_photo=has_photo, status_history=history)
+        **report_summary(row, case_id).model_dump(), gender=full.gender, household_size=full.household_size,
+        description=full.description, address=full.address, location=full.location,
+        contact_mode=full.contact_mode, phone=full.phone, consent_version=full.consent_version,
+        consent_at=full.consent_at, has_photo=full.has_photo,
+        status_history=await reports.status_history(conn, row.id))
 
 
 def case_summary(record: cases.CaseRecord, now: datetime) -> CaseSummary:
