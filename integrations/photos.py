@@ -10,13 +10,11 @@ import io
 import logging
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import select, update
 
-from state.models import PhotoRow
+from state import reports
 from state.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-P = PhotoRow.__table__
 MAX_SIDE = 2048  # enough to see a notice on a door; smaller files, no hidden detail
 
 
@@ -49,8 +47,7 @@ async def fetch_pending(services, limit: int = 10) -> int:
     if telegram is None:
         return 0
     async with services.db.read() as conn:
-        pending = (await conn.execute(select(P.c.id, P.c.source_ref).where(P.c.fetched_at.is_(None))
-                                      .order_by(P.c.id).limit(limit))).all()
+        pending = await reports.photos_to_fetch(conn, limit)
     stored = 0
     for photo_id, ref in pending:
         try:
@@ -67,6 +64,6 @@ async def fetch_pending(services, limit: int = 10) -> int:
             log.info("photo %s not fetched yet (%s)", photo_id, exc.__class__.__name__)
             continue
         async with services.db.transaction() as conn:
-            await conn.execute(update(P).where(P.c.id == photo_id).values(**values))
+            await reports.store_photo(conn, photo_id, values)
         stored += "data_enc" in values
     return stored

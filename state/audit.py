@@ -46,3 +46,9 @@ async def verify(conn: AsyncConnection) -> tuple[bool, int, int | None]:
             return False, count, row.id
         prev, count = row.hash, count + 1
     return True, count, None
+
+
+async def latest(conn: AsyncConnection, limit: int = 200) -> list[dict[str, Any]]:
+    rows = await conn.execute(select(T).order_by(T.c.id.desc()).limit(limit))
+    return [{"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "action": r.action, "subject": r.subject,
+             "detail": r.detail, "hash": r.hash} for r in rows]

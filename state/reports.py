@@ -243,3 +243,28 @@ async def signs_and_size(conn: AsyncConnection, report_id: int) -> tuple[list[st
 async def status_history(conn: AsyncConnection, report_id: int) -> list[dict[str, Any]]:
     rows = await conn.execute(select(H).where(H.c.report_id == report_id).order_by(H.c.id))
     return [{"status": h.status, "at": h.at.isoformat(), "by": h.by_member_id} for h in rows]
+
+
+async def list_in_dongs(conn: AsyncConnection, dong_codes: list[str], *, status: str | None = None,
+                        urgent: bool | None = None, limit: int = 100) -> list[Any]:
+    """Report rows of these 읍면동, newest first (callers show only their non-personal columns)."""
+    query = select(T).where(T.c.dong_code.in_(dong_codes)).order_by(T.c.id.desc()).limit(limit)
+    if status:
+        query = query.where(T.c.status == status)
+    if urgent is not None:
+        query = query.where(T.c.urgent.is_(urgent))
+    return list((await conn.execute(query)).all())
+
+
+async def by_receipt(conn: AsyncConnection, receipt_no: str) -> Any | None:
+    return (await conn.execute(select(T).where(T.c.receipt_no == receipt_no))).first()
+
+
+async def photos_to_fetch(conn: AsyncConnection, limit: int = 10) -> list[tuple[int, str]]:
+    rows = await conn.execute(select(P.c.id, P.c.source_ref).where(P.c.fetched_at.is_(None))
+                              .order_by(P.c.id).limit(limit))
+    return [(photo_id, ref) for photo_id, ref in rows]
+
+
+async def store_photo(conn: AsyncConnection, photo_id: int, values: dict[str, Any]) -> None:
+    await conn.execute(update(P).where(P.c.id == photo_id).values(**values))

@@ -9,18 +9,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from integrations.api import records
 from integrations.api.auth import ROLES_ACTING, ROLES_READING_RECORDS, Staff, current_staff, require
 from integrations.api.schemas import (
     ActionRequest, CaseDetail, CaseSummary, FollowupRequest, ReportDetail, ReportSummary, TakeRequest, VoidRequest,
 )
-from state import audit, cases, followups
-from state.models import AuditEntry, Report
+from state import audit, cases, followups, reports
 from state.timeutil import utcnow
 
-R = Report.__table__
 router = APIRouter(prefix="/api", tags=["back office"])
 Reader = Annotated[Staff, Depends(require(*ROLES_READING_RECORDS))]
 Actor = Annotated[Staff, Depends(require(*ROLES_ACTING))]
@@ -55,19 +52,15 @@ def _filter_dongs(staff: Staff, dong: str | None) -> list[str]:
 @router.get("/reports", response_model=list[ReportSummary], summary="List reports (no personal data)")
 async def list_reports(request: Request, staff: AnyStaff, status: str | None = None, dong: str | None = None,
                        urgent: bool | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100):
-    query = select(R).where(R.c.dong_code.in_(_filter_dongs(staff, dong))).order_by(R.c.id.desc()).limit(limit)
-    if status:
-        query = query.where(R.c.status == status)
-    if urgent is not None:
-        query = query.where(R.c.urgent.is_(urgent))
     async with _services(request).db.read() as conn:
-        rows = (await conn.execute(query)).all()
+        rows = await reports.list_in_dongs(conn, _filter_dongs(staff, dong), status=status, urgent=urgent,
+                                           limit=limit)
         case_ids = await records.case_ids_of_reports(conn, [r.id for r in rows])
     return [records.report_summary(r, case_ids.get(r.id)) for r in rows]
 
 
 async def _report_row(conn, staff: Staff, receipt_no: str):
-    row = (await conn.execute(select(R).where(R.c.receipt_no == receipt_no))).first()
+    row = await reports.by_receipt(conn, receipt_no)
     if row is None or not staff.may_see(row.dong_code):
         raise HTTPException(status_code=404, detail="no such report")
     return row
@@ -204,11 +197,8 @@ async def export_cases(request: Request, staff: Reader, dong: str | None = None)
 @router.get("/audit", summary="The audit log (auditors, 시군구 admins)")
 async def read_audit(request: Request, staff: Annotated[Staff, Depends(require("auditor", "sigungu_admin"))],
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
-    T = AuditEntry.__table__
     async with _services(request).db.read() as conn:
-        rows = await conn.execute(select(T).order_by(T.c.id.desc()).limit(limit))
-        return [{"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "action": r.action, "subject": r.subject,
-                 "detail": r.detail, "hash": r.hash} for r in rows]
+        return await audit.latest(conn, limit)
 
 
 @router.get("/audit/verify", summary="Check the audit log's hash chain")
