@@ -82,4 +82,5 @@ async def test_a_full_report_in_the_playground(served, tmp_path):
         assert "SP-" in text
         headers = (await page.request.get(f"{base}/playground")).headers
         assert headers["x-frame-options"] == "DENY" and "default-src 'self'" in headers["content-security-policy"]
+        assert await page.locator("#location-form").is_hidden()  # shown only after 📍 is pressed
         await browser.close()
