@@ -24,6 +24,12 @@ stalled server cannot hide its queue (no coordinated omission).
 
 The last line printed is `RESULT {json}`; `MEASURE start` / `MEASURE end` lines mark the
 measured window for whoever watches CPU and memory from outside (bench/run.py).
+
+Scripts played by a caseworker (``seat="caseworker"`` in bench/scripts.py, the follow-up
+checklist) need `--staff FILE`, written by bench/casework_setup.py after it registered the
+caseworkers and gave each a case: such a script runs in the private chat of a caseworker taken
+from that pool (their Telegram user id is the chat id) and no other chat uses that caseworker
+until the script is over.
 """
 from __future__ import annotations
 
@@ -38,7 +44,7 @@ from typing import Any
 import aiohttp
 import orjson
 
-from bench.scripts import MIXES, SCRIPTS, Script
+from bench.scripts import MIXES, SCRIPTS, Script, register_seats, seats_needed
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 NS = 1_000_000_000
@@ -60,6 +66,7 @@ class Config:
     timeout: float = 10.0                  # an update whose replies have not come by then failed
     settle: float = 0.15                   # calibration: replies are done after this much quiet
     calibrate: bool = True
+    staff: str | None = None               # JSON file of caseworker seats (bench/casework_setup.py)
 
 
 @dataclass
@@ -167,6 +174,23 @@ class LoadGenerator:
         self._stop = False
         self._session: aiohttp.ClientSession | None = None
         self._headers = {SECRET_HEADER: config.secret, "Content-Type": "application/json"}
+        self.seat_ids = load_seats(config.staff) if config.staff else []
+        needed = seats_needed(config.mix)
+        if needed and not self.seat_ids:
+            raise SystemExit(f"mix {config.mix!r} has scripts played by a {needed}: prepare the seats first "
+                             "(bench/casework_setup.py) and pass --staff FILE, or use --mix reference")
+        self._seats: asyncio.Queue[int] | None = None
+
+    async def _take_seat(self, script: Script, fallback: int) -> int:
+        """The chat a script is played in: its own (fallback), or a free caseworker's private chat."""
+        if not script.seat:
+            return fallback
+        assert self._seats is not None
+        return await self._seats.get()
+
+    def _free_seat(self, script: Script, chat_id: int) -> None:
+        if script.seat and self._seats is not None:
+            self._seats.put_nowait(chat_id)
 
     # -- one update -----------------------------------------------------------------------------
     async def _post(self, chat_id: int, payload: dict[str, Any]) -> tuple[int, bool, int]:
@@ -212,21 +236,24 @@ class LoadGenerator:
         base = self.c.chat_base + 90_000_000  # calibration chats have ids of their own
 
         async def learn(offset: int, script: Script) -> None:
-            chat_id = base + offset
+            chat_id = await self._take_seat(script, base + offset)
             wait = self.feed.waits.setdefault(chat_id, _Wait())
             counts = []
-            for step in script.steps:
-                wait.count, wait.last, wait.need, wait.future = 0, 0, 1_000_000, None
-                status, in_body, _ = await self._post(chat_id, step(chat_id, next(self._update_ids), offset))
-                if status != 200:
-                    raise RuntimeError(f"calibration: {script.name} step {len(counts) + 1} answered {status}")
-                seen = -1
-                while seen != wait.count:
-                    seen = wait.count
-                    await asyncio.sleep(self.c.settle)
-                counts.append(wait.count + (1 if in_body else 0))
+            try:
+                for step in script.steps:
+                    wait.count, wait.last, wait.need, wait.future = 0, 0, 1_000_000, None
+                    status, in_body, _ = await self._post(chat_id, step(chat_id, next(self._update_ids), offset))
+                    if status != 200:
+                        raise RuntimeError(f"calibration: {script.name} step {len(counts) + 1} answered {status}")
+                    seen = -1
+                    while seen != wait.count:
+                        seen = wait.count
+                        await asyncio.sleep(self.c.settle)
+                    counts.append(wait.count + (1 if in_body else 0))
+            finally:
+                del self.feed.waits[chat_id]
+                self._free_seat(script, chat_id)
             self.expected[script.name] = counts
-            del self.feed.waits[chat_id]
 
         await asyncio.gather(*(learn(i, SCRIPTS[n]) for i, n in enumerate(names)))
 
@@ -244,7 +271,7 @@ class LoadGenerator:
             index = next(self._chat_index)
             script = self.mix[index % len(self.mix)]
             expected = self.expected.get(script.name) or [1] * len(script.steps)
-            chat_id = self.c.chat_base + index
+            chat_id = await self._take_seat(script, self.c.chat_base + index)
             self.feed.waits[chat_id] = _Wait()
             finished = True
             steps_done = stats.steps_done.setdefault(script.name, [0] * len(script.steps))
@@ -274,6 +301,7 @@ class LoadGenerator:
                         stats.post_latencies.append(result[1])
             finally:
                 del self.feed.waits[chat_id]
+                self._free_seat(script, chat_id)
             if finished:
                 stats.scripts_done[script.name] = stats.scripts_done.get(script.name, 0) + 1
 
@@ -281,6 +309,9 @@ class LoadGenerator:
         c = self.c
         connector = aiohttp.TCPConnector(limit=max(c.concurrency, 1), ttl_dns_cache=None)
         self._session = aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=c.timeout))
+        self._seats = asyncio.Queue()
+        for seat in self.seat_ids:
+            self._seats.put_nowait(seat)
         try:
             if c.events:
                 await self.feed.connect(c.events)
@@ -320,8 +351,16 @@ class LoadGenerator:
             "errors": s.errors, "scripts_done": s.scripts_done, "steps_done": s.steps_done,
             "replies": s.replies, "expected_replies": s.expected_replies,
             "stray_replies": self.feed.stray, "late_starts": s.late_starts,
-            "replies_per_step": self.expected,
+            "replies_per_step": self.expected, "seats": len(self.seat_ids),
         }
+
+
+def load_seats(path: str) -> list[int]:
+    """Read bench/casework_setup.py's file: register each caseworker's case, return their ids."""
+    data = orjson.loads(open(path, "rb").read())
+    seats = [(int(user), int(case)) for user, case in data["caseworkers"]]
+    register_seats(seats)
+    return [user for user, _ in seats]
 
 
 def _mark(what: str) -> None:
@@ -364,9 +403,11 @@ def parse_args(argv: list[str] | None = None) -> Config:
     p.add_argument("--update-base", type=int, default=1)
     p.add_argument("--timeout", type=float, default=10.0)
     p.add_argument("--no-calibrate", action="store_true")
+    p.add_argument("--staff", default=None, help="caseworker seats (JSON written by bench/casework_setup.py); "
+                                                 "needed by mixes with a follow-up script")
     a = p.parse_args(argv)
     return Config(a.target, a.secret, a.events, a.duration, a.warmup, a.concurrency, a.rate, a.count, a.mix,
-                  a.chat_base, a.update_base, a.timeout, calibrate=not a.no_calibrate)
+                  a.chat_base, a.update_base, a.timeout, calibrate=not a.no_calibrate, staff=a.staff)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,12 @@ Runs (names for --only):
   memory         Salpim SQLite: RSS before/after 10,000 idle conversations open at question 1
   screening      welfare/bench_screening.py measure(n), if that module exists
   memory_conv    (only on request) the same memory run on the stock ConversationHandler
+
+Load mixes (bench/scripts.py): Salpim plays `--mix` (default: report, service finder, follow-up
+checklist, browse); before the warm-up of a Salpim run whose mix has the follow-up, the casework
+set-up (bench/casework_setup.py) registers a pool of caseworkers and gives each a case. The
+reference bots and the harness's endpoint play MIXES["reference"] (report and browse: the stock
+ConversationHandler implements only the report dialog) unless `--mix` is one they can play.
 """
 from __future__ import annotations
 
@@ -50,7 +56,8 @@ from typing import Any
 import orjson
 import psutil
 
-from bench.scripts import REPORT_FILED_STEP
+from bench import casework_setup
+from bench.scripts import FOLLOWUP_SAVED_STEP, MIXES, REPORT_FILED_STEP, SCRIPTS, seats_needed
 
 ROOT = Path(__file__).resolve().parent.parent
 PY = sys.executable
@@ -74,6 +81,24 @@ LABELS = {
     "rate300": "Salpim, SQLite, fixed 300 updates/s",
     "rate_half": "Salpim, SQLite, fixed rate at half its max",
 }
+REFERENCE_MIX = "reference"
+# The scripts the reference bots implement (bench/reference_bots.py): the report dialog, and the
+# menu, /help and /status of `browse`; the finder and the follow-up are Salpim's alone.
+REFERENCE_SCRIPTS = frozenset({"report", "browse", "open", "botapi"})
+
+
+def reference_mix(mix: str) -> str:
+    """The mix a reference bot plays in a bench whose Salpim mix is `mix`."""
+    return mix if set(MIXES[mix]) <= REFERENCE_SCRIPTS else REFERENCE_MIX
+
+
+def describe_mix(mix: str) -> str:
+    """'report 3 : finder 2 : …' (chats), and each script's share of the updates."""
+    chats = Counter(MIXES[mix])
+    updates = {name: n * len(SCRIPTS[name].steps) for name, n in chats.items()}
+    total = sum(updates.values())
+    return (" : ".join(f"{name} {n}" for name, n in chats.items()) + " chats; updates "
+            + ", ".join(f"{name} {100 * u / total:.0f}%" for name, u in updates.items()))
 
 
 @dataclass
@@ -263,7 +288,7 @@ class Fake:
 async def drive(opts: Options, fake: Fake, server: Server | None, target: str, *, mix: str | None = None,
                 rate: float = 0.0, count: int = 0, duration: float | None = None, warmup: float | None = None,
                 concurrency: int | None = None, chat_base: int = 100_000_000, update_base: int = 1,
-                profile: Path | None = None) -> dict[str, Any]:
+                profile: Path | None = None, staff: Path | None = None) -> dict[str, Any]:
     """Run the load generator process once; watch CPU and memory of the server tree, the fake
     and the generator during the measured window."""
     duration = opts.duration if duration is None else duration
@@ -274,6 +299,8 @@ async def drive(opts: Options, fake: Fake, server: Server | None, target: str, *
             "--concurrency", str(concurrency or opts.concurrency), "--mix", mix or opts.mix,
             "--rate", str(rate), "--count", str(count), "--chat-base", str(chat_base),
             "--update-base", str(update_base)]
+    if staff is not None:
+        argv += ["--staff", str(staff)]
     gen = await asyncio.create_subprocess_exec(*argv, cwd=ROOT, stdout=asyncio.subprocess.PIPE,
                                                stderr=asyncio.subprocess.PIPE, limit=1 << 22)
 
@@ -508,7 +535,7 @@ def _package(frame: str) -> str:
 
 
 # -- the systems -------------------------------------------------------------------------------
-def salpim_env(fake: Fake, db_url: str) -> dict[str, str]:
+def salpim_env(fake: Fake, db_url: str, work: Path) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "SALPIM_DATABASE_URL": db_url, "SALPIM_TELEGRAM_TOKEN": TOKEN, "SALPIM_TELEGRAM_API_URL": fake.url,
@@ -518,6 +545,9 @@ def salpim_env(fake: Fake, db_url: str) -> dict[str, str]:
         # chat files one report. (The per-chat flood guard's burst of 20 is above any script's
         # length anyway.)
         "SALPIM_REPORTS_PER_HOUR": "1000000", "SALPIM_MESSAGES_PER_SECOND": "1000", "SALPIM_LOG_LEVEL": "WARNING",
+        # The bundled service catalogue only: services a developer loaded into var/services would
+        # change the finder's questions and replies.
+        "SALPIM_SERVICES_DIR": str(work / "no-extra-services"),
     })
     return env
 
@@ -544,13 +574,16 @@ class Database:
             raise RuntimeError(f"salpim migrate failed:\n{out.decode(errors='replace')[-2000:]}")
 
     async def scalar(self, sql: str) -> Any:
+        return (await self.rows(sql))[0][0]
+
+    async def rows(self, sql: str) -> list[tuple[Any, ...]]:
         if self.kind == "sqlite":
             with contextlib.closing(sqlite3.connect(self.path)) as conn:
-                return conn.execute(sql).fetchone()[0]
+                return conn.execute(sql).fetchall()
         import asyncpg
         conn = await asyncpg.connect(PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + self.name)
         try:
-            return await conn.fetchval(sql)
+            return [tuple(r) for r in await conn.fetch(sql)]
         finally:
             await conn.close()
 
@@ -587,7 +620,7 @@ async def postgres_answers() -> str | None:
 @contextlib.asynccontextmanager
 async def salpim(fake: Fake, work: Path, db_kind: str, workers: int, name: str):
     db = Database(db_kind, work)
-    env = salpim_env(fake, db.url)
+    env = salpim_env(fake, db.url, work)
     await db.create(env)
     port = free_port()
     server = Server(name, [PY, "-m", "salpim", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -602,6 +635,35 @@ async def salpim(fake: Fake, work: Path, db_kind: str, workers: int, name: str):
     finally:
         server.stop()
         await db.drop()
+
+
+async def seat_caseworkers(opts: Options, server: Server, db: Database, mix: str, chats: int, base: int
+                           ) -> tuple[Path | None, dict[str, Any] | None]:
+    """Before the warm-up: the casework set-up (bench/casework_setup.py) when the mix has scripts
+    played by a caseworker — one caseworker with a case per chat in flight. (None, None) if not."""
+    if not seats_needed(mix):
+        return None, None
+    out = Path(server.log_path).with_name(f"{server.name}-seats-{uuid.uuid4().hex[:6]}.json")
+    info = await casework_setup.prepare(
+        target=server.url + WEBHOOK, secret=SECRET, env=server.env, query=db.rows, count=chats,
+        staff_base=base + 80_000_000, reporter_base=base + 70_000_000, update_base=base + 70_000_000, out=out)
+    await server.wait_idle()  # the set-up's sends and background work are over before the warm-up
+    return out, info
+
+
+async def check_stored(result: dict[str, Any], db: Database, setup: dict[str, Any] | None) -> None:
+    """What the run stored: one report per completed `|q:file` (plus calibration's and the
+    set-up's), one followup_submissions row per completed `|q:save` (plus calibration's)."""
+    done = result.get("steps_done", {})
+    calibrated = set(result.get("replies_per_step") or {})
+    result["reports_filed"] = await db.scalar("SELECT count(*) FROM reports")
+    report_done = done.get("report")
+    result["reports_expected"] = ((report_done[REPORT_FILED_STEP] if report_done else 0)
+                                  + ("report" in calibrated) + (setup or {}).get("reports", 0))
+    if "followup" in calibrated:
+        result["followups_saved"] = await db.scalar("SELECT count(*) FROM followup_submissions")
+        followup_done = done.get("followup")
+        result["followups_expected"] = (followup_done[FOLLOWUP_SAVED_STEP] if followup_done else 0) + 1
 
 
 async def _wait_workers(fake: Fake, webhooks_before: int, workers: int, timeout: float = 60) -> None:
@@ -632,20 +694,19 @@ async def reference(fake: Fake, work: Path, kind: str):
 async def run_salpim(opts: Options, fake: Fake, work: Path, name: str, db_kind: str, workers: int,
                      base: int) -> dict[str, Any]:
     async with salpim(fake, work, db_kind, workers, name) as (server, db):
+        staff, setup = await seat_caseworkers(opts, server, db, opts.mix, opts.concurrency, base)
         result = await drive(opts, fake, server, server.url + WEBHOOK, chat_base=base, update_base=base,
-                             profile=opts.profile_dir if db_kind == "sqlite" and workers == 1 else None)
-        filed = await db.scalar("SELECT count(*) FROM reports")
-        result["reports_filed"] = filed
-        # each completed `|q:file` update filed one; calibration filed one more
-        done = result.get("steps_done", {}).get("report")
-        result["reports_expected"] = (done[REPORT_FILED_STEP] + 1) if done else None
+                             profile=opts.profile_dir if db_kind == "sqlite" and workers == 1 else None, staff=staff)
+        result["mix"], result["casework_setup"] = opts.mix, setup
+        await check_stored(result, db, setup)
         result["server_log_lines"] = len(server.log_tail(10_000).splitlines())
     return result
 
 
 async def run_reference(opts: Options, fake: Fake, work: Path, kind: str, base: int) -> dict[str, Any]:
     async with reference(fake, work, kind) as server:
-        return await drive(opts, fake, server, server.url + WEBHOOK, chat_base=base, update_base=base)
+        return await drive(opts, fake, server, server.url + WEBHOOK, mix=reference_mix(opts.mix), chat_base=base,
+                           update_base=base)
 
 
 async def run_harness(opts: Options, fake: Fake, work: Path) -> dict[str, dict[str, Any]]:
@@ -656,9 +717,14 @@ async def run_harness(opts: Options, fake: Fake, work: Path) -> dict[str, dict[s
 
 
 async def run_rate(opts: Options, fake: Fake, work: Path, rate: float, base: int) -> dict[str, Any]:
-    async with salpim(fake, work, "sqlite", 1, "salpim_rate") as (server, _db):
-        return await drive(opts, fake, server, server.url + WEBHOOK, rate=rate,
-                           concurrency=max(64, opts.concurrency), chat_base=base, update_base=base)
+    chats = max(64, opts.concurrency)
+    async with salpim(fake, work, "sqlite", 1, "salpim_rate") as (server, db):
+        staff, setup = await seat_caseworkers(opts, server, db, opts.mix, chats, base)
+        result = await drive(opts, fake, server, server.url + WEBHOOK, rate=rate, concurrency=chats, chat_base=base,
+                             update_base=base, staff=staff)
+        result["mix"], result["casework_setup"] = opts.mix, setup
+        await check_stored(result, db, setup)
+    return result
 
 
 async def run_memory(opts: Options, fake: Fake, work: Path, system: str = "salpim") -> dict[str, Any]:
@@ -807,8 +873,16 @@ async def orchestrate(opts: Options) -> dict[str, Any]:
         "quick": opts.quick}}
     m = results["machine"]
     say(f"salpim bench · {m['date']} · {m['nproc']} CPUs ({m['cpu']}) · Python {m['python']} · PTB {m['ptb']}")
-    say(f"load: mix '{opts.mix}', {opts.concurrency} chats in flight, {opts.warmup:g} s warm-up + "
-        f"{opts.duration:g} s measured per run")
+    say(f"load: {opts.concurrency} chats in flight, {opts.warmup:g} s warm-up + {opts.duration:g} s measured per run")
+    say(f"  Salpim: mix '{opts.mix}' ({describe_mix(opts.mix)})")
+    if seats_needed(opts.mix):
+        say("    + casework set-up before each Salpim run's warm-up: a caseworker with a case per chat in flight, "
+            "a team leader per 읍면동 (bench/casework_setup.py)")
+    ref = reference_mix(opts.mix)
+    if ref != opts.mix:
+        say(f"  reference bots and the harness's endpoint: mix '{ref}' ({describe_mix(ref)}) — what they implement "
+            "(the stock ConversationHandler has only the report dialog; the follow-up needs the casework set-up)")
+    results["options"]["reference_mix"] = ref
     load1 = os.getloadavg()[0]
     results["machine"]["loadavg_1min_at_start"] = round(load1, 2)
     if load1 > 0.5:
@@ -880,9 +954,14 @@ def _line(r: dict[str, Any]) -> str:
     if "updates_per_s" not in r:
         return ", ".join(f"{k}={v}" for k, v in r.items())
     lat = r["latency_ms"]
-    extra = ""
+    extra = f", replies {r['replies']} (expected {r['expected_replies']})"
     if "reports_filed" in r:
-        extra = f", reports filed {r['reports_filed']} (expected {r['reports_expected']})"
+        extra += f", reports filed {r['reports_filed']} (expected {r['reports_expected']})"
+    if "followups_saved" in r:
+        extra += f", follow-ups saved {r['followups_saved']} (expected {r['followups_expected']})"
+    if r.get("casework_setup"):
+        s = r["casework_setup"]
+        extra += f", set-up {s['caseworkers']} caseworkers + {s['team_leaders']} team leaders in {s['seconds']} s"
     errors = f", errors {r['errors']}" if r["errors"] else ""
     return (f"{r['updates_per_s']:.0f} updates/s, p50 {lat.get('p50')} / p95 {lat.get('p95')} / p99 {lat.get('p99')} ms, "
             f"CPU {r['cpu_pct']}, speed probe {r.get('speed_probe_ms')} ms{extra}{errors}")
@@ -908,10 +987,16 @@ def report(results: dict[str, Any], opts: Options) -> None:
     if probes and max(probes.values()) > 1.15 * min(probes.values()):
         say(f"  NOTE: the CPU's speed varied during the bench (speed probe {min(probes.values())}–"
             f"{max(probes.values())} ms): neighbours on the host; ratios between runs are less certain")
-    for name in ("salpim_sqlite", "salpim_pg1", "salpim_pg2"):
+    for name in ("salpim_sqlite", "salpim_pg1", "salpim_pg2", "rate300", "rate_half"):
         r = results.get(name)
         if r and "reports_filed" in r and r["reports_filed"] != r["reports_expected"]:
             say(f"  NOTE {name}: {r['reports_filed']} reports in the database, {r['reports_expected']} expected")
+        if r and "followups_saved" in r and r["followups_saved"] != r["followups_expected"]:
+            say(f"  NOTE {name}: {r['followups_saved']} follow-up calls in the database, "
+                f"{r['followups_expected']} expected")
+    for name, r in results.items():
+        if isinstance(r, dict) and "expected_replies" in r and r["replies"] != r["expected_replies"]:
+            say(f"  NOTE {name}: {r['replies']} replies received, {r['expected_replies']} expected")
     if opts.profile_dir:
         raw = opts.profile_dir / "salpim_sqlite.collapsed"
         if raw.exists():
@@ -949,7 +1034,7 @@ def options_from_args(args: argparse.Namespace) -> Options:
     duration = args.duration if args.duration is not None else (3.0 if quick else 10.0)
     return Options(duration=duration, warmup=1.0 if quick else 2.0, concurrency=args.concurrency, quick=quick,
                    only=only, json_file=args.json, profile_dir=args.profile,
-                   idle_conversations=args.idle_conversations or (2_000 if quick else 10_000))
+                   idle_conversations=args.idle_conversations or (2_000 if quick else 10_000), mix=args.mix)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -961,6 +1046,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
                         help="profile Salpim SQLite with py-spy during its run; collapsed stacks and a summary go to DIR")
     parser.add_argument("--idle-conversations", type=int, default=None, help="for the memory run (default 10,000)")
+    parser.add_argument("--mix", default="default", choices=sorted(n for n in MIXES if n not in ("open", "botapi")),
+                        help="what Salpim's chats play (bench/scripts.py MIXES; default: report, finder, follow-up, "
+                             "browse); 'reference' = the report/browse mix the reference bots play")
 
 
 def main(argv: list[str] | None = None) -> int:

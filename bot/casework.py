@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from dialogs import commands as cmd
@@ -20,6 +21,7 @@ from welfare.case_lifecycle import (
     CaseAction, ClosureReason, EarlyClosureReason, HardCaseReason, NotSelectedReason, ReferralTarget, allowed_actions,
 )
 from welfare.report_taxonomy import load_report_taxonomy
+from welfare.working_days import DEFAULT_CALENDAR
 
 if TYPE_CHECKING:
     from bot.effects import EffectEnv, EffectResult
@@ -266,8 +268,11 @@ async def _open_followup(case_id: int, staff, env: EffectEnv, result: EffectResu
     taxonomy = load_report_taxonomy()
     terms = [t for s in situations if taxonomy.has("situations", s) for t in taxonomy.situation(s).need_domains_ko]
     last = await followup_store.last_contact(env.conn, record.id)
-    suggested = suggested_next_contact(record.state.milestones, last or cases.kst_today(env.now),
-                                       high_risk=record.urgent)
+    today = cases.kst_today(env.now)
+    try:
+        suggested = suggested_next_contact(record.state.milestones, last or today, high_risk=record.urgent)
+    except ValueError:  # before selection the case has no type yet: a week, on a working day
+        suggested = DEFAULT_CALENDAR.next_working_day(today + timedelta(days=7))
     if not env.private:
         raise cases.CaseError("case.error.private_only")
     result.start_flow = ("followup", {"@case_id": record.id, "@receipt": record.receipt_no,

@@ -4,23 +4,27 @@ is asserted: performance claims come from `salpim bench`, never from unit tests.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import sys
 from pathlib import Path
 
 import aiohttp
 import orjson
+import pytest
 from aiohttp import web
 
-from bench.scripts import MIXES, SCRIPTS
+from bench.scripts import CASE_OF, FINDER, FOLLOWUP, MIXES, SCRIPTS, next_contact_date, register_seats
 from bot.fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "smoke-secret"
 
 
-async def start_echo_bot(fake: FakeBotApi) -> tuple[web.AppRunner, int]:
+async def start_echo_bot(fake: FakeBotApi, texts: list[tuple[int, str]] | None = None
+                         ) -> tuple[web.AppRunner, int]:
     """A tiny webhook bot: answers callback queries in the response body, messages with a
-    sendMessage call to the fake Bot API (so both ways of replying are exercised)."""
+    sendMessage call to the fake Bot API (so both ways of replying are exercised). Keeps the
+    (chat, text) of each message in `texts`."""
     session = aiohttp.ClientSession()
 
     async def webhook(request: web.Request) -> web.Response:
@@ -32,6 +36,8 @@ async def start_echo_bot(fake: FakeBotApi) -> tuple[web.AppRunner, int]:
             return web.Response(body=orjson.dumps({"method": "sendMessage", "chat_id": chat, "text": "ok"}),
                                 content_type="application/json")
         chat = update["message"]["chat"]["id"]
+        if texts is not None:
+            texts.append((chat, update["message"]["text"]))
         async with session.post(f"{fake.url}/bot1:T/sendMessage", json={"chat_id": chat, "text": "ok"}) as r:
             await r.read()
         return web.Response()
@@ -46,14 +52,20 @@ async def start_echo_bot(fake: FakeBotApi) -> tuple[web.AppRunner, int]:
     return runner, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
 
-async def test_load_generator_produces_latency_samples():
+SEATS = [(880_000_001, 11), (880_000_002, 12), (880_000_003, 13), (880_000_004, 14)]  # caseworker → case
+
+
+async def test_load_generator_produces_latency_samples(tmp_path):
+    staff = tmp_path / "seats.json"  # what bench/casework_setup.py writes for the follow-up script
+    staff.write_bytes(orjson.dumps({"caseworkers": SEATS}))
+    texts: list[tuple[int, str]] = []
     async with FakeBotApi(record=False, events=True) as fake:
-        runner, port = await start_echo_bot(fake)
+        runner, port = await start_echo_bot(fake, texts)
         try:
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bench.loadgen", "--target", f"http://127.0.0.1:{port}/telegram/webhook",
                 "--secret", SECRET, "--events", f"127.0.0.1:{fake.events_port}", "--duration", "1",
-                "--warmup", "0.2", "--concurrency", "4", cwd=ROOT,
+                "--warmup", "0.2", "--concurrency", "4", "--staff", str(staff), cwd=ROOT,
                 stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
             out, err = await asyncio.wait_for(proc.communicate(), 60)
         finally:
@@ -68,6 +80,38 @@ async def test_load_generator_produces_latency_samples():
     for name in set(MIXES["default"]):
         assert result["replies_per_step"][name] == [1] * len(SCRIPTS[name].steps)
     assert result["replies"] == result["expected_replies"]
+    # the follow-up is played in the caseworkers' own chats, each on the case it was given
+    followups = [(chat, text) for chat, text in texts if text.startswith("/followup")]
+    assert followups and result["scripts_done"].get("followup", 0) > 0
+    assert set(followups) <= {(user, f"/followup {case}") for user, case in SEATS}
+    assert all(chat not in dict(SEATS) for chat, text in texts if not text.startswith("/followup"))
+
+
+def test_the_new_scripts_build_their_first_updates():
+    finder = FINDER.steps[0](100, 1, 0)["message"]
+    assert finder["text"] == "/start finder" and finder["entities"][0]["length"] == len("/start")
+    assert FINDER.steps[1](100, 2, 0)["message"]["text"] == "월세가 밀렸어요"
+    assert FOLLOWUP.seat == "caseworker" and "followup" in MIXES["default"] and "finder" in MIXES["default"]
+    register_seats([(880_000_009, 7)])
+    try:
+        followup = FOLLOWUP.steps[0](880_000_009, 3, 0)["message"]
+        assert followup["text"] == "/followup 7" and followup["chat"]["id"] == followup["from"]["id"] == 880_000_009
+        with pytest.raises(LookupError):
+            FOLLOWUP.steps[0](100, 4, 0)  # not a prepared caseworker
+    finally:
+        CASE_OF.pop(880_000_009)
+    date = FOLLOWUP.steps[7](880_000_009, 5, 0)["callback_query"]["data"]
+    assert date == f"|q:date:{next_contact_date()}"
+    assert 0 < (dt.date.fromisoformat(next_contact_date()) - dt.datetime.now(dt.timezone.utc).date()).days < 366
+
+
+def test_the_reference_bots_get_the_mix_they_implement():
+    from bench.loadgen import Config, LoadGenerator
+    from bench.run import reference_mix
+    assert reference_mix("default") == "reference" and reference_mix("report") == "report"
+    assert set(MIXES["reference"]) == {"report", "browse"}
+    with pytest.raises(SystemExit, match="--staff"):  # a follow-up mix without seats is refused at once
+        LoadGenerator(Config("http://127.0.0.1:9/telegram/webhook"))
 
 
 async def test_fake_bot_api_streams_send_message_arrivals_and_counts_calls():

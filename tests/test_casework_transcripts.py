@@ -214,3 +214,15 @@ async def test_a_removed_caseworker_loses_access_at_once(office, fake_api):
         await members.deactivate_member(conn, info.id)
     out = await worker.say("/case 1")
     assert "등록된 담당 직원만" in texts(out)
+
+
+async def test_a_followup_call_before_selection(office, fake_api):
+    """Calls happen from the first days of a case (초기상담), before it has a type."""
+    await file_report(office, fake_api)
+    await TeamChat(office, fake_api).press("담당하기", by=CASEWORKER)
+    worker = TelegramUser(office, fake_api, user_id=CASEWORKER)
+    out = await worker.say("/followup 1")
+    assert "통화가 되었나요?" in texts(out)
+    for label in ("안 받음", "1주 뒤", "저장"):
+        out = await worker.press(label)
+    assert "통화 기록 #1 저장" in texts(out)
