@@ -5,10 +5,12 @@ creates, so a restart resumes at the same question.
 """
 from __future__ import annotations
 
-import copy
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 
 @dataclass
@@ -28,7 +30,10 @@ class Conversation:
     seen_version: int = 0  # the version as read from the store (its save checks it is unchanged)
 
     def clone(self) -> Conversation:
-        return copy.deepcopy(self)
+        """A copy the engine may change freely. Answers and drafts hold JSON values only (they
+        are stored as JSON), so a JSON round trip copies them, several times faster than deepcopy."""
+        blob = orjson.loads(orjson.dumps([self.answers, self.history, self.draft]))
+        return dataclasses.replace(self, answers=blob[0], history=blob[1], draft=blob[2])
 
     def leave_flow(self) -> None:
         self.flow, self.state, self.answers, self.history, self.failures = None, None, {}, [], 0
