@@ -213,7 +213,6 @@ async def test_correction_at_the_summary(service, user):
 
 async def test_back_on_every_question_returns_to_the_previous_one(service, user):
     await user.say("/start report")
-    steps = [("이웃·지인", "[2/8]"), ("선택 완료", None)]
     await user.press("이웃·지인")
     out = await user.press("⬅ 이전")
     assert "누가 알려 주시나요?" in texts(out) and "✅ 이웃·지인 일이에요" in user.buttons()
@@ -226,7 +225,6 @@ async def test_back_on_every_question_returns_to_the_previous_one(service, user)
     assert "누가 알려 주시나요?" in texts(out)
     out = await user.press("⬅ 이전")  # back from the first question: the menu
     assert "무엇을 도와드릴까요?" in texts(out)
-    del steps
 
 
 async def test_cancel_on_a_question_files_nothing(service, user):
