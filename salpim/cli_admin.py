@@ -8,6 +8,10 @@ import sys
 from salpim.settings import get_settings
 
 
+# Short names people type (the issue's own example says `--role honorary`).
+ROLE_ALIASES = {"honorary": "honorary_officer", "tongban": "tongban_jang", "mandatory": "mandatory_reporter"}
+
+
 def add_parser(sub) -> None:
     admin = sub.add_parser("admin", help="staff accounts, invite codes, API tokens")
     cmds = admin.add_subparsers(title="admin commands")
@@ -21,9 +25,11 @@ def add_parser(sub) -> None:
     staff.set_defaults(handler=_create_staff)
 
     invite = cmds.add_parser("invite", help="make an invite code: /start invite-CODE registers the Telegram user")
-    invite.add_argument("--role", required=True,
+    invite.add_argument("--role", required=True, type=lambda r: ROLE_ALIASES.get(r, r),
                         choices=["honorary_officer", "tongban_jang", "mandatory_reporter", "partner_staff",
-                                 "council_member", "caseworker", "team_leader"])
+                                 "council_member", "caseworker", "team_leader"],
+                        help="honorary_officer (or: honorary), tongban_jang (or: tongban), mandatory_reporter "
+                             "(or: mandatory), partner_staff, council_member, caseworker, team_leader")
     invite.add_argument("--dong", required=True, help="읍면동 code the person belongs to")
     invite.add_argument("--days", type=int, default=14, help="valid for this many days (default 14)")
     invite.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")

@@ -67,3 +67,20 @@ async def test_two_level_choice_with_several_sigungu(tmp_path, fake_api):
         out = await user.press("동의하고 접수")
         assert "접수되었습니다" in texts(out)
         assert fake_api.sent(-100500) == []  # 혜화동's team is not told about 소공동
+
+
+def test_admin_invite_accepts_the_short_role_name(tmp_path, monkeypatch, capsys):
+    from salpim import settings as settings_module
+    from state.migrate import upgrade
+    url = f"sqlite+aiosqlite:///{tmp_path / 'i.db'}"
+    upgrade(url)
+    monkeypatch.setenv("SALPIM_DATABASE_URL", url)
+    monkeypatch.setenv("SALPIM_SECRET_KEY", "k")
+    settings_module.get_settings.cache_clear()
+    try:
+        assert main(["load-directory", "welfare/data/directory_jongno.csv"]) == 0
+        assert main(["admin", "invite", "--role", "honorary", "--dong", "1111065000"]) == 0
+        out = capsys.readouterr().out
+        assert "invite code:" in out and "start=invite-" in out
+    finally:
+        settings_module.get_settings.cache_clear()
