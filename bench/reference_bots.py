@@ -36,6 +36,17 @@ FIXED_REPLY = "메시지를 받았습니다. 살핌 벤치마크 에코 봇입�
 KINDS = ("noop", "echo_stock", "echo_body", "echo_aiohttp", "conv_stock")
 
 
+def _running(application):  # a telegram.ext.Application (imported lazily by each bot)
+    """A FastAPI lifespan that starts and stops a PTB Application with the web server."""
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with application:
+            await application.start()
+            yield
+            await application.stop()
+    return lifespan
+
+
 def _checker(secret: str):
     expected = secret.encode()
 
@@ -76,15 +87,7 @@ def echo_stock_app(api: str, token: str, secret: str) -> FastAPI:
 
     application.add_handler(TypeHandler(Update, echo))
     secret_ok = _checker(secret)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with application:
-            await application.start()
-            yield
-            await application.stop()
-
-    app = _app(lifespan)
+    app = _app(_running(application))
 
     @app.post(WEBHOOK_PATH)
     async def webhook(request: Request) -> Response:
@@ -335,15 +338,7 @@ def conv_stock_app(api: str, token: str, secret: str) -> FastAPI:
     application.add_handler(CommandHandler("help", help_))
     application.add_handler(CallbackQueryHandler(menu, pattern=r"^\d*\|menu:"))
     secret_ok = _checker(secret)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with application:
-            await application.start()
-            yield
-            await application.stop()
-
-    app = _app(lifespan)
+    app = _app(_running(application))
 
     @app.post(WEBHOOK_PATH)
     async def webhook(request: Request) -> Response:

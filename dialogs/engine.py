@@ -13,7 +13,7 @@ from typing import Any
 from dialogs import commands as cmd
 from dialogs import home
 from dialogs.conversation import Conversation
-from dialogs.events import Choice, Command, Event, Text
+from dialogs.events import Choice, Command, Event
 from dialogs.flow import DONE, Accept, Asking, Flow, Jump, Reject, Stay, TurnContext
 from dialogs.replies import Button, Msg, Reply, say
 

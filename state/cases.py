@@ -17,7 +17,7 @@ from state.models import Case, CaseEvent, Report
 from state.timeutil import to_kst
 from welfare.case_clocks import Deadline, due_dates
 from welfare.case_lifecycle import (
-    ActorRole, CaseAction, CaseFacts, CaseState, apply, new_case, reporter_stage,
+    ActorRole, CaseFacts, CaseState, TransitionRefused, apply, new_case, reporter_stage,
 )
 from welfare.working_days import DEFAULT_CALENDAR
 
@@ -125,7 +125,6 @@ async def apply_action(db: Database, conn: AsyncConnection, record: CaseRecord, 
     if role is ActorRole.CASE_MANAGER and record.manager_member_id != actor.id:
         raise CaseError("case.error.not_your_case")
     merged = facts_from_json({**to_json(record.facts), **(facts or {})})
-    from welfare.case_lifecycle import TransitionRefused
     on = on_date or kst_today(now)
     try:
         state = apply(record.state, action, merged, role, on)

@@ -56,17 +56,17 @@ async def test_200_chats_each_update_twice_interleaved_make_exactly_200_reports(
     streams = []
     for updates in chats:
         stream = []
-        for update in updates:
-            stream.append(update)
+        for item in updates:
+            stream.append(item)
             if rng.random() < 0.5:
-                stream.append(update)
+                stream.append(item)
         late = rng.sample(updates, k=3)
         stream.extend(late)
         streams.append(stream)
 
     async def deliver(stream: list[dict]) -> None:
-        for update in stream:
-            response = await service.post_update(update)
+        for item in stream:
+            response = await service.post_update(item)
             assert response.status_code == 200
             await asyncio.sleep(0)
 
