@@ -1,152 +1,144 @@
 """Casework from Telegram: taking a report from the team alert, case cards with the actions the
-process allows now, and follow-up calls. Every press is checked here against the presser's
-registration (role, 읍면동, still active); group chats only ever get receipt numbers and stages.
+core allows now, consents, and follow-up calls. This module only parses presses and renders
+answers: who may do what is decided by the application core (core/), which also writes the
+case events and audit entries. Group chats only ever get receipt numbers and short notices;
+case cards and full records go to the presser's private chat.
 """
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
-from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from core import cases as core_cases
+from core import followups as core_followups
+from core import reports as core_reports
+from core.actor import Actor, Channel, member_actor
+from core.refusals import NO_SUCH_CASE, Refused, RefusalKind
+from core.work import Work
 from dialogs import commands as cmd
 from dialogs.followup_flow import domains_for
 from dialogs.replies import Button, Msg, Reply
-from state import audit, cases, reports
-from state import followups as followup_store
+from state import cases
 from state import members as member_store
 from state.timeutil import to_kst
-from welfare.case_clocks import suggested_next_contact
-from welfare.case_lifecycle import (
-    CaseAction, ClosureReason, EarlyClosureReason, HardCaseReason, NotSelectedReason, ReferralTarget, allowed_actions,
-)
+from welfare.korea_time import kst_today
+from welfare.case_lifecycle import CaseAction
 from welfare.report_taxonomy import load_report_taxonomy
-from welfare.working_days import DEFAULT_CALENDAR
 
 if TYPE_CHECKING:
     from bot.effects import EffectEnv, EffectResult
 
 log = logging.getLogger(__name__)
-STAFF = ("caseworker", "team_leader")
-# Actions that need a reason chosen first, and the fact it fills.
-REASONS = {
-    "select_not_selected": ("not_selected_reason", NotSelectedReason),
-    "register_closure_review": ("closure_reason", ClosureReason),
-    "close_internally": ("early_closure_reason", EarlyClosureReason),
-    "refer_elsewhere": ("referral_target", ReferralTarget),
-    "escalate_hard_case": ("hard_case_reason", HardCaseReason),
-}
-FACT_TOGGLES = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
+MAX_ID = 2**31 - 1  # ids are 32-bit in the store: anything longer is not an id
 
 
-async def staff_member(env: EffectEnv) -> member_store.MemberInfo | None:
-    if env.user_id is None:
-        return None
-    info = await member_store.member_by_telegram(env.conn, env.user_id)
-    return info if info and info.role in STAFF and info.active else None
+async def actor_of(env: EffectEnv) -> Actor:
+    """The presser as the core sees them, read on every press (a deactivated member is nobody)."""
+    info = await member_store.member_by_telegram(env.conn, env.user_id) if env.user_id is not None else None
+    return member_actor(info, env.directory, Channel.TELEGRAM, chat_id=env.chat_id, private=env.private)
+
+
+def _work(env: EffectEnv) -> Work:
+    return Work(env.db, env.conn, env.cipher, env.directory, env.now)
 
 
 async def handle(command: cmd.Command, env: EffectEnv, result: EffectResult) -> None:
-    staff = await staff_member(env)
-    if staff is None:
+    actor = await actor_of(env)
+    if actor.role is None or not actor.role.is_staff:
         result.replies.append(Reply((Msg("case.error.staff_only"),)))
         return
+    work = _work(env)
     try:
         if isinstance(command, cmd.ShowCases):
-            await _show_cases(staff, env, result)
+            await _show_cases(work, actor, result)
         elif isinstance(command, cmd.ShowCase):
-            await _show_case(_case_id(command.case_ref), staff, env, result)
+            await _show_case(work, actor, parse_id(command.case_ref.strip().lstrip("#Cc-")), env, result)
         elif isinstance(command, cmd.OpenFollowup):
-            await _open_followup(_case_id(command.case_ref), staff, env, result)
+            await _open_followup(work, actor, parse_id(command.case_ref.strip().lstrip("#Cc-")), env, result)
         elif isinstance(command, cmd.SubmitFollowup):
-            await _submit_followup(command, staff, env, result)
+            await _submit_followup(work, actor, command, result)
         elif isinstance(command, cmd.CaseButton):
-            await _button(command.value, staff, env, result)
-    except cases.CaseError as error:
-        result.replies.append(Reply((Msg(error.key),)))
+            await _button(work, actor, command.value, env, result)
+    except Refused as refused:
+        result.replies.append(Reply((Msg(refused.key),)))
 
 
-def _case_id(ref: str) -> int:
-    digits = ref.strip().lstrip("#Cc-")
-    if not digits.isdigit() or len(digits) > 9:
-        raise cases.CaseError("case.error.no_such_case")
-    return int(digits)
+def parse_id(text: str) -> int:
+    """A record id: ASCII digits only ("²".isdigit() is True), within the store's range."""
+    if not text or len(text) > 10 or not all("0" <= ch <= "9" for ch in text):
+        raise Refused(RefusalKind.NOT_FOUND, NO_SUCH_CASE)
+    value = int(text)
+    if not 1 <= value <= MAX_ID:
+        raise Refused(RefusalKind.NOT_FOUND, NO_SUCH_CASE)
+    return value
 
 
-async def _load_own(case_id: int, staff: member_store.MemberInfo, env: EffectEnv, lock: bool = False):
-    record = await cases.load(env.db, env.conn, case_id, lock=lock)
-    if record is None or record.dong_code != staff.dong_code:  # another 읍면동's case does not exist for them
-        raise cases.CaseError("case.error.no_such_case")
-    return record
+UNKNOWN_BUTTON = Refused(RefusalKind.INVALID, "case.error.unknown_button")
 
 
-async def _button(value: str, staff, env: EffectEnv, result: EffectResult) -> None:
+async def _button(work: Work, actor: Actor, value: str, env: EffectEnv, result: EffectResult) -> None:
     parts = value.split(":")
-    kind = parts[1] if len(parts) > 1 else ""
-    if kind == "take" and len(parts) == 3 and parts[2].isdigit():
-        await _take(int(parts[2]), staff, staff.id, env, result)
-    elif kind == "assign" and len(parts) == 3 and parts[2].isdigit():
-        await _assign_menu(int(parts[2]), staff, env, result)
-    elif kind == "assignto" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit():
-        await _take(int(parts[2]), staff, int(parts[3]), env, result)
-    elif kind == "open" and len(parts) == 3 and parts[2].isdigit():
-        await _show_case(int(parts[2]), staff, env, result)
-    elif kind == "record" and len(parts) == 3 and parts[2].isdigit():
-        record = await _load_own(int(parts[2]), staff, env)
-        await _full_record(record.report_id, staff, env, result)
-    elif kind == "followup" and len(parts) == 3 and parts[2].isdigit():
-        await _open_followup(int(parts[2]), staff, env, result)
-    elif kind == "fact" and len(parts) == 4 and parts[2].isdigit() and parts[3] in FACT_TOGGLES:
-        record = await _load_own(int(parts[2]), staff, env, lock=True)
-        current = getattr(record.facts, parts[3])
-        await cases.update_facts(env.conn, record, {parts[3]: not current}, env.now)
-        await _show_case(record.id, staff, env, result)
-    elif kind == "act" and len(parts) in (5, 6) and parts[2].isdigit() and parts[3].isdigit():
-        await _act(int(parts[2]), int(parts[3]), parts[4], parts[5] if len(parts) == 6 else None, staff, env, result)
+    kind, args = (parts[1], parts[2:]) if len(parts) > 1 else ("", [])
+    if kind == "take" and len(args) == 1:
+        await _deliver_taken(work, await core_cases.take_report(work, actor, parse_id(args[0])), result)
+    elif kind == "assign" and len(args) == 1:
+        await _assign_menu(work, actor, parse_id(args[0]), env, result)
+    elif kind == "assignto" and len(args) == 2:
+        taken = await core_cases.assign_case(work, actor, parse_id(args[0]), parse_id(args[1]))
+        await _deliver_taken(work, taken, result)
+    elif kind == "open" and len(args) == 1:
+        await _show_case(work, actor, parse_id(args[0]), env, result)
+    elif kind == "record" and len(args) == 1:
+        record = await core_cases.read_case(work, actor, parse_id(args[0]))
+        _to_private(env, result, await _record_reply(work, actor, record.report_id))
+    elif kind == "followup" and len(args) == 1:
+        await _open_followup(work, actor, parse_id(args[0]), env, result)
+    elif kind == "fact" and len(args) == 2 and args[1] in core_cases.RECORDED_FACTS:
+        case_id = parse_id(args[0])
+        current = await cases.load(work.db, work.conn, case_id)
+        value = not getattr(current.facts, args[1]) if current else True
+        updated = await core_cases.set_case_fact(work, actor, case_id, args[1], value)
+        _to_private(env, result, _case_card(updated, actor, work))
+    elif kind == "act" and len(args) in (3, 4):
+        await _act(work, actor, parse_id(args[0]), args[1], args[2], args[3] if len(args) == 4 else None, env,
+                   result)
     else:
-        raise cases.CaseError("case.error.unknown_button")
+        raise UNKNOWN_BUTTON
 
 
-async def _take(report_id: int, staff, manager_id: int, env: EffectEnv, result: EffectResult) -> None:
-    record = await cases.take_report(env.db, env.conn, report_id, staff, env.now, manager_id)
-    await audit.record(env.conn, actor=f"member:{staff.id}", action="take", subject=f"case:{record.id}",
-                       now=env.now, detail={"report": record.receipt_no, "manager": manager_id})
-    # In the team chat too this says only the receipt number and that it is taken.
-    result.replies.append(Reply((Msg("case.taken", {"receipt": record.receipt_no, "case": record.id}),)))
-    manager = await member_store.member_by_id(env.conn, manager_id)
-    if manager and manager.telegram_user_id:
-        full = await _record_reply(record.report_id, manager_id, env)
-        result.alerts.append((manager.telegram_user_id, full))
-        result.alerts.append((manager.telegram_user_id, _case_card(record, manager, env)))
-
-
-async def _assign_menu(report_id: int, staff, env: EffectEnv, result: EffectResult) -> None:
-    if staff.role != "team_leader":
-        raise cases.CaseError("case.error.team_leader_assigns")
-    workers = await member_store.staff_of_dong(env.conn, staff.dong_code)
-    buttons = tuple((Button(f"case:assignto:{report_id}:{w.id}", Msg("case.assign.worker", {"id": w.id})),)
-                    for w in workers if w.role in STAFF)
-    result.alerts.append((env.user_id, Reply((Msg("case.assign.ask"),), buttons, expects="choice")))
-
-
-async def _full_record(report_id: int, staff, env: EffectEnv, result: EffectResult) -> None:
-    reply = await _record_reply(report_id, staff.id, env)
+def _to_private(env: EffectEnv, result: EffectResult, reply: Reply) -> None:
+    """Case cards and records are never shown in a group chat: they go to the presser alone."""
     if env.private:
         result.replies.append(reply)
-    else:
+    elif env.user_id is not None:
         result.alerts.append((env.user_id, reply))
 
 
-async def _record_reply(report_id: int, reader_id: int, env: EffectEnv) -> Reply:
+async def _deliver_taken(work: Work, taken: core_cases.Taken, result: EffectResult) -> None:
+    record = taken.case
+    # In the team chat too this says only the receipt number and that it is taken.
+    result.replies.append(Reply((Msg("case.taken", {"receipt": record.receipt_no, "case": record.id}),)))
+    if taken.manager.telegram_user_id:
+        manager = member_actor(taken.manager, work.directory, Channel.TELEGRAM,
+                               chat_id=str(taken.manager.telegram_user_id))
+        result.alerts.append((taken.manager.telegram_user_id, await _record_reply(work, manager, record.report_id)))
+        result.alerts.append((taken.manager.telegram_user_id, _case_card(record, manager, work)))
+
+
+async def _assign_menu(work: Work, actor: Actor, report_id: int, env: EffectEnv, result: EffectResult) -> None:
+    workers = await core_cases.assignable(work, actor, report_id)
+    buttons = tuple((Button(f"case:assignto:{report_id}:{w.id}", Msg("case.assign.worker", {"id": w.id})),)
+                    for w in workers)
+    if env.user_id is not None:
+        result.alerts.append((env.user_id, Reply((Msg("case.assign.ask"),), buttons, expects="choice")))
+
+
+async def _record_reply(work: Work, reader: Actor, report_id: int) -> Reply:
     """The full intake record, for the private chat of the caseworker only; the read is audited."""
-    record = await reports.read_full(env.conn, env.cipher, report_id)
-    assert record is not None
-    await audit.record(env.conn, actor=f"member:{reader_id}", action="read", subject=f"report:{record.receipt_no}",
-                       now=env.now)
+    record = await core_reports.read_report(work, reader, report_id)
     taxonomy = load_report_taxonomy()
-    urgent_ids = {u.id for u in taxonomy.urgent_signs}
-    signs = [Msg(f"urgent.{s}" if s in urgent_ids else f"situation.{s}") for s in record.situations]
-    dong = env.directory.dong(record.dong_code)
+    signs = [Msg(taxonomy.sign_label_key(s)) for s in record.situations]
+    dong = work.directory.dong(record.dong_code)
     lines = [Msg("record.title", {"receipt": record.receipt_no,
                                   "filed": to_kst(record.created_at).strftime("%Y-%m-%d %H:%M")}),
              Msg("record.dong", {"dong": dong.name if dong else record.dong_code}),
@@ -173,8 +165,8 @@ async def _record_reply(report_id: int, reader_id: int, env: EffectEnv) -> Reply
     return Reply(tuple(lines))
 
 
-def _case_card(record: cases.CaseRecord, staff, env: EffectEnv) -> Reply:
-    today = cases.kst_today(env.now)
+def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
+    today = kst_today(work.now)
     lines = [Msg("case.card.title", {"case": record.id, "receipt": record.receipt_no}),
              Msg("case.card.step", {"step": Msg(record.state.step.label_key)})]
     if record.state.hard_case:
@@ -187,96 +179,73 @@ def _case_card(record: cases.CaseRecord, staff, env: EffectEnv) -> Reply:
     lines.append(Msg("case.card.facts", {
         "consent": Msg("case.card.yes" if record.facts.personal_data_consent else "case.card.no"),
         "use": Msg("case.card.yes" if record.facts.service_use_consent else "case.card.no")}))
-    role = cases.ACTOR_ROLES[staff.role]
-    buttons: list[tuple[Button, ...]] = []
-    for action in _offered_actions(record, role):
-        value = f"case:act:{record.id}:{record.version}:{action.value}"
-        buttons.append((Button(value, Msg(action.label_key)),))
-    for fact in FACT_TOGGLES[:3]:
-        mark = "case.card.fact_on" if getattr(record.facts, fact) else "case.card.fact_off"
-        buttons.append((Button(f"case:fact:{record.id}:{fact}", Msg(mark, {"fact": Msg(f"case.fact.{fact}")})),))
-    buttons.append((Button(f"case:followup:{record.id}", Msg("case.card.followup")),
-                    Button(f"case:record:{record.id}", Msg("case.card.record"))))
+    offered = core_cases.offered_actions(record, actor)
+    buttons: list[tuple[Button, ...]] = [
+        (Button(f"case:act:{record.id}:{record.version}:{action.value}", Msg(action.label_key)),)
+        for action in offered]
+    if offered:  # the same people may record consents and calls as may act on the case
+        for fact in core_cases.RECORDED_FACTS[:3]:
+            mark = "case.card.fact_on" if getattr(record.facts, fact) else "case.card.fact_off"
+            buttons.append((Button(f"case:fact:{record.id}:{fact}", Msg(mark, {"fact": Msg(f"case.fact.{fact}")})),))
+        buttons.append((Button(f"case:followup:{record.id}", Msg("case.card.followup")),
+                        Button(f"case:record:{record.id}", Msg("case.card.record"))))
+    else:
+        buttons.append((Button(f"case:record:{record.id}", Msg("case.card.record")),))
     return Reply(tuple(lines), tuple(buttons), expects="choice")
 
 
-def _offered_actions(record: cases.CaseRecord, role) -> list[CaseAction]:
-    """What the worker can do now. An action that needs a reason is offered when some reason
-    would let it through; the reason is asked for next."""
-    allowed = set(allowed_actions(record.state, record.facts, actor_role=role))
-    for action, (fact, choices) in REASONS.items():
-        if CaseAction(action) not in allowed and any(
-                CaseAction(action) in allowed_actions(record.state, replace(record.facts, **{fact: choice}),
-                                                      actor_role=role) for choice in choices):
-            allowed.add(CaseAction(action))
-    return [a for a in CaseAction if a in allowed]
+async def _show_case(work: Work, actor: Actor, case_id: int, env: EffectEnv, result: EffectResult) -> None:
+    record = await core_cases.read_case(work, actor, case_id)
+    _to_private(env, result, _case_card(record, actor, work))
 
 
-async def _show_case(case_id: int, staff, env: EffectEnv, result: EffectResult) -> None:
-    record = await _load_own(case_id, staff, env)
-    await audit.record(env.conn, actor=f"member:{staff.id}", action="read", subject=f"case:{record.id}", now=env.now)
-    card = _case_card(record, staff, env)
-    if env.private:
-        result.replies.append(card)
-    else:  # a case card is never shown in a group chat
-        result.alerts.append((env.user_id, card))
-
-
-async def _show_cases(staff, env: EffectEnv, result: EffectResult) -> None:
-    manager = staff.id if staff.role == "caseworker" else None
-    mine = await cases.list_cases(env.conn, dong_codes=[staff.dong_code], manager_id=manager, limit=20)
-    open_cases = [c for c in mine if c.state.step.value not in ("aftercare_done", "closed_early", "referred_out",
-                                                                 "not_selected")]
-    if not open_cases:
+async def _show_cases(work: Work, actor: Actor, result: EffectResult) -> None:
+    mine = await core_cases.list_cases(work, actor, mine=actor.role is not None and actor.role.value == "caseworker",
+                                       open_only=True, limit=20)
+    if not mine:
         result.replies.append(Reply((Msg("case.list.none"),)))
         return
     buttons = tuple((Button(f"case:open:{c.id}", Msg("case.list.item", {
         "case": c.id, "receipt": c.receipt_no, "step": Msg(c.state.step.label_key),
-        "due": min((d.due.isoformat() for d in c.deadlines() if d.is_open), default="-")})),) for c in open_cases)
-    result.replies.append(Reply((Msg("case.list.title", {"count": len(open_cases)}),), buttons, expects="choice"))
+        "due": min((d.due.isoformat() for d in c.deadlines() if d.is_open), default="-")})),) for c in mine)
+    result.replies.append(Reply((Msg("case.list.title", {"count": len(mine)}),), buttons, expects="choice"))
 
 
-async def _act(case_id: int, version: int, action: str, reason: str | None, staff, env: EffectEnv,
-               result: EffectResult) -> None:
-    record = await _load_own(case_id, staff, env, lock=True)
+async def _act(work: Work, actor: Actor, case_id: int, version_text: str, action: str, reason: str | None,
+               env: EffectEnv, result: EffectResult) -> None:
+    version = parse_id(version_text)
+    try:
+        case_action = CaseAction(action)
+    except ValueError:
+        raise UNKNOWN_BUTTON from None
     facts: dict = {}
-    if action in REASONS:
-        fact, choices = REASONS[action]
+    if case_action in core_cases.REASONS:
+        fact, choices = core_cases.REASONS[case_action]
         if reason is None:  # ask which reason first; the version still guards the press
+            record = await core_cases.read_case(work, actor, case_id)
+            if case_action not in core_cases.offered_actions(record, actor):
+                raise Refused(RefusalKind.CONFLICT, "case.error.stale")
             buttons = tuple((Button(f"case:act:{case_id}:{version}:{action}:{c.value}", Msg(c.label_key)),)
                             for c in choices)
-            result.replies.append(Reply((Msg("case.reason.ask", {"action": Msg(f"case.action.{action}")}),),
-                                        buttons, expects="choice"))
+            _to_private(env, result, Reply((Msg("case.reason.ask", {"action": Msg(f"case.action.{action}")}),),
+                                           buttons, expects="choice"))
             return
         if reason not in {c.value for c in choices}:
-            raise cases.CaseError("case.error.unknown_button")
+            raise UNKNOWN_BUTTON
         facts[fact] = reason
-    _, report_size = await reports.signs_and_size(env.conn, record.report_id)
-    if report_size and record.facts.household_size is None:
-        facts["household_size"] = report_size
-    updated = await cases.apply_action(env.db, env.conn, record, action, staff, env.now, facts=facts,
-                                       expected_version=version)
-    await audit.record(env.conn, actor=f"member:{staff.id}", action="update", subject=f"case:{record.id}",
-                       now=env.now, detail={"action": action, "step": updated.state.step.value})
+    updated = await core_cases.act_on_case(work, actor, case_id, action, facts=facts, expected_version=version)
     result.replies.append(Reply((Msg("case.done", {"action": Msg(f"case.action.{action}")}),)))
-    result.replies.append(_case_card(updated, staff, env))
+    _to_private(env, result, _case_card(updated, actor, work))
 
 
-async def _open_followup(case_id: int, staff, env: EffectEnv, result: EffectResult) -> None:
-    record = await _load_own(case_id, staff, env)
-    situations, _ = await reports.signs_and_size(env.conn, record.report_id)
-    taxonomy = load_report_taxonomy()
-    terms = [t for s in situations if taxonomy.has("situations", s) for t in taxonomy.situation(s).need_domains_ko]
-    last = await followup_store.last_contact(env.conn, record.id)
-    today = cases.kst_today(env.now)
-    try:
-        suggested = suggested_next_contact(record.state.milestones, last or today, high_risk=record.urgent)
-    except ValueError:  # before selection the case has no type yet: a week, on a working day
-        suggested = DEFAULT_CALENDAR.next_working_day(today + timedelta(days=7))
+async def _open_followup(work: Work, actor: Actor, case_id: int, env: EffectEnv, result: EffectResult) -> None:
+    start = await core_followups.start(work, actor, case_id)
     if not env.private:
-        raise cases.CaseError("case.error.private_only")
+        raise Refused(RefusalKind.INVALID, "case.error.private_only")
+    record = start.case
     result.start_flow = ("followup", {"@case_id": record.id, "@receipt": record.receipt_no,
-                                      "@domains": domains_for(terms), "@suggested_next": suggested.isoformat()})
+                                      "@domains": domains_for(start.need_terms),
+                                      "@suggested_next": start.suggested_next.isoformat()})
 
 
 def _msg(stored: dict) -> Msg:
@@ -285,20 +254,17 @@ def _msg(stored: dict) -> Msg:
     return Msg(stored["key"], params)
 
 
-async def _submit_followup(command: cmd.SubmitFollowup, staff, env: EffectEnv, result: EffectResult) -> None:
-    record = await _load_own(command.case_id, staff, env, lock=True)
-    stored = await followup_store.submit(env.db, env.conn, env.cipher, record, dict(command.submission), staff,
-                                         env.now)
-    await audit.record(env.conn, actor=f"member:{staff.id}", action="create", subject=f"followup:{stored.id}",
-                       now=env.now, detail={"case": record.id})
+async def _submit_followup(work: Work, actor: Actor, command: cmd.SubmitFollowup, result: EffectResult) -> None:
+    stored = await core_followups.record(work, actor, command.case_id, dict(command.submission))
     outcome = stored.outcome
     lines = [Msg("followup.saved", {"id": stored.id, "next": outcome["next_contact_on"] or "-"})]
     lines += [Msg(key) for key in outcome["guidance"]]
     result.replies.append(Reply(tuple(lines)))
     if outcome["escalate"]:
-        leaders = await member_store.team_leaders(env.conn, record.dong_code)
+        record = await cases.load(work.db, work.conn, command.case_id)
+        assert record is not None
+        leaders = await member_store.team_leaders(work.conn, record.dong_code)
         alert = Reply((Msg("followup.escalated", {"case": record.id, "receipt": record.receipt_no}),
                        *(_msg(r) for r in outcome["reasons"])),
                       ((Button(f"case:open:{record.id}", Msg("case.card.open")),),), expects="choice")
         result.alerts.extend((leader.telegram_user_id, alert) for leader in leaders if leader.telegram_user_id)
-

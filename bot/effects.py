@@ -17,12 +17,16 @@ from dialogs.replies import Button, Msg, Reply, say
 from dialogs.home import menu_buttons
 from salpim.settings import Settings
 from bot import casework
-from state import audit, reports, timers
-from state import members as member_store
+from core import members as core_members
+from core import reports as core_reports
+from core.actor import Actor, Channel, member_actor
+from core.work import Work
+from state import reports, timers
 from state.crypto import FieldCipher
 from state.db import Database
 from state.timeutil import to_kst
 from welfare.directory import Directory
+from welfare.report_taxonomy import load_report_taxonomy
 
 
 @dataclass
@@ -66,19 +70,23 @@ async def run_commands(commands: list[cmd.Command], env: EffectEnv) -> EffectRes
     return result
 
 
+def _work(env: EffectEnv) -> Work:
+    return Work(env.db, env.conn, env.cipher, env.directory, env.now)
+
+
+async def _actor(env: EffectEnv) -> Actor:
+    return await casework.actor_of(env) if env.user_id is not None else \
+        member_actor(None, env.directory, Channel(env.channel), chat_id=env.chat_id, private=env.private)
+
+
 async def _file_report(command: cmd.FileReport, env: EffectEnv, result: EffectResult) -> None:
-    recent = await reports.count_recent_by_reporter(env.conn, env.cipher, env.channel, env.chat_id,
-                                                    env.now - timedelta(hours=1))
-    if recent >= env.settings.reports_per_hour and not command.urgent:
+    filed = await core_reports.file_report(_work(env), await _actor(env), command.answers, urgent=command.urgent,
+                                           per_hour=env.settings.reports_per_hour)
+    if isinstance(filed, core_reports.TooMany):
         # Polite, and never for an urgent report: life comes before abuse limits.
-        result.replies.append(Reply((Msg("report.too_many", {"limit": env.settings.reports_per_hour}),
+        result.replies.append(Reply((Msg("report.too_many", {"limit": filed.limit}),
                                      Msg("emergency.short")), menu_buttons(), expects="choice"))
         return
-    filed = await reports.file_report(env.conn, env.cipher, channel=env.channel, chat_id=env.chat_id,
-                                      member_id=env.member.member_id if env.member else None,
-                                      report=command.answers, urgent=command.urgent, now=env.now)
-    await audit.record(env.conn, actor=_actor(env), action="create", subject=f"report:{filed.receipt_no}",
-                       now=env.now, detail={"dong": filed.dong_code, "urgent": filed.urgent})
     lines = [Msg("report.filed", {"receipt": filed.receipt_no})]
     if command.urgent:
         lines += [Msg("report.filed_urgent"), Msg("emergency.short")]
@@ -91,7 +99,7 @@ async def _file_report(command: cmd.FileReport, env: EffectEnv, result: EffectRe
         targets.add(env.settings.duty_chat_id)  # urgent: the duty team too, at once
     result.alerts.extend((chat, alert) for chat in sorted(targets))
     if command.urgent:  # nobody takes it in time: the team leader hears again
-        await timers.schedule(env.db, env.conn, kind="urgent_untaken", subject=f"report:{filed.id}", version=0,
+        await timers.schedule(env.db, env.conn, kind=timers.TimerKind.URGENT_UNTAKEN, subject=f"report:{filed.id}", version=0,
                               due_at=env.now + timedelta(minutes=env.settings.urgent_escalation_minutes),
                               payload={"receipt": filed.receipt_no, "dong": filed.dong_code})
 
@@ -114,17 +122,14 @@ def team_alert(filed: reports.FiledReport, command: cmd.FileReport, directory: D
 
 
 def _sign_label(sign: str) -> Msg:
-    from dialogs.report_flow import TAXONOMY  # the one list of which signs are urgent
-    return Msg(f"urgent.{sign}") if sign in {u.id for u in TAXONOMY.urgent_signs} else Msg(f"situation.{sign}")
+    return Msg(load_report_taxonomy().sign_label_key(sign))
 
 
 async def _show_status(command: cmd.ShowStatus, env: EffectEnv, result: EffectResult) -> None:
-    view = await reports.status_for_reporter(env.conn, env.cipher, command.receipt_no, env.channel, env.chat_id)
+    view = await core_reports.own_status(_work(env), await _actor(env), command.receipt_no)
     if view is None:
         result.replies.append(Reply((Msg("status.not_found"),), menu_buttons(), expects="choice"))
         return
-    await audit.record(env.conn, actor=_actor(env), action="read_status", subject=f"report:{view.receipt_no}",
-                       now=env.now)
     result.replies.append(Reply((_status_line(view),), menu_buttons(), expects="choice"))
 
 
@@ -135,7 +140,7 @@ def _status_line(view: reports.ReporterView) -> Msg:
 
 
 async def _list_my_reports(env: EffectEnv, result: EffectResult) -> None:
-    views = await reports.reports_of_reporter(env.conn, env.cipher, env.channel, env.chat_id)
+    views = await core_reports.own_reports(_work(env), await _actor(env))
     if not views:
         result.replies.append(Reply((Msg("status.none_yet"),), menu_buttons(), expects="choice"))
         return
@@ -144,13 +149,10 @@ async def _list_my_reports(env: EffectEnv, result: EffectResult) -> None:
 
 
 async def _withdraw_consent(command: cmd.WithdrawConsent, env: EffectEnv, result: EffectResult) -> None:
-    outcome = await reports.withdraw_consent(env.conn, env.cipher, command.receipt_no, env.channel, env.chat_id,
-                                             env.now)
+    outcome = await core_reports.withdraw(_work(env), await _actor(env), command.receipt_no)
     if outcome is None:
         result.replies.append(Reply((Msg("status.not_found"),), menu_buttons(), expects="choice"))
         return
-    await audit.record(env.conn, actor=_actor(env), action="consent_withdrawn", subject=f"report:{command.receipt_no}",
-                       now=env.now, detail={"outcome": outcome})
     result.replies.append(Reply((Msg(f"withdraw.done.{outcome}", {"receipt": command.receipt_no}),), menu_buttons(),
                                 expects="choice"))
 
@@ -159,24 +161,13 @@ async def _register_invite(command: cmd.RegisterInvite, env: EffectEnv, result: 
     if env.user_id is None:
         result.replies.append(say("invite.telegram_only"))
         return
-    info = await member_store.redeem_invite(env.conn, env.cipher, command.code, env.user_id,
-                                            lambda dong: _sigungu_of(env.directory, dong), env.now)
-    if info is None:
+    registered = await core_members.register_by_invite(_work(env), await _actor(env), command.code, env.user_id)
+    if registered is None or registered.member is None:
         result.replies.append(Reply((Msg("invite.invalid"),), menu_buttons(), expects="choice"))
         return
-    await audit.record(env.conn, actor=f"member:{info.id}", action="register", subject=f"member:{info.id}",
-                       now=env.now, detail={"role": info.role, "dong": info.dong_code})
+    info = registered.member
     dong = env.directory.dong(info.dong_code or "")
     result.member_changed = Member(info.id, info.role, info.dong_code)
     result.replies.append(Reply((Msg("invite.registered", {"role": Msg(f"role.{info.role}"),
                                                            "dong": dong.name if dong else "-"}),),
                                 menu_buttons(), expects="choice"))
-
-
-def _sigungu_of(directory: Directory, dong_code: str | None) -> str | None:
-    dong = directory.dong(dong_code or "")
-    return dong.sigungu_code if dong else None
-
-
-def _actor(env: EffectEnv) -> str:
-    return f"member:{env.member.member_id}" if env.member else f"reporter:{env.channel}"

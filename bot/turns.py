@@ -98,7 +98,7 @@ class TurnRunner:
         user_id = inbound.user_id if inbound.channel == TELEGRAM else None
         member_row, convo_row = await self.db.batch_writer.read_turn(inbound.channel, inbound.chat_id, user_id)
         member = Member(member_row["id"], member_row["role"], member_row["dong_code"]) if member_row else None
-        convo = (conversations.from_row(convo_row, self.cipher) if convo_row
+        convo = (conversations.from_row(convo_row, self.cipher, Conversation) if convo_row
                  else Conversation(inbound.channel, inbound.chat_id))
         return member, convo
 
@@ -107,7 +107,8 @@ class TurnRunner:
         if inbound.user_id is not None and inbound.channel == TELEGRAM:
             info = await member_store.member_by_telegram(conn, inbound.user_id)
             member = Member(info.id, info.role, info.dong_code) if info else None
-        convo = await conversations.load_for_turn(self.db, conn, self.cipher, inbound.channel, inbound.chat_id, now)
+        convo = await conversations.load_for_turn(self.db, conn, self.cipher, inbound.channel, inbound.chat_id, now,
+                                                  Conversation)
         return member, convo
 
     def _decide(self, inbound: Inbound, member: Member | None, convo: Conversation, now) -> tuple[TurnContext, Turn]:
@@ -186,7 +187,8 @@ async def park_expired(runner: TurnRunner, limit: int = 100) -> list[outbox.Outg
     queued: list[outbox.Outgoing] = []
     for channel, chat_id, version in found:
         async with runner.db.transaction() as conn:
-            convo = await conversations.load_for_turn(runner.db, conn, runner.cipher, channel, chat_id, now)
+            convo = await conversations.load_for_turn(runner.db, conn, runner.cipher, channel, chat_id, now,
+                                                      Conversation)
             if (convo.version != version or convo.flow is None or convo.expires_at is None
                     or convo.expires_at > now):  # the person came back meanwhile: leave it
                 continue

@@ -22,12 +22,12 @@ from typing import Any
 from dialogs.finder_messages import Finding, amount_label, localized, reason_msg
 from dialogs.replies import Msg
 from welfare.eligibility import ScreeningResult, screen
+from welfare.korea_time import kst_today
 from welfare.eligibility_checks import Status
 from welfare.eligibility_parameters import NoParametersInForce, ParameterHistory, ParameterSet, load_parameters
 from welfare.screening_input import HOUSING, MAX_AMOUNT, REGIONS
 from welfare.service_catalogue import Catalogue, Service, load_catalogue
 
-KST = dt.timezone(dt.timedelta(hours=9))
 AMOUNT_FIELDS = ("monthly_income", "applicant_income", "assets", "financial_assets")
 # The reason param that shows each amount, and the params that name its thresholds.
 _SHOWN_AS = {"monthly_income": "income", "applicant_income": "income", "assets": "assets",
@@ -79,8 +79,7 @@ class FinderData:
 
 
 def korean_date(now: dt.datetime) -> dt.date:
-    aware = now if now.tzinfo else now.replace(tzinfo=dt.timezone.utc)
-    return aware.astimezone(KST).date()
+    return kst_today(now)
 
 
 # -- answers → household ---------------------------------------------------------------------

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from integrations import housekeeping, playground
+from core.refusals import Refused
 from integrations.api import routes as api_routes
 from integrations.api import screen as screen_api
 from integrations.services import start_services, stop_services
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(api_routes.router)
+    app.add_exception_handler(Refused, api_routes.refusal_response)  # the core's refusals, for every route
     app.include_router(screen_api.router)
     if settings.playground:
         app.include_router(playground.router(settings))

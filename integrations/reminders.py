@@ -45,7 +45,7 @@ async def fire_due(services) -> int:
 
 
 async def _messages_for(services, conn, timer: timers.DueTimer) -> Iterable[tuple[int, Reply]]:
-    if timer.kind == "urgent_untaken":
+    if timer.kind == timers.TimerKind.URGENT_UNTAKEN:
         report_id = int(timer.subject.split(":")[1])
         record = await cases.by_report(conn, report_id)
         if record is not None and record.manager_member_id is not None:
@@ -61,14 +61,14 @@ async def _messages_for(services, conn, timer: timers.DueTimer) -> Iterable[tupl
     record = await cases.load(services.db, conn, case_id)
     if record is None:
         return []
-    if timer.kind in ("case_due_soon", "case_overdue") and record.version != timer.version:
+    if timer.kind in (timers.TimerKind.CASE_DUE_SOON, timers.TimerKind.CASE_OVERDUE) and record.version != timer.version:
         return []  # the case has moved on since this reminder was set
     params = {"case": record.id, "receipt": record.receipt_no}
-    if timer.kind == "followup_due":
+    if timer.kind == timers.TimerKind.FOLLOWUP_DUE:
         reply = Reply((Msg("reminder.followup_due", params),), _case_buttons(record.id), expects="choice")
         return await _to_manager(conn, record, reply)
     params |= {"clock": Msg(f"clock.{timer.payload['clock']}"), "date": timer.payload["due"]}
-    if timer.kind == "case_due_soon":
+    if timer.kind == timers.TimerKind.CASE_DUE_SOON:
         reply = Reply((Msg("reminder.due_soon", params),), _case_buttons(record.id), expects="choice")
         return await _to_manager(conn, record, reply)
     reply = Reply((Msg("reminder.overdue", params),), ((Button(f"case:open:{record.id}", Msg("case.card.open")),),),

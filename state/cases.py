@@ -14,15 +14,17 @@ from state.case_codec import facts_from_json, state_from_json, to_json
 from state.db import Database
 from state.members import MemberInfo
 from state.models import Case, CaseEvent, Report
-from state.timeutil import to_kst
 from welfare.case_clocks import Deadline, due_dates
 from welfare.case_lifecycle import (
     ActorRole, CaseFacts, CaseState, TransitionRefused, apply, new_case, reporter_stage,
 )
+from welfare.korea_time import kst_moment, kst_today
+from welfare.roles import Role
 from welfare.working_days import DEFAULT_CALENDAR
 
 C, E, R = Case.__table__, CaseEvent.__table__, Report.__table__
-ACTOR_ROLES = {"caseworker": ActorRole.CASE_MANAGER, "team_leader": ActorRole.TEAM_LEADER}
+# The lifecycle's roles (whose guards apply) for the members' roles that work on cases.
+ACTOR_ROLES = {Role.CASEWORKER: ActorRole.CASE_MANAGER, Role.TEAM_LEADER: ActorRole.TEAM_LEADER}
 REMIND_AT = time(9, 0)  # reminders go out at 09:00 KST on a working day
 
 
@@ -72,58 +74,54 @@ async def by_report(conn: AsyncConnection, report_id: int) -> CaseRecord | None:
     return _record(row) if row else None
 
 
-def kst_today(now: datetime) -> date:
-    return to_kst(now).date()
+async def report_for_case(conn: AsyncConnection, report_id: int) -> Any | None:
+    """The report's id, 읍면동 and filing time (what opening a case needs), or None."""
+    return (await conn.execute(select(R.c.id, R.c.dong_code, R.c.created_at).where(R.c.id == report_id))).first()
 
 
-async def take_report(db: Database, conn: AsyncConnection, report_id: int, taker: MemberInfo,
-                      now: datetime, manager_id: int | None = None) -> CaseRecord:
-    """Open the report's case (if it has none) and make `manager_id` (default: the taker) its
-    주사례관리자. Staff of another 읍면동 cannot; a case taken by someone else stays theirs
-    unless the team leader reassigns it."""
-    report = (await conn.execute(select(R.c.id, R.c.dong_code, R.c.created_at).where(R.c.id == report_id))).first()
+async def open_or_assign(db: Database, conn: AsyncConnection, report_id: int, actor_id: int, manager_id: int,
+                         now: datetime) -> CaseRecord:
+    """Open the report's case (if it has none) with `manager_id` as its 주사례관리자, or make
+    `manager_id` the manager of the case it has. Who may is the application core's question
+    (core/cases.py); this only writes, with the case event that records who and to whom."""
+    report = await report_for_case(conn, report_id)
     if report is None:
         raise CaseError("case.error.no_such_report")
-    if taker.role not in ACTOR_ROLES or taker.dong_code != report.dong_code or not taker.active:
-        raise CaseError("case.error.not_your_dong")
-    manager_id = manager_id or taker.id
-    if manager_id != taker.id and taker.role != "team_leader":
-        raise CaseError("case.error.team_leader_assigns")
     existing = await by_report(conn, report_id)
     if existing is None:
         state = new_case(kst_today(report.created_at))
         case_id = (await conn.execute(insert(C).returning(C.c.id).values(
             report_id=report_id, dong_code=report.dong_code, manager_member_id=manager_id, step=state.step.value,
             state=to_json(state), facts=to_json(CaseFacts()), version=1, created_at=now, updated_at=now))).scalar_one()
-        await _event(conn, case_id, now, kst_today(now), taker.id, "take", state.step.value, state.step.value,
+        await _event(conn, case_id, now, kst_today(now), actor_id, "take", state.step.value, state.step.value,
                      {"manager": manager_id})
         record = await load(db, conn, case_id)
         assert record is not None
         await _reschedule(db, conn, record, now)
-        await reports.set_status(conn, report_id, "checking", now, taker.id)
-        await timers.cancel(conn, "urgent_untaken", f"report:{report_id}", now)
+        await reports.set_status(conn, report_id, "checking", now, actor_id)
+        await timers.cancel(conn, timers.TimerKind.URGENT_UNTAKEN, f"report:{report_id}", now)
         return record
-    if existing.manager_member_id not in (None, manager_id) and taker.role != "team_leader":
-        raise CaseError("case.error.already_taken")
-    await conn.execute(update(C).where(C.c.id == existing.id).values(manager_member_id=manager_id, updated_at=now))
-    await _event(conn, existing.id, now, kst_today(now), taker.id, "assign", existing.state.step.value,
+    version = existing.version + 1
+    await conn.execute(update(C).where(C.c.id == existing.id).values(manager_member_id=manager_id, version=version,
+                                                                      updated_at=now))
+    await _event(conn, existing.id, now, kst_today(now), actor_id, "assign", existing.state.step.value,
                  existing.state.step.value, {"manager": manager_id})
-    return replace(existing, manager_member_id=manager_id)
+    updated = replace(existing, manager_member_id=manager_id, version=version)
+    await _reschedule(db, conn, updated, now)  # the reminders follow the case's new version
+    return updated
 
 
 async def apply_action(db: Database, conn: AsyncConnection, record: CaseRecord, action: str, actor: MemberInfo,
                        now: datetime, *, on_date: date | None = None, facts: dict[str, Any] | None = None,
                        expected_version: int | None = None) -> CaseRecord:
-    """Apply one step of the process. Guards (approvals, consent, dates) are the domain's;
-    this adds who may act at all, stale-version protection, history, clocks and the reporter's
-    stage. Raises CaseError with the refusal's message key."""
+    """Apply one step of the process. Guards (approvals, consent, dates) are the domain's; who
+    may act at all is the core's (core/permissions.py); this adds stale-version protection,
+    history, clocks and the reporter's stage. Raises CaseError with the refusal's message key."""
     if expected_version is not None and expected_version != record.version:
         raise CaseError("case.error.stale")
     role = ACTOR_ROLES.get(actor.role)
-    if role is None or actor.dong_code != record.dong_code or not actor.active:
-        raise CaseError("case.error.not_your_dong")
-    if role is ActorRole.CASE_MANAGER and record.manager_member_id != actor.id:
-        raise CaseError("case.error.not_your_case")
+    if role is None:  # the core checks who may act (core/permissions.py); the lifecycle needs a role
+        raise CaseError("case.error.staff_only")
     merged = facts_from_json({**to_json(record.facts), **(facts or {})})
     on = on_date or kst_today(now)
     try:
@@ -148,6 +146,30 @@ async def update_facts(conn: AsyncConnection, record: CaseRecord, facts: dict[st
     return replace(record, facts=merged)
 
 
+async def set_facts(db: Database, conn: AsyncConnection, record: CaseRecord, facts: dict[str, Any], actor_id: int,
+                    now: datetime) -> CaseRecord:
+    """A fact a person records (a consent given or withdrawn): a new version of the case and a
+    case event, so the history shows who recorded it and when."""
+    merged = facts_from_json({**to_json(record.facts), **facts})
+    version = record.version + 1
+    result = await conn.execute(update(C).where(C.c.id == record.id, C.c.version == record.version).values(
+        facts=to_json(merged), version=version, updated_at=now))
+    if not result.rowcount:
+        raise CaseError("case.error.stale")
+    step = record.state.step.value
+    await _event(conn, record.id, now, kst_today(now), actor_id, "set_fact", step, step, dict(facts))
+    updated = replace(record, facts=merged, version=version)
+    await _reschedule(db, conn, updated, now)
+    return updated
+
+
+async def last_event_date(conn: AsyncConnection, case_id: int) -> date | None:
+    """The latest day any step of the case was recorded for (a new step cannot be dated before it)."""
+    value = (await conn.execute(select(E.c.on_date).where(E.c.case_id == case_id)
+                                .order_by(E.c.on_date.desc()).limit(1))).scalar()
+    return date.fromisoformat(value) if value else None
+
+
 async def _event(conn: AsyncConnection, case_id: int, now: datetime, on: date, actor: int | None, action: str,
                  from_step: str, to_step: str, detail: dict[str, Any]) -> None:
     await conn.execute(insert(E).values(case_id=case_id, at=now, on_date=on.isoformat(), actor_member_id=actor,
@@ -158,11 +180,6 @@ async def history(conn: AsyncConnection, case_id: int) -> list[dict[str, Any]]:
     rows = await conn.execute(select(E).where(E.c.case_id == case_id).order_by(E.c.id))
     return [{"at": r.at.isoformat(), "on_date": r.on_date, "actor": r.actor_member_id, "action": r.action,
              "from": r.from_step, "to": r.to_step, "detail": r.detail} for r in rows]
-
-
-def kst_moment(day: date, at: time) -> datetime:
-    """A wall-clock time in Korea as the store's naive UTC."""
-    return datetime.combine(day, at) - timedelta(hours=9)
 
 
 async def _reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, now: datetime) -> None:
@@ -178,9 +195,9 @@ async def _reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, n
         after = DEFAULT_CALENDAR.next_working_day(deadline.due + timedelta(days=1))
         subject = f"case:{record.id}:{deadline.clock.value}"
         payload = {"clock": deadline.clock.value, "due": deadline.due.isoformat()}
-        await timers.schedule(db, conn, kind="case_due_soon", subject=subject, version=record.version,
+        await timers.schedule(db, conn, kind=timers.TimerKind.CASE_DUE_SOON, subject=subject, version=record.version,
                               due_at=max(kst_moment(before, REMIND_AT), now), payload=payload)
-        await timers.schedule(db, conn, kind="case_overdue", subject=subject, version=record.version,
+        await timers.schedule(db, conn, kind=timers.TimerKind.CASE_OVERDUE, subject=subject, version=record.version,
                               due_at=kst_moment(after, REMIND_AT), payload=payload)
 
 

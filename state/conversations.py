@@ -11,14 +11,14 @@ compiled form), because rebuilding them per turn cost more than running them.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from dialogs.conversation import Conversation
 from state.crypto import FieldCipher
 from state.db import Database
 from state.models import ConversationRow
@@ -33,34 +33,40 @@ _UPDATE = (update(T).where(T.c.channel == bindparam("ch"), T.c.chat_id == bindpa
            .values({name: bindparam(name) for name in _VALUES}))
 
 
+# The dialog layer's Conversation (dialogs/conversation.py): the store keeps its fields without
+# importing the layer above; callers pass the class to build (`make`).
+Conversation = Any
+C = TypeVar("C")
+
+
 class ConversationChanged(Exception):
     """Another process saved this chat's conversation since it was read: run the turn again."""
 
 
-async def load(conn: AsyncConnection, cipher: FieldCipher, channel: str, chat_id: str) -> Conversation:
+async def load(conn: AsyncConnection, cipher: FieldCipher, channel: str, chat_id: str, make: Callable[..., C]) -> C:
     """Read without locking (SQLite; the save checks the version)."""
     row = (await conn.execute(_SELECT, {"ch": channel, "chat": chat_id})).mappings().first()
-    return from_row(row, cipher) if row is not None else Conversation(channel, chat_id)
+    return from_row(row, cipher, make) if row is not None else make(channel, chat_id)
 
 
 async def load_for_turn(db: Database, conn: AsyncConnection, cipher: FieldCipher,
-                        channel: str, chat_id: str, now: datetime) -> Conversation:
+                        channel: str, chat_id: str, now: datetime, make: Callable[..., C]) -> C:
     """Read for a turn inside its transaction: row-locked on PostgreSQL, so one chat's turns
     run one at a time even across processes."""
     if db.is_sqlite:
-        return await load(conn, cipher, channel, chat_id)
+        return await load(conn, cipher, channel, chat_id, make)
     params = {"ch": channel, "chat": chat_id}
     row = (await conn.execute(_SELECT_LOCKED, params)).mappings().first()
     if row is None:  # make the row so the lock has something to hold, then lock it
         await conn.execute(db.insert(T).values(channel=channel, chat_id=chat_id, version=0, failures=0,
                                                updated_at=now).on_conflict_do_nothing())
         row = (await conn.execute(_SELECT_LOCKED, params)).mappings().first()
-    return from_row(row, cipher)
+    return from_row(row, cipher, make)
 
 
-def from_row(row: Any, cipher: FieldCipher) -> Conversation:
+def from_row(row: Any, cipher: FieldCipher, make: Callable[..., C]) -> C:
     blob = orjson.loads(cipher.decrypt(row["answers_enc"], _CONTEXT)) if row["answers_enc"] else {}
-    return Conversation(
+    return make(
         channel=row["channel"], chat_id=row["chat_id"], flow=row["flow"], state=row["state"],
         answers=blob.get("answers", {}), history=blob.get("history", []), draft=blob.get("draft"),
         version=row["version"], failures=row["failures"], locale=row["locale"],

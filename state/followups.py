@@ -15,6 +15,7 @@ from state.crypto import FieldCipher
 from state.db import Database
 from state.members import MemberInfo
 from state.models import FollowupSubmission
+from welfare.korea_time import kst_moment, kst_today
 from welfare.followup_checklist import InvalidSubmission, evaluate_submission, load_template
 
 F = FollowupSubmission.__table__
@@ -50,14 +51,14 @@ async def last_contact(conn: AsyncConnection, case_id: int) -> date | None:
     row = (await conn.execute(select(F.c.submitted_at).where(F.c.case_id == case_id, F.c.reached.is_(True),
                                                              F.c.voided_at.is_(None))
                               .order_by(F.c.id.desc()).limit(1))).first()
-    return cases.kst_today(row[0]) if row else None
+    return kst_today(row[0]) if row else None
 
 
 async def submit(db: Database, conn: AsyncConnection, cipher: FieldCipher, record: cases.CaseRecord,
                  submission: dict[str, Any], staff: MemberInfo, now: datetime) -> StoredFollowup:
     """Validate against the template, evaluate, store; raises CaseError for an invalid form."""
     template = load_template()
-    today = cases.kst_today(now)
+    today = kst_today(now)
     answers = {**submission, "attempts": await unanswered_streak(conn, record.id) + 1}
     if answers.get("reached"):
         answers["attempts"] = 1
@@ -77,8 +78,8 @@ async def submit(db: Database, conn: AsyncConnection, cipher: FieldCipher, recor
     if answers.get("reached"):
         await cases.update_facts(conn, record, {"last_contact_on": today.isoformat()}, now)
     if outcome.next_contact_on:
-        due = cases.kst_moment(outcome.next_contact_on, cases.REMIND_AT)
-        await timers.schedule(db, conn, kind="followup_due", subject=f"case:{record.id}:followup:{followup_id}",
+        due = kst_moment(outcome.next_contact_on, cases.REMIND_AT)
+        await timers.schedule(db, conn, kind=timers.TimerKind.FOLLOWUP_DUE, subject=f"case:{record.id}:followup:{followup_id}",
                               version=followup_id, due_at=due, payload={"case": record.id})
     return StoredFollowup(followup_id, summary)
 

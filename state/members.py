@@ -10,12 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import ApiToken, Invite, Member
+from welfare.roles import ALL_ROLES, DONG_STAFF_ROLES, REPORTER_ROLES as _REPORTERS, STAFF_ROLES as _STAFF, Role
 
 M, I, A = Member.__table__, Invite.__table__, ApiToken.__table__
 
-REPORTER_ROLES = ("honorary_officer", "tongban_jang", "mandatory_reporter", "partner_staff", "council_member")
-STAFF_ROLES = ("caseworker", "team_leader", "sigungu_admin", "auditor")
-ROLES = REPORTER_ROLES + STAFF_ROLES
+# Roles as the store keeps them (strings); the vocabulary is welfare/roles.py.
+REPORTER_ROLES = tuple(r.value for r in _REPORTERS)
+STAFF_ROLES = tuple(r.value for r in _STAFF)
+ROLES = tuple(r.value for r in ALL_ROLES)
 INVITE_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
 
 
@@ -40,12 +42,12 @@ async def member_by_id(conn: AsyncConnection, member_id: int) -> MemberInfo | No
 
 async def staff_of_dong(conn: AsyncConnection, dong_code: str | None) -> list[MemberInfo]:
     rows = await conn.execute(select(M).where(M.c.dong_code == dong_code, M.c.active.is_(True),
-                                              M.c.role.in_(("caseworker", "team_leader"))).order_by(M.c.id))
+                                              M.c.role.in_([r.value for r in DONG_STAFF_ROLES])).order_by(M.c.id))
     return [_info(r) for r in rows]
 
 
 async def team_leaders(conn: AsyncConnection, dong_code: str | None) -> list[MemberInfo]:
-    return [m for m in await staff_of_dong(conn, dong_code) if m.role == "team_leader"]
+    return [m for m in await staff_of_dong(conn, dong_code) if m.role == Role.TEAM_LEADER]
 
 
 _BY_TELEGRAM = select(M).where(M.c.telegram_user_id == bindparam("uid"), M.c.active.is_(True))

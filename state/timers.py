@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
@@ -16,6 +17,13 @@ from state.models import Timer
 T = Timer.__table__
 
 
+class TimerKind(StrEnum):
+    URGENT_UNTAKEN = "urgent_untaken"  # an urgent report nobody took: the team leader hears again
+    CASE_DUE_SOON = "case_due_soon"  # the working day before a statutory due date: the manager
+    CASE_OVERDUE = "case_overdue"  # the working day after it, still open: the team leader
+    FOLLOWUP_DUE = "followup_due"  # a planned follow-up contact
+
+
 @dataclass(frozen=True, slots=True)
 class DueTimer:
     id: int
@@ -25,7 +33,7 @@ class DueTimer:
     payload: dict[str, Any]
 
 
-async def schedule(db: Database, conn: AsyncConnection, *, kind: str, subject: str, version: int,
+async def schedule(db: Database, conn: AsyncConnection, *, kind: TimerKind, subject: str, version: int,
                    due_at: datetime, payload: dict[str, Any] | None = None) -> None:
     """Idempotent: the same (kind, subject, version) is scheduled once."""
     await conn.execute(db.insert(T).values(kind=kind, subject=subject, version=version, due_at=due_at,
@@ -45,6 +53,6 @@ async def claim_due(db: Database, conn: AsyncConnection, now: datetime, limit: i
     return rows
 
 
-async def cancel(conn: AsyncConnection, kind: str, subject_prefix: str, now: datetime) -> None:
+async def cancel(conn: AsyncConnection, kind: TimerKind, subject_prefix: str, now: datetime) -> None:
     await conn.execute(update(T).where(T.c.kind == kind, T.c.subject.startswith(subject_prefix),
                                        T.c.done_at.is_(None)).values(done_at=now))

@@ -38,7 +38,7 @@ def api_server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "salpim", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"))
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    for _ in range(1200):  # bounded; a loaded machine starts slowly (the Korean analyser)
         try:
             if httpx.get(f"{url}/healthz").status_code == 200:
                 break

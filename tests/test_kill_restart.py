@@ -41,7 +41,8 @@ class ServiceProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "salpim", "serve", "--port", str(self.port)],
                                      env=self.env, stdout=self.log, stderr=self.log)
         async with httpx.AsyncClient() as client:
-            for _ in range(200):
+            # Bounded, and generous: a loaded machine loads the Korean analyser slowly at start.
+            for _ in range(1200):
                 try:
                     if (await client.get(f"{self.url}/healthz")).status_code == 200:
                         return

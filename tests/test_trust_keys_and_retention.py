@@ -122,7 +122,7 @@ async def test_case_notes_are_erased_when_an_ended_case_ages_out(service, user):
         member_id = await members.create_member(conn, cipher, role="caseworker", dong_code="1111065000",
                                                 sigungu_code="11110", now=now)
         staff = await members.member_by_id(conn, member_id)
-        record = await cases.take_report(service.services.db, conn, 1, staff, now)
+        record = await cases.open_or_assign(service.services.db, conn, 1, staff.id, staff.id, now)
         await followups.submit(service.services.db, conn, cipher, record, {"version": 1, "reached": False}, staff, now)
         await conn.execute(update(Case).values(step="not_selected", updated_at=text("datetime('now', '-2000 days')")))
         run = await retention.anonymise_due(conn, cipher, now, report_days=365, case_days=1825)

@@ -418,6 +418,14 @@ class ReportTaxonomy:
     def situations_for_crisis_item(self, no: int) -> tuple[Situation, ...]:
         return tuple(s for s in self.situations if no in s.crisis_items)
 
+    @property
+    def urgent_ids(self) -> frozenset[str]:
+        return frozenset(u.id for u in self.urgent_signs)
+
+    def sign_label_key(self, sign_id: str) -> str:
+        """The catalog key naming a sign a reporter chose: an urgent sign or a situation."""
+        return _key("urgent", sign_id) if sign_id in self.urgent_ids else _key("situation", sign_id)
+
     def is_urgent(self, urgent_sign_ids: Iterable[str]) -> bool:
         """True when any chosen urgent sign is present. Unknown ids raise KeyError."""
         return any(self.urgent_sign(i).urgent for i in urgent_sign_ids)

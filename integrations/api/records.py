@@ -8,7 +8,7 @@ from sqlalchemy import select
 from integrations.api.schemas import CaseDetail, CaseSummary, DeadlineOut, ReportDetail, ReportSummary
 from state import cases, followups, reports
 from state.models import Case
-from welfare.case_lifecycle import allowed_actions
+from welfare.korea_time import kst_today
 
 C = Case.__table__
 
@@ -20,9 +20,8 @@ def report_summary(row, case_id: int | None = None) -> ReportSummary:
                          possible_duplicate_of=row.possible_duplicate_of, case_id=case_id)
 
 
-async def report_detail(conn, cipher, row, case_id: int | None) -> ReportDetail:
-    full = await reports.read_full(conn, cipher, row.id)
-    assert full is not None
+async def report_detail(conn, row, full: reports.FullRecord, case_id: int | None) -> ReportDetail:
+    """The full record the core read (and audited) for this caller, with its status history."""
     return ReportDetail(
         **report_summary(row, case_id).model_dump(), gender=full.gender, household_size=full.household_size,
         description=full.description, address=full.address, location=full.location,
@@ -32,7 +31,7 @@ async def report_detail(conn, cipher, row, case_id: int | None) -> ReportDetail:
 
 
 def case_summary(record: cases.CaseRecord, now: datetime) -> CaseSummary:
-    today = cases.kst_today(now)
+    today = kst_today(now)
     open_due = [d.due for d in record.deadlines() if d.is_open]
     next_due = min(open_due, default=None)
     return CaseSummary(id=record.id, receipt_no=record.receipt_no, dong_code=record.dong_code,
@@ -41,14 +40,14 @@ def case_summary(record: cases.CaseRecord, now: datetime) -> CaseSummary:
                        next_due=next_due, overdue=bool(next_due and next_due < today))
 
 
-async def case_detail(conn, cipher, record: cases.CaseRecord, now: datetime, role) -> CaseDetail:
+async def case_detail(conn, cipher, record: cases.CaseRecord, now: datetime, offered: list[str]) -> CaseDetail:
+    """`offered`: the actions the core lets this caller take now (core.cases.offered_actions)."""
     from state.case_codec import to_json
-    today = cases.kst_today(now)
+    today = kst_today(now)
     deadlines = [DeadlineOut(clock=d.clock.value, due=d.due, kind=d.kind.value, open=d.is_open,
                              overdue=d.is_open and d.due < today) for d in record.deadlines()]
-    actions = [a.value for a in allowed_actions(record.state, record.facts, actor_role=role)] if role else []
     return CaseDetail(**case_summary(record, now).model_dump(), state=to_json(record.state),
-                      facts=to_json(record.facts), deadlines=deadlines, allowed_actions=actions,
+                      facts=to_json(record.facts), deadlines=deadlines, allowed_actions=offered,
                       history=await cases.history(conn, record.id),
                       followups=await followups.of_case(conn, cipher, record.id))
 

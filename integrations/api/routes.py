@@ -1,27 +1,34 @@
 """The back-office API (FastAPI, documented at /docs): reports, cases, follow-up calls, exports
-and the audit log. Every route checks role and 읍면동 scope; records of another 읍면동 answer 404
-(as if they did not exist); every read of a record and every export is audited."""
+and the audit log. Routes only parse, call the application core and shape its answer: the core
+checks role and 읍면동 scope (a record of another 읍면동 answers 404, as if it did not exist) and
+audits every read of a record and every export."""
 from __future__ import annotations
 
 import csv
 import io
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 
+from core import audit_trail
+from core import cases as core_cases
+from core import followups as core_followups
+from core import reports as core_reports
+from core.actor import Actor
+from core.permissions import Action
+from core.refusals import Refused
+from core.work import Work, reading, transaction
+from dialogs.replies import Msg
 from integrations.api import records
-from integrations.api.auth import ROLES_ACTING, ROLES_READING_RECORDS, Staff, current_staff, require
+from integrations.api.auth import current_actor
 from integrations.api.schemas import (
-    ActionRequest, CaseDetail, CaseSummary, FollowupRequest, ReportDetail, ReportSummary, TakeRequest, VoidRequest,
+    ActionRequest, CaseDetail, CaseSummary, FactRequest, FollowupRequest, ReportDetail, ReportSummary, TakeRequest, VoidRequest,
 )
-from state import audit, cases, followups, reports
-from state.timeutil import utcnow
+from state import cases
 
 router = APIRouter(prefix="/api", tags=["back office"])
-Reader = Annotated[Staff, Depends(require(*ROLES_READING_RECORDS))]
-Actor = Annotated[Staff, Depends(require(*ROLES_ACTING))]
-AnyStaff = Annotated[Staff, Depends(current_staff)]
+Caller = Annotated[Actor, Depends(current_actor)]
 # Ids are 32-bit and receipts short: anything else is refused (422) before it reaches the store.
 CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 FollowupId = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -32,139 +39,106 @@ def _services(request: Request):
     return request.app.state.services
 
 
-def _refused(error: cases.CaseError, request: Request) -> HTTPException:
+def _tx(request: Request):
+    services = _services(request)
+    return transaction(services.db, services.cipher, services.runner.directory)
+
+
+def _read(request: Request):
+    services = _services(request)
+    return reading(services.db, services.cipher, services.runner.directory)
+
+
+async def refusal_response(request: Request, refused: Refused) -> JSONResponse:
+    """The core's refusal as an answer: its status by kind, its message key and its text.
+    Registered for the whole app (integrations/app.py), so no route renders refusals itself."""
     catalogs = _services(request).catalogs
-    return HTTPException(status_code=409, detail={"refusal": error.key,
-                                                  "message": catalogs.render(catalogs.default, _msg(error.key))})
+    return JSONResponse(status_code=refused.http_status, content={"detail": {
+        "refusal": refused.key, "message": catalogs.render(catalogs.default, Msg(refused.key))}})
 
 
-def _msg(key: str):
-    from dialogs.replies import Msg
-    return Msg(key)
-
-
-def _filter_dongs(staff: Staff, dong: str | None) -> list[str]:
-    if dong is None:
-        return sorted(staff.dongs)
-    return [dong] if staff.may_see(dong) else []
-
-
-@router.get("/reports", response_model=list[ReportSummary], summary="List reports (no personal data)")
-async def list_reports(request: Request, staff: AnyStaff, status: str | None = None, dong: str | None = None,
+@router.get("/reports", response_model=list[ReportSummary], summary="List reports (no personal data), urgent first")
+async def list_reports(request: Request, actor: Caller, status: str | None = None, dong: str | None = None,
                        urgent: bool | None = None, limit: Annotated[int, Query(ge=1, le=500)] = 100):
-    async with _services(request).db.read() as conn:
-        rows = await reports.list_in_dongs(conn, _filter_dongs(staff, dong), status=status, urgent=urgent,
-                                           limit=limit)
-        case_ids = await records.case_ids_of_reports(conn, [r.id for r in rows])
+    async with _read(request) as work:
+        rows = await core_reports.list_reports(work, actor, dong=dong, status=status, urgent=urgent, limit=limit)
+        case_ids = await records.case_ids_of_reports(work.conn, [r.id for r in rows])
     return [records.report_summary(r, case_ids.get(r.id)) for r in rows]
 
 
-async def _report_row(conn, staff: Staff, receipt_no: str):
-    row = await reports.by_receipt(conn, receipt_no)
-    if row is None or not staff.may_see(row.dong_code):
-        raise HTTPException(status_code=404, detail="no such report")
-    return row
-
-
 @router.get("/reports/{receipt_no}", response_model=ReportDetail, summary="Read one report in full (audited)")
-async def read_report(receipt_no: ReceiptNo, request: Request, staff: Reader):
-    services = _services(request)
-    async with services.db.transaction() as conn:
-        row = await _report_row(conn, staff, receipt_no)
-        case_ids = await records.case_ids_of_reports(conn, [row.id])
-        await audit.record(conn, actor=staff.actor, action="read", subject=f"report:{receipt_no}", now=utcnow(),
-                           detail={"via": "api"})
-        return await records.report_detail(conn, services.cipher, row, case_ids.get(row.id))
+async def read_report(receipt_no: ReceiptNo, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        row = await core_reports.report_by_receipt(work, actor, Action.READ_REPORT, receipt_no)
+        full = await core_reports.read_report(work, actor, row.id)
+        case_ids = await records.case_ids_of_reports(work.conn, [row.id])
+        return await records.report_detail(work.conn, row, full, case_ids.get(row.id))
 
 
-@router.post("/reports/{receipt_no}/take", response_model=CaseSummary, summary="Take a report (opens its case)")
-async def take_report(receipt_no: ReceiptNo, body: TakeRequest, request: Request, staff: Actor):
-    services, now = _services(request), utcnow()
-    async with services.db.transaction() as conn:
-        row = await _report_row(conn, staff, receipt_no)
-        try:
-            record = await cases.take_report(services.db, conn, row.id, staff.member, now, body.manager_member_id)
-        except cases.CaseError as error:
-            raise _refused(error, request) from None
-        await audit.record(conn, actor=staff.actor, action="take", subject=f"case:{record.id}", now=now)
-        return records.case_summary(record, now)
+@router.post("/reports/{receipt_no}/take", response_model=CaseSummary,
+             summary="Take a report (opens its case); a team leader may name another manager")
+async def take_report(receipt_no: ReceiptNo, body: TakeRequest, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        row = await core_reports.report_by_receipt(work, actor, Action.TAKE_REPORT, receipt_no)
+        if body.manager_member_id is None or body.manager_member_id == actor.member_id:
+            taken = await core_cases.take_report(work, actor, row.id)
+        else:
+            taken = await core_cases.assign_case(work, actor, row.id, body.manager_member_id)
+        return records.case_summary(taken.case, work.now)
 
 
-@router.get("/cases", response_model=list[CaseSummary], summary="List cases, with their next due date")
-async def list_cases(request: Request, staff: AnyStaff, step: str | None = None, dong: str | None = None,
+@router.get("/cases", response_model=list[CaseSummary], summary="List cases, urgent first, with their next due date")
+async def list_cases(request: Request, actor: Caller, step: str | None = None, dong: str | None = None,
                      overdue: bool = False, mine: bool = False, limit: Annotated[int, Query(ge=1, le=500)] = 200):
-    now = utcnow()
-    async with _services(request).db.read() as conn:
-        found = await cases.list_cases(conn, dong_codes=_filter_dongs(staff, dong), step=step,
-                                       overdue_at=now if overdue else None, manager_id=staff.id if mine else None,
-                                       limit=limit)
-    summaries = [records.case_summary(c, now) for c in found]
+    async with _read(request) as work:
+        found = await core_cases.list_cases(work, actor, dong=dong, step=step, overdue=overdue, mine=mine,
+                                            limit=limit)
+    summaries = [records.case_summary(c, work.now) for c in found]
     return [s for s in summaries if s.overdue] if overdue else summaries
 
 
-async def _case(conn, request: Request, staff: Staff, case_id: CaseId, lock: bool = False) -> cases.CaseRecord:
-    record = await cases.load(_services(request).db, conn, case_id, lock=lock)
-    if record is None or not staff.may_see(record.dong_code):
-        raise HTTPException(status_code=404, detail="no such case")
-    return record
+async def _detail(work: Work, actor: Actor, record: cases.CaseRecord) -> CaseDetail:
+    offered = [a.value for a in core_cases.offered_actions(record, actor)]
+    return await records.case_detail(work.conn, work.cipher, record, work.now, offered)
 
 
 @router.get("/cases/{case_id}", response_model=CaseDetail, summary="Read a case: steps, due dates, history, calls")
-async def read_case(case_id: CaseId, request: Request, staff: Reader):
-    services, now = _services(request), utcnow()
-    async with services.db.transaction() as conn:
-        record = await _case(conn, request, staff, case_id)
-        await audit.record(conn, actor=staff.actor, action="read", subject=f"case:{case_id}", now=now,
-                           detail={"via": "api"})
-        return await records.case_detail(conn, services.cipher, record, now, cases.ACTOR_ROLES.get(staff.role))
+async def read_case(case_id: CaseId, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        return await _detail(work, actor, await core_cases.read_case(work, actor, case_id))
 
 
-@router.post("/cases/{case_id}/actions", response_model=CaseDetail, responses={409: {"description": "refused"}},
+@router.post("/cases/{case_id}/actions", response_model=CaseDetail,
+             responses={403: {"description": "not for this role"}, 404: {"description": "no such case"},
+                        409: {"description": "refused now"}, 422: {"description": "invalid"}},
              summary="Record a decision or step (guards: approvals, consent, dates)")
-async def act_on_case(case_id: CaseId, body: ActionRequest, request: Request, staff: Actor):
-    services, now = _services(request), utcnow()
-    async with services.db.transaction() as conn:
-        record = await _case(conn, request, staff, case_id, lock=True)
-        try:
-            updated = await cases.apply_action(services.db, conn, record, body.action, staff.member, now,
-                                               on_date=body.on_date, facts=body.facts,
-                                               expected_version=body.expected_version)
-        except (cases.CaseError, ValueError, TypeError) as error:
-            if isinstance(error, cases.CaseError):
-                raise _refused(error, request) from None
-            raise HTTPException(status_code=422, detail="invalid facts") from None
-        await audit.record(conn, actor=staff.actor, action="update", subject=f"case:{case_id}", now=now,
-                           detail={"action": body.action, "step": updated.state.step.value})
-        return await records.case_detail(conn, services.cipher, updated, now, cases.ACTOR_ROLES.get(staff.role))
+async def act_on_case(case_id: CaseId, body: ActionRequest, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        updated = await core_cases.act_on_case(work, actor, case_id, body.action, on_date=body.on_date,
+                                               facts=body.facts, expected_version=body.expected_version)
+        return await _detail(work, actor, updated)
+
+
+@router.post("/cases/{case_id}/facts", response_model=CaseDetail,
+             summary="Record a consent or fact the process's guards read (the case's manager or team leader)")
+async def set_case_fact(case_id: CaseId, body: FactRequest, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        updated = await core_cases.set_case_fact(work, actor, case_id, body.fact, body.value,
+                                                 expected_version=body.expected_version)
+        return await _detail(work, actor, updated)
 
 
 @router.post("/cases/{case_id}/followups", summary="Record a follow-up call (immutable)")
-async def record_followup(case_id: CaseId, body: FollowupRequest, request: Request, staff: Actor) -> dict:
-    services, now = _services(request), utcnow()
-    async with services.db.transaction() as conn:
-        record = await _case(conn, request, staff, case_id, lock=True)
-        if staff.role == "caseworker" and record.manager_member_id != staff.id:
-            raise _refused(cases.CaseError("case.error.not_your_case"), request)
-        try:
-            stored = await followups.submit(services.db, conn, services.cipher, record, dict(body.submission),
-                                            staff.member, now)
-        except cases.CaseError as error:
-            raise _refused(error, request) from None
-        await audit.record(conn, actor=staff.actor, action="create", subject=f"followup:{stored.id}", now=now)
+async def record_followup(case_id: CaseId, body: FollowupRequest, request: Request, actor: Caller) -> dict:
+    async with _tx(request) as work:
+        stored = await core_followups.record(work, actor, case_id, dict(body.submission))
         return {"id": stored.id, "outcome": stored.outcome}
 
 
 @router.post("/followups/{followup_id}/void", summary="Void a mistaken follow-up record (with a reason)")
-async def void_followup(followup_id: FollowupId, body: VoidRequest, request: Request, staff: Actor) -> dict:
-    services, now = _services(request), utcnow()
-    async with services.db.transaction() as conn:
-        case_id = await followups.case_of(conn, followup_id)
-        if case_id is None:
-            raise HTTPException(status_code=404, detail="no such follow-up")
-        await _case(conn, request, staff, case_id)
-        if not await followups.void(conn, services.cipher, followup_id, body.reason, staff.member, now):
-            raise HTTPException(status_code=409, detail="already voided")
-        await audit.record(conn, actor=staff.actor, action="void", subject=f"followup:{followup_id}", now=now)
+async def void_followup(followup_id: FollowupId, body: VoidRequest, request: Request, actor: Caller) -> dict:
+    async with _tx(request) as work:
+        await core_followups.void(work, actor, followup_id, body.reason)
         return {"id": followup_id, "voided": True}
 
 
@@ -175,17 +149,14 @@ EXPORT_COLUMNS = ("receipt_no", "case_id", "dong_code", "step", "household_type"
 
 @router.get("/export/cases.csv", summary="Cases as CSV for entry into 행복이음 (audited)",
             response_class=Response, responses={200: {"content": {"text/csv": {}}}})
-async def export_cases(request: Request, staff: Reader, dong: str | None = None) -> Response:
-    services, now = _services(request), utcnow()
-    async with services.db.transaction() as conn:
-        found = await cases.list_cases(conn, dong_codes=_filter_dongs(staff, dong), limit=10_000)
-        await audit.record(conn, actor=staff.actor, action="export", subject="cases.csv", now=now,
-                           detail={"rows": len(found), "dongs": sorted(_filter_dongs(staff, dong))[:50]})
+async def export_cases(request: Request, actor: Caller, dong: str | None = None) -> Response:
+    async with _tx(request) as work:
+        found = await core_cases.export_cases(work, actor, dong=dong)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
     for record in found:
-        m, summary = record.state.milestones, records.case_summary(record, now)
+        m, summary = record.state.milestones, records.case_summary(record, work.now)
         writer.writerow([record.receipt_no, record.id, record.dong_code, record.state.step.value,
                          m.household_type.value if m.household_type else "", record.urgent, record.state.hard_case,
                          m.referred_on, m.initial_counselling_on, m.intake_on, m.assessment_registered_on,
@@ -194,16 +165,14 @@ async def export_cases(request: Request, staff: Reader, dong: str | None = None)
                     headers={"Content-Disposition": 'attachment; filename="salpim-cases.csv"'})
 
 
-@router.get("/audit", summary="The audit log (auditors, 시군구 admins)")
-async def read_audit(request: Request, staff: Annotated[Staff, Depends(require("auditor", "sigungu_admin"))],
-                     limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
-    async with _services(request).db.read() as conn:
-        return await audit.latest(conn, limit)
+@router.get("/audit", summary="The audit log (auditors, 시군구 admins); reading it is audited too")
+async def read_audit(request: Request, actor: Caller, limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
+    async with _tx(request) as work:
+        return await audit_trail.read_log(work, actor, limit)
 
 
 @router.get("/audit/verify", summary="Check the audit log's hash chain")
-async def verify_audit(request: Request, staff: Annotated[Staff, Depends(require("auditor", "sigungu_admin"))]) -> dict:
-    async with _services(request).db.read() as conn:
-        intact, count, broken = await audit.verify(conn)
+async def verify_audit(request: Request, actor: Caller) -> dict:
+    async with _tx(request) as work:
+        intact, count, broken = await audit_trail.verify_log(work, actor)
     return {"intact": intact, "entries": count, "first_broken_id": broken}
-

@@ -81,6 +81,13 @@ class ActionRequest(BaseModel):
     expected_version: int | None = Field(default=None, description="refuse if the case changed meanwhile")
 
 
+class FactRequest(BaseModel):
+    fact: str = Field(description="personal_data_consent, service_use_consent, crisis_resurveyed or "
+                                  "short_term_reason_recorded")
+    value: bool
+    expected_version: int | None = Field(default=None, description="refuse if the case changed meanwhile")
+
+
 class FollowupRequest(BaseModel):
     submission: dict[str, Any] = Field(description="checklist answers (template version 1), as the bot sends")
 

@@ -1,0 +1,27 @@
+"""Writing and reading the audit log through the core: entries name the actor and the record
+(ids, receipt numbers, codes), never personal data, and reading the log is itself recorded."""
+from __future__ import annotations
+
+from typing import Any
+
+from core.actor import Actor
+from core.permissions import Action, check
+from core.work import Work
+from state import audit
+
+
+async def write(work: Work, actor: Actor, action: str, subject: str, detail: dict[str, Any] | None = None) -> None:
+    body = {"via": actor.channel.value, **(detail or {})}
+    await audit.record(work.conn, actor=actor.label, action=action, subject=subject, now=work.now, detail=body)
+
+
+async def read_log(work: Work, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
+    check(actor, Action.READ_AUDIT)
+    await write(work, actor, "read", "audit", {"limit": limit})
+    return await audit.latest(work.conn, limit)
+
+
+async def verify_log(work: Work, actor: Actor) -> tuple[bool, int, int | None]:
+    check(actor, Action.READ_AUDIT)
+    await write(work, actor, "verify", "audit")
+    return await audit.verify(work.conn)

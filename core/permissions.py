@@ -1,0 +1,117 @@
+"""The one role × action table: who may do what, and on whose records.
+
+Every channel (Telegram, the API, the playground, the web office) asks `check` here before the
+core acts, and the matrix test (tests/test_permission_matrix.py) walks this table through every
+channel, so a rule changed here changes everywhere.
+
+Reading the table: `roles` may do the action at all; `scope` says on which records —
+  OWN       what the person filed themselves (matched by their chat, not by a role),
+  DONG      records of a 읍면동 in the actor's scope (core/actor.py `scope_of`),
+  CASE      a case in scope, and for `manager_only` roles only the cases they manage
+            (주사례관리자); the team leader acts on every case of the 읍면동 (L8576–8578),
+  ANY       no record: the action has no subject (filing a report, the audit log).
+A record outside the actor's scope answers as if it did not exist (core/refusals.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from core.actor import Actor
+from core.refusals import NO_SUCH_CASE, NOT_FOR_ROLE, NOT_YOUR_CASE, RefusalKind, Refused
+from welfare.roles import ALL_ROLES, Role
+
+
+class Action(StrEnum):
+    FILE_REPORT = "file_report"  # 위기가구 신고
+    READ_OWN_REPORTS = "read_own_reports"  # 내 신고 확인 (/status)
+    WITHDRAW_OWN_REPORT = "withdraw_own_report"  # 동의 철회 (/withdraw)
+    LIST_REPORTS = "list_reports"  # no personal data
+    READ_REPORT = "read_report"  # the full intake record, audited
+    TAKE_REPORT = "take_report"  # 담당하기: opens the case, the taker manages it
+    ASSIGN_CASE = "assign_case"  # 배정하기: the team leader designates the 주사례관리자
+    LIST_CASES = "list_cases"  # no personal data
+    READ_CASE = "read_case"  # the case card: step, clocks, consents; audited
+    ACT_ON_CASE = "act_on_case"  # a step of the 10-step process (the lifecycle's own guards apply too)
+    SET_CASE_FACT = "set_case_fact"  # consent and other facts the guards read; evented and audited
+    RECORD_FOLLOWUP = "record_followup"  # 후속 통화 기록 (immutable)
+    VOID_FOLLOWUP = "void_followup"  # a mistaken record voided with a reason
+    EXPORT_CASES = "export_cases"  # CSV for 행복이음, audited
+    READ_AUDIT = "read_audit"  # the audit log itself (reading it is audited too)
+
+
+class Scope(StrEnum):
+    ANY = "any"
+    OWN = "own"
+    DONG = "dong"
+    CASE = "case"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    roles: frozenset[Role | None]  # None: an unregistered resident
+    scope: Scope
+    manager_only: frozenset[Role] = frozenset()  # these roles act only on cases they manage
+
+
+R = Role
+EVERYONE = frozenset({None, *ALL_ROLES})
+DONG_TEAM = frozenset({R.CASEWORKER, R.TEAM_LEADER})
+RECORD_READERS = frozenset({R.CASEWORKER, R.TEAM_LEADER, R.SIGUNGU_ADMIN})
+LISTERS = frozenset({R.CASEWORKER, R.TEAM_LEADER, R.SIGUNGU_ADMIN, R.AUDITOR})
+MANAGER = frozenset({R.CASEWORKER})  # a caseworker acts on the cases they manage; the leader on all
+
+TABLE: dict[Action, Rule] = {
+    Action.FILE_REPORT: Rule(EVERYONE, Scope.ANY),
+    Action.READ_OWN_REPORTS: Rule(EVERYONE, Scope.OWN),
+    Action.WITHDRAW_OWN_REPORT: Rule(EVERYONE, Scope.OWN),
+    Action.LIST_REPORTS: Rule(LISTERS, Scope.DONG),
+    Action.READ_REPORT: Rule(RECORD_READERS, Scope.DONG),
+    Action.TAKE_REPORT: Rule(DONG_TEAM, Scope.DONG),
+    Action.ASSIGN_CASE: Rule(frozenset({R.TEAM_LEADER}), Scope.DONG),
+    Action.LIST_CASES: Rule(LISTERS, Scope.DONG),
+    Action.READ_CASE: Rule(RECORD_READERS, Scope.DONG),
+    Action.ACT_ON_CASE: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.SET_CASE_FACT: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.RECORD_FOLLOWUP: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.VOID_FOLLOWUP: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.EXPORT_CASES: Rule(RECORD_READERS, Scope.DONG),
+    Action.READ_AUDIT: Rule(frozenset({R.AUDITOR, R.SIGUNGU_ADMIN}), Scope.ANY),
+}
+
+# Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that
+# case's 읍면동 team. (A 고난도 hand-off to the 희망복지지원단 comes with the linkage issues.)
+ASSIGNABLE_ROLES = DONG_TEAM
+
+
+def may(actor: Actor, action: Action) -> bool:
+    """Whether the actor's role may do this at all (before any record is looked at)."""
+    return actor.role in TABLE[action].roles
+
+
+def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager_id: int | None = None,
+          missing: str = NO_SUCH_CASE) -> None:
+    """Raise Refused unless the actor may do `action` on a record of `dong_code` managed by
+    `manager_id`. A record out of scope is "missing" (the message of a record that does not
+    exist), so the answer never tells which records exist elsewhere."""
+    rule = TABLE[action]
+    if actor.role not in rule.roles:
+        raise Refused(RefusalKind.NOT_ALLOWED, NOT_FOR_ROLE)
+    if rule.scope in (Scope.DONG, Scope.CASE) and not actor.may_see(dong_code):
+        raise Refused(RefusalKind.NOT_FOUND, missing)
+    if rule.scope is Scope.CASE and actor.role in rule.manager_only and manager_id != actor.member_id:
+        raise Refused(RefusalKind.NOT_ALLOWED, NOT_YOUR_CASE)
+
+
+def may_manage(role: Role | None) -> bool:
+    return role in ASSIGNABLE_ROLES
+
+
+def visible_dongs(actor: Actor, action: Action, dong: str | None = None) -> list[str]:
+    """For a list: the 읍면동 it may cover — all of the actor's scope, or the one asked for if
+    it is in scope (one out of scope gives an empty list, as if it had no records)."""
+    if actor.role not in TABLE[action].roles:
+        raise Refused(RefusalKind.NOT_ALLOWED, NOT_FOR_ROLE)
+    if dong is None:
+        return sorted(actor.dongs)
+    return [dong] if actor.may_see(dong) else []

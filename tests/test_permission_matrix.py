@@ -1,0 +1,305 @@
+"""The role × action table (core/permissions.py) walked through every channel that offers
+each action: the core itself, the back-office API and Telegram. For every role and every
+action the expected answer is read from the table — not written again here — so a rule changed
+in the table changes what every channel must do, and this test says where one does not.
+
+Every attempt acts on records of its own (one set per channel and person), so an allowed
+mutation never changes what the next attempt sees. "Allowed" is observed as a person would
+see it (2xx / the answer instead of a refusal) and, where the action is audited, as an audit
+entry naming that person; a refusal must leave no entry.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy import func, select
+
+from core import cases as core_cases
+from core import followups as core_followups
+from core import reports as core_reports
+from core.actor import Actor, Channel, member_actor
+from core.permissions import TABLE, Action, Scope
+from core.refusals import Refused
+from core.work import Work
+from state import members
+from state.models import AuditEntry, ConversationRow
+from state.timeutil import utcnow
+from tests.harness import TelegramUser, make_settings, running_app
+from welfare.roles import Role
+
+HYEHWA, IHWA, SIGUNGU = "1111065000", "1111064000", "11110"
+# The people: (role, 읍면동, active). "cw_a" manages every case the attempts act on.
+PEOPLE: dict[str, tuple[Role | None, str | None, bool]] = {
+    "resident": (None, None, True),
+    "officer": (Role.HONORARY_OFFICER, HYEHWA, True),
+    "cw_a": (Role.CASEWORKER, HYEHWA, True),
+    "cw_a2": (Role.CASEWORKER, HYEHWA, True),
+    "tl_a": (Role.TEAM_LEADER, HYEHWA, True),
+    "cw_b": (Role.CASEWORKER, IHWA, True),
+    "admin": (Role.SIGUNGU_ADMIN, None, True),
+    "auditor": (Role.AUDITOR, None, True),
+    "gone": (Role.CASEWORKER, HYEHWA, False),  # deactivated: acts as nobody
+}
+MANAGER = "cw_a"
+ASSIGNEE = "assignee"  # whom an assignment names: a valid manager who acts in no attempt, so only the
+                       # assigner is in question
+
+
+# Lists answer whoever may list at all, with the records of their own scope only (what a list
+# holds is checked in tests/test_api_access.py); every other action is on one record of 혜화동.
+LISTS = {Action.LIST_REPORTS, Action.LIST_CASES, Action.EXPORT_CASES}
+
+
+def expected(action: Action, who: str) -> bool:
+    """What the table says for this person on a record of 혜화동 managed by cw_a."""
+    role, dong, active = PEOPLE[who]
+    role = role if active else None
+    rule = TABLE[action]
+    if role not in rule.roles:
+        return False
+    if rule.scope in (Scope.DONG, Scope.CASE) and action not in LISTS:
+        sees = (dong == HYEHWA) if role in (Role.CASEWORKER, Role.TEAM_LEADER) else role in (Role.SIGUNGU_ADMIN,
+                                                                                            Role.AUDITOR)
+        if not sees:
+            return False
+    if rule.scope is Scope.CASE and role in rule.manager_only:
+        return who == MANAGER
+    return True
+
+
+def _answers(dong: str) -> dict:
+    return {"reporter_kind": "neighbour", "reporter_type": "resident", "situations": ["isolation"],
+            "household": "older_alone", "age_band": "very_old", "gender": "female", "dong_code": dong,
+            "description": "며칠째 안 보여요", "contact": "anonymous",
+            "consent": {"version": "v1", "at": "2026-11-30T09:00:00"}}
+
+
+@dataclass
+class Target:
+    """The records one attempt may act on."""
+    untaken: int = 0  # a report nobody took (take)
+    untaken2: int = 0  # another (assign)
+    receipt: str = ""  # the receipt of a taken report (read, own status)
+    report_id: int = 0
+    case: int = 0  # its case, managed by cw_a
+    followup: int = 0  # a follow-up recorded on it
+
+
+@dataclass
+class World:
+    service: object
+    fake: object
+    ids: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+    telegram: dict[str, int] = field(default_factory=dict)
+    targets: dict[tuple[str, str], Target] = field(default_factory=dict)
+
+    def work(self, conn) -> Work:
+        s = self.service.services
+        return Work(s.db, conn, s.cipher, s.runner.directory, utcnow())
+
+    async def actor(self, conn, who: str, channel: Channel = Channel.SYSTEM) -> Actor:
+        info = await members.member_by_id(conn, self.ids[who]) if who in self.ids else None
+        return member_actor(info, self.service.services.runner.directory, channel, chat_id=f"chat-{who}")
+
+    async def audit_count(self, who: str) -> int:
+        """Entries naming this person (a deactivated member acts as an unregistered reporter)."""
+        label = AuditEntry.actor == f"member:{self.ids[who]}" if PEOPLE[who][2] and who in self.ids \
+            else AuditEntry.actor.like("reporter:%")
+        async with self.service.services.db.read() as conn:
+            return (await conn.execute(select(func.count()).select_from(AuditEntry).where(label))).scalar_one()
+
+
+CHANNELS = ("core", "api", "telegram")
+
+
+@pytest.fixture
+async def world(tmp_path, fake_api):
+    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'matrix.db'}", fake_api, tmp_path)
+    async with running_app(settings) as service:
+        w = World(service, fake_api)
+        s = service.services
+        async with s.db.transaction() as conn:
+            now = utcnow()
+            for n, (who, (role, dong, _)) in enumerate(PEOPLE.items()):
+                if role is None:
+                    continue
+                w.telegram[who] = 7100 + n
+                w.ids[who] = await members.create_member(conn, s.cipher, role=role.value, dong_code=dong,
+                                                         sigungu_code=SIGUNGU, now=now, telegram_user_id=7100 + n)
+                w.tokens[who] = await members.create_api_token(conn, s.cipher, w.ids[who], now)
+            w.telegram["resident"] = 7199
+            w.ids[ASSIGNEE] = await members.create_member(conn, s.cipher, role="caseworker", dong_code=HYEHWA,
+                                                          sigungu_code=SIGUNGU, now=now)
+            work = w.work(conn)
+            reporter = Actor(Channel.TELEGRAM, chat_id="someone")
+            manager = await w.actor(conn, MANAGER)
+            for channel in CHANNELS:
+                for who in PEOPLE:
+                    t = Target()
+                    t.untaken = (await core_reports.file_report(work, reporter, _answers(HYEHWA), urgent=False,
+                                                                per_hour=10**6)).id
+                    t.untaken2 = (await core_reports.file_report(work, reporter, _answers(HYEHWA), urgent=False,
+                                                                 per_hour=10**6)).id
+                    filed = await core_reports.file_report(work, reporter, _answers(HYEHWA), urgent=False,
+                                                           per_hour=10**6)
+                    t.receipt, t.report_id = filed.receipt_no, filed.id
+                    t.case = (await core_cases.take_report(work, manager, filed.id)).case.id
+                    t.followup = (await core_followups.record(work, manager, t.case, {"version": 1, "reached": False})).id
+                    w.targets[(channel, who)] = t
+        for who in ("gone",):
+            async with s.db.transaction() as conn:
+                await members.deactivate_member(conn, w.ids[who])
+        yield w
+
+
+# -- the core itself ------------------------------------------------------------------------------
+async def core_attempt(w: World, action: Action, who: str) -> bool:
+    t = w.targets[("core", who)]
+    async with w.service.services.db.transaction() as conn:
+        work, actor = w.work(conn), await w.actor(conn, who)
+        calls = {
+            Action.FILE_REPORT: lambda: core_reports.file_report(work, actor, _answers(HYEHWA), urgent=False,
+                                                                 per_hour=100),
+            Action.READ_OWN_REPORTS: lambda: core_reports.own_reports(work, actor),
+            Action.WITHDRAW_OWN_REPORT: lambda: core_reports.withdraw(work, actor, "SP-NONE-00"),
+            Action.LIST_REPORTS: lambda: core_reports.list_reports(work, actor),
+            Action.READ_REPORT: lambda: core_reports.read_report(work, actor, t.report_id),
+            Action.TAKE_REPORT: lambda: core_cases.take_report(work, actor, t.untaken),
+            Action.ASSIGN_CASE: lambda: core_cases.assign_case(work, actor, t.untaken2, w.ids[ASSIGNEE]),
+            Action.LIST_CASES: lambda: core_cases.list_cases(work, actor),
+            Action.READ_CASE: lambda: core_cases.read_case(work, actor, t.case),
+            Action.ACT_ON_CASE: lambda: core_cases.act_on_case(work, actor, t.case, "assign_counsellor"),
+            Action.SET_CASE_FACT: lambda: core_cases.set_case_fact(work, actor, t.case, "personal_data_consent", True),
+            Action.RECORD_FOLLOWUP: lambda: core_followups.record(work, actor, t.case, {"version": 1, "reached": False}),
+            Action.VOID_FOLLOWUP: lambda: core_followups.void(work, actor, t.followup, "잘못 입력했어요"),
+            Action.EXPORT_CASES: lambda: core_cases.export_cases(work, actor),
+            Action.READ_AUDIT: lambda: __import__("core.audit_trail", fromlist=["x"]).read_log(work, actor, 5),
+        }
+        try:
+            await calls[action]()
+        except Refused:
+            return False
+    return True
+
+
+# -- the back-office API --------------------------------------------------------------------------
+def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | None] | None:
+    t = w.targets[("api", who)]
+    return {
+        Action.LIST_REPORTS: ("GET", "/api/reports", None),
+        Action.READ_REPORT: ("GET", f"/api/reports/{t.receipt}", None),
+        Action.TAKE_REPORT: ("POST", f"/api/reports/{_receipt(w, t.untaken)}/take", {}),
+        Action.ASSIGN_CASE: ("POST", f"/api/reports/{_receipt(w, t.untaken2)}/take",
+                             {"manager_member_id": w.ids[ASSIGNEE]}),
+        Action.LIST_CASES: ("GET", "/api/cases", None),
+        Action.READ_CASE: ("GET", f"/api/cases/{t.case}", None),
+        Action.ACT_ON_CASE: ("POST", f"/api/cases/{t.case}/actions", {"action": "assign_counsellor"}),
+        Action.SET_CASE_FACT: ("POST", f"/api/cases/{t.case}/facts", {"fact": "personal_data_consent", "value": True}),
+        Action.RECORD_FOLLOWUP: ("POST", f"/api/cases/{t.case}/followups",
+                                 {"submission": {"version": 1, "reached": False}}),
+        Action.VOID_FOLLOWUP: ("POST", f"/api/followups/{t.followup}/void", {"reason": "잘못 입력했어요"}),
+        Action.EXPORT_CASES: ("GET", "/api/export/cases.csv", None),
+        Action.READ_AUDIT: ("GET", "/api/audit", None),
+    }.get(action)
+
+
+_RECEIPTS: dict[int, str] = {}
+
+
+def _receipt(w: World, report_id: int) -> str:
+    return _RECEIPTS[report_id]
+
+
+async def api_attempt(w: World, action: Action, who: str) -> bool:
+    method, path, body = api_request(w, action, who)  # type: ignore[misc]
+    headers = {"Authorization": f"Bearer {w.tokens[who]}"} if who in w.tokens else {}
+    response = await w.service.client.request(method, path, json=body, headers=headers)
+    assert response.status_code in (200, 401, 403, 404, 409), (action, who, response.status_code, response.text)
+    return response.status_code == 200
+
+
+# -- Telegram -------------------------------------------------------------------------------------
+def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[str, str] | None:
+    """("say", text) or ("press", callback data) for the actions Telegram offers."""
+    t = w.targets[("telegram", who)]
+    return {
+        Action.READ_OWN_REPORTS: ("say", "/status"),
+        Action.READ_REPORT: ("press", f"case:record:{t.case}"),
+        Action.TAKE_REPORT: ("press", f"case:take:{t.untaken}"),
+        Action.ASSIGN_CASE: ("press", f"case:assignto:{t.untaken2}:{w.ids[ASSIGNEE]}"),
+        Action.LIST_CASES: ("say", "/cases"),
+        Action.READ_CASE: ("say", f"/case {t.case}"),
+        Action.ACT_ON_CASE: ("press", f"case:act:{t.case}:{version}:assign_counsellor"),
+        Action.SET_CASE_FACT: ("press", f"case:fact:{t.case}:personal_data_consent"),
+        Action.RECORD_FOLLOWUP: ("press", f"case:followup:{t.case}"),
+    }.get(action)
+
+
+REFUSALS = ("등록된 담당 직원만", "찾을 수 없거나", "주사례관리자로 지정된", "배정할 수 있어요", "배정은 사례관리팀장만")
+
+
+async def telegram_attempt(w: World, action: Action, who: str) -> bool:
+    t = w.targets[("telegram", who)]
+    async with w.service.services.db.read() as conn:
+        from state import cases
+        version = (await cases.load(w.service.services.db, conn, t.case)).version
+    kind, value = telegram_input(w, action, who, version)  # type: ignore[misc]
+    user = TelegramUser(w.service, w.fake, user_id=w.telegram[who])
+    user.new_messages()
+    replies = await (user.say(value) if kind == "say" else user.send_update(user.press_update(f"|{value}")))
+    text = "\n".join(c.params.get("text", "") for c in replies)
+    assert "이전 질문의 버튼" not in text and "알 수 없는" not in text, (action, who, text)  # not understood at all
+    # What a person reads in their own chat: a refusal, or the answer.
+    refused = any(r in text for r in REFUSALS)
+    if action is Action.RECORD_FOLLOWUP and not refused:
+        async with w.service.services.db.read() as conn:
+            flow = (await conn.execute(select(ConversationRow.flow).where(
+                ConversationRow.chat_id == str(w.telegram[who])))).scalar()
+        assert flow == "followup", (who, value, text)  # the checklist opened
+    assert refused or text, f"{action} by {who}: no answer at all"
+    return not refused
+
+
+OFFERED = {
+    "core": set(Action),
+    "api": {a for a in Action if a not in (Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT)},
+    "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
+                 Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
+                 Action.RECORD_FOLLOWUP},
+}
+ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attempt}
+# Actions whose every success writes an audit entry naming the person (lists carry no personal
+# data and are not audited; on Telegram, opening the follow-up checklist is the attempt, and it
+# records nothing until the call is saved).
+AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
+           Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
+           Action.EXPORT_CASES, Action.READ_AUDIT}
+
+
+def test_every_action_has_a_rule_and_every_channel_offers_only_known_actions():
+    assert set(TABLE) == set(Action)
+    assert all(OFFERED[c] <= set(Action) for c in CHANNELS)
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+async def test_every_role_and_action_answers_as_the_table_says(world: World, channel: str):
+    async with world.service.services.db.read() as conn:
+        from state.models import Report
+        _RECEIPTS.update(dict((await conn.execute(select(Report.id, Report.receipt_no))).all()))
+    wrong = []
+    for action in sorted(OFFERED[channel]):
+        for who in PEOPLE:
+            before = await world.audit_count(who)
+            allowed = await ATTEMPT[channel](world, action, who)
+            want = expected(action, who)
+            if allowed != want:
+                wrong.append(f"{channel}: {who} {action}: {'allowed' if allowed else 'refused'}, "
+                             f"the table says {'allow' if want else 'refuse'}")
+            wrote = await world.audit_count(who) - before
+            audited = action in AUDITED and (channel, action) != ("telegram", Action.RECORD_FOLLOWUP)
+            if audited and allowed and not wrote or not allowed and wrote:
+                wrong.append(f"{channel}: {who} {action}: {'allowed' if allowed else 'refused'} with "
+                             f"{wrote} audit entries")
+    assert wrong == [], "\n".join(wrong)
