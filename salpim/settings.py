@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # 1 year; checklist free notes follow their case.
     retention_case_days: int = Field(default=5 * 365, ge=1)
     retention_report_days: int = Field(default=365, ge=1)
+    # The audit chain's anchors (state/audit_anchors.py): an append-only file outside the
+    # database, and how often the service adds one while the log grows.
+    audit_anchor_file: Path = PROJECT_ROOT / "var" / "audit-anchors.jsonl"
+    audit_anchor_seconds: int = Field(default=60, ge=1)
 
     @property
     def var_dir(self) -> Path:

@@ -15,7 +15,7 @@ from integrations.api.auth import ROLES_ACTING, ROLES_READING_RECORDS, Staff, cu
 from integrations.api.schemas import (
     ActionRequest, CaseDetail, CaseSummary, FollowupRequest, ReportDetail, ReportSummary, TakeRequest, VoidRequest,
 )
-from state import audit, cases, followups, reports
+from state import audit, audit_anchors, cases, followups, reports
 from state.timeutil import utcnow
 
 router = APIRouter(prefix="/api", tags=["back office"])
@@ -86,7 +86,8 @@ async def take_report(receipt_no: ReceiptNo, body: TakeRequest, request: Request
             record = await cases.take_report(services.db, conn, row.id, staff.member, now, body.manager_member_id)
         except cases.CaseError as error:
             raise _refused(error, request) from None
-        await audit.record(conn, actor=staff.actor, action="take", subject=f"case:{record.id}", now=now)
+        await audit.record(conn, actor=staff.actor, action="take", subject=f"case:{record.id}", now=now,
+                           detail={"manager": record.manager_member_id})
         return records.case_summary(record, now)
 
 
@@ -194,16 +195,22 @@ async def export_cases(request: Request, staff: Reader, dong: str | None = None)
                     headers={"Content-Disposition": 'attachment; filename="salpim-cases.csv"'})
 
 
-@router.get("/audit", summary="The audit log (auditors, 시군구 admins)")
+@router.get("/audit", summary="The audit log (auditors, 시군구 admins; the read itself is audited)")
 async def read_audit(request: Request, staff: Annotated[Staff, Depends(require("auditor", "sigungu_admin"))],
                      limit: Annotated[int, Query(ge=1, le=1000)] = 200) -> list[dict]:
-    async with _services(request).db.read() as conn:
-        return await audit.latest(conn, limit)
+    async with _services(request).db.transaction() as conn:
+        entries = await audit.latest(conn, limit)
+        await audit.record(conn, actor=staff.actor, action="read", subject="audit_log", now=utcnow(),
+                           detail={"via": "api", "limit": limit})
+        return entries
 
 
-@router.get("/audit/verify", summary="Check the audit log's hash chain")
+@router.get("/audit/verify", summary="Check the audit log's keyed chain against its anchors (audited)")
 async def verify_audit(request: Request, staff: Annotated[Staff, Depends(require("auditor", "sigungu_admin"))]) -> dict:
-    async with _services(request).db.read() as conn:
-        intact, count, broken = await audit.verify(conn)
-    return {"intact": intact, "entries": count, "first_broken_id": broken}
-
+    services = _services(request)
+    async with services.db.transaction() as conn:
+        check = await audit_anchors.verify_with_anchors(conn, services.settings.audit_anchor_file)
+        await audit.record(conn, actor=staff.actor, action="verify_audit", subject="audit_log", now=utcnow(),
+                           detail={"via": "api", "intact": check.intact})
+    return {"intact": check.intact, "entries": check.entries, "first_broken_id": check.first_broken_id,
+            "problem": check.problem}
