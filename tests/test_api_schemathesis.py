@@ -39,7 +39,7 @@ def api_server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "salpim", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"))
     url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    for _ in range(1200):  # up to a minute: start-up is slow on a loaded machine
         try:
             if httpx.get(f"{url}/healthz").status_code == 200:
                 break
