@@ -2,12 +2,13 @@
 (ids, receipt numbers, codes), never personal data, and reading the log is itself recorded."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from core.actor import Actor
 from core.permissions import Action, check
 from core.work import Work
-from state import audit
+from state import audit, audit_anchors
 
 
 async def write(work: Work, actor: Actor, action: str, subject: str, detail: dict[str, Any] | None = None) -> None:
@@ -17,11 +18,13 @@ async def write(work: Work, actor: Actor, action: str, subject: str, detail: dic
 
 async def read_log(work: Work, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
     check(actor, Action.READ_AUDIT)
-    await write(work, actor, "read", "audit", {"limit": limit})
+    await write(work, actor, "read", "audit_log", {"limit": limit})
     return await audit.latest(work.conn, limit)
 
 
-async def verify_log(work: Work, actor: Actor) -> tuple[bool, int, int | None]:
+async def verify_log(work: Work, actor: Actor, anchor_file: Path) -> audit.AuditCheck:
+    """The keyed chain checked against every anchor kept outside the database."""
     check(actor, Action.READ_AUDIT)
-    await write(work, actor, "verify", "audit")
-    return await audit.verify(work.conn)
+    result = await audit_anchors.verify_with_anchors(work.conn, anchor_file)
+    await write(work, actor, "verify_audit", "audit_log", {"intact": result.intact})
+    return result

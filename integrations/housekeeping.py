@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from bot.turns import park_expired
 from integrations import photos, reminders
-from state import inbox, retention
+from state import audit_anchors, inbox, retention
 from state.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -28,6 +29,8 @@ async def run_once(services) -> None:
         settings = services.settings
         await retention.anonymise_due(conn, services.cipher, utcnow(), report_days=settings.retention_report_days,
                                       case_days=settings.retention_case_days)
+        await audit_anchors.anchor_if_due(conn, settings.audit_anchor_file, utcnow(),
+                                          timedelta(seconds=settings.audit_anchor_seconds))
 
 
 async def run_forever(services, every: float = 15.0) -> None:

@@ -1,31 +1,37 @@
 """The playground: a small web chat that drives the same dialogs as Telegram, with no token.
 
-Bound to localhost unless SALPIM_EXPOSE_PLAYGROUND is set: it is for trying flows, not a
-public channel. Each browser gets its own chat id (kept in its localStorage).
+SALPIM_PLAYGROUND decides who may use it: "local" (requests from this machine for a loopback
+host, not through a proxy), "public" (requests for the allowed hosts), or "off". The server
+gives each browser its session: an unguessable id in an HttpOnly, SameSite=Strict cookie; the
+chat id stored is a hash of it, so neither the page's script nor a database reader learns the
+id that opens the session.
 """
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from bot.turns import Inbound
 from dialogs.events import Event, Location, Text
 from dialogs.events import Choice as ChoiceEvent
 from bot.telegram_updates import command_or_text
+from integrations.local_requests import is_for_allowed_host, is_local
 from salpim.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL = "playground"
-LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "testclient"}
+COOKIE = "salpim_playground"
+SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 
 
 class PlaygroundMessage(BaseModel):
-    session: Annotated[str, Field(min_length=8, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
     message_id: Annotated[int, Field(ge=0, lt=2**53)]
     kind: Literal["text", "choice", "location"]
     text: Annotated[str, Field(max_length=20000)] = ""
@@ -44,18 +50,44 @@ def _event(message: PlaygroundMessage) -> Event:
     return command_or_text(message.text) if message.text else Text("")
 
 
+def chat_id_of(session: str) -> str:
+    return "pg-" + hashlib.sha256(session.encode()).hexdigest()[:40]
+
+
+def _session(request: Request) -> str | None:
+    value = request.cookies.get(COOKIE, "")
+    return value if SESSION_PATTERN.fullmatch(value) else None
+
+
+def _give_session(response: Response, settings: Settings) -> None:
+    response.set_cookie(COOKIE, secrets.token_urlsafe(32), httponly=True, samesite="strict", path="/playground",
+                        secure=settings.playground == "public")
+
+
 def router(settings: Settings) -> APIRouter:
     api = APIRouter(include_in_schema=False)
+    allowed = settings.playground_hosts
 
     def guard(request: Request) -> None:
-        host = request.client.host if request.client else ""
-        if not settings.expose_playground and host not in LOCAL_HOSTS:
+        ok = is_local(request) if settings.playground == "local" else is_for_allowed_host(request, allowed)
+        if not ok:
             raise HTTPException(status_code=404)
 
     @api.get("/playground")
     async def page(request: Request) -> HTMLResponse:
         guard(request)
-        return HTMLResponse((STATIC / "playground.html").read_text(encoding="utf-8"))
+        response = HTMLResponse((STATIC / "playground.html").read_text(encoding="utf-8"))
+        if _session(request) is None:
+            _give_session(response, settings)
+        return response
+
+    @api.post("/playground/api/session")
+    async def new_session(request: Request) -> Response:
+        """A fresh conversation (the page's reset button): a new id, made here."""
+        guard(request)
+        response = Response(status_code=204)
+        _give_session(response, settings)
+        return response
 
     @api.get("/playground/static/{name}")
     async def static(name: str, request: Request) -> FileResponse:
@@ -67,8 +99,11 @@ def router(settings: Settings) -> APIRouter:
     @api.post("/playground/api/message")
     async def message(body: PlaygroundMessage, request: Request) -> dict:
         guard(request)
+        session = _session(request)
+        if session is None:  # only ids the server made: load the page (or reset) to get one
+            raise HTTPException(status_code=401, detail="no playground session")
         runner = request.app.state.services.runner
-        inbound = Inbound(CHANNEL, body.session, _event(body), body.message_id, None, body.language)
+        inbound = Inbound(CHANNEL, chat_id_of(session), _event(body), body.message_id, None, body.language)
         result = await runner.run(inbound)
         if result.duplicate:
             return {"duplicate": True, "messages": []}

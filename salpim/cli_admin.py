@@ -38,13 +38,22 @@ def add_parser(sub) -> None:
     token = cmds.add_parser("token", help="make a back-office API token for a staff account")
     token.add_argument("--member", type=int, required=True, help="staff account id")
     token.add_argument("--label", default="", help="a note to recognise the token by")
+    token.add_argument("--days", type=int, default=90, choices=range(1, 367), metavar="1..366",
+                       help="valid for this many days (default 90)")
     token.set_defaults(handler=_token)
+
+    revoke = cmds.add_parser("revoke-token", help="revoke API tokens: one (--token) or all of a member's (--member)")
+    which = revoke.add_mutually_exclusive_group(required=True)
+    which.add_argument("--token", help="the token itself (sp_...)")
+    which.add_argument("--member", type=int, help="staff account id: every token of that account")
+    revoke.set_defaults(handler=_revoke_token)
 
     deactivate = cmds.add_parser("deactivate", help="remove someone from staff: access ends at once")
     deactivate.add_argument("--member", type=int, required=True)
     deactivate.set_defaults(handler=_deactivate)
 
-    verify = cmds.add_parser("verify-audit", help="check the audit log's hash chain")
+    verify = cmds.add_parser("verify-audit", help="check the audit log's keyed hash chain against its anchors "
+                                                  "(and anchor it when intact)")
     verify.set_defaults(handler=_verify_audit)
 
     rotate = cmds.add_parser("rotate-key", help="re-encrypt stored data under SALPIM_SECRET_KEY "
@@ -57,11 +66,12 @@ def add_parser(sub) -> None:
 
 
 async def _with_store(work):
-    from integrations.services import build_cipher
+    from integrations.services import build_cipher, open_audit_chain
     from state.db import Database
     settings = get_settings()
     db = Database(settings.database_url)
     try:
+        await open_audit_chain(settings, db, build_cipher(settings))
         async with db.transaction() as conn:
             return await work(db, conn, build_cipher(settings))
     finally:
@@ -108,14 +118,43 @@ def _invite(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from state import members
+    from datetime import timedelta
+
+    from state import audit, members
     from state.timeutil import utcnow
 
     async def work(db, conn, cipher):
-        return await members.create_api_token(conn, cipher, args.member, utcnow(), args.label)
+        if await members.member_by_id(conn, args.member) is None:
+            raise SystemExit(f"no active staff account {args.member}")
+        now = utcnow()
+        token = await members.create_api_token(conn, cipher, args.member, now, args.label,
+                                               valid_for=timedelta(days=args.days))
+        await audit.record(conn, actor="admin:cli", action="create_token", subject=f"member:{args.member}", now=now,
+                           detail={"days": args.days})
+        return token
     print(_run(work))
-    print("(shown once; store it safely)", file=sys.stderr)
+    print(f"(shown once; store it safely; valid for {args.days} days)", file=sys.stderr)
     return 0
+
+
+def _revoke_token(args: argparse.Namespace) -> int:
+    from state import audit, members
+    from state.timeutil import utcnow
+
+    async def work(db, conn, cipher):
+        if args.token:
+            revoked = await members.revoke_api_token(conn, cipher, args.token)
+            subject = "token"
+        else:
+            revoked = await members.revoke_member_tokens(conn, args.member)
+            subject = f"member:{args.member}"
+        if revoked:
+            await audit.record(conn, actor="admin:cli", action="revoke_token", subject=subject, now=utcnow(),
+                               detail={"tokens": revoked})
+        return revoked
+    revoked = _run(work)
+    print(f"{revoked} token(s) revoked" if revoked else "no such token (or already revoked)")
+    return 0 if revoked else 1
 
 
 def _deactivate(args: argparse.Namespace) -> int:
@@ -128,24 +167,41 @@ def _deactivate(args: argparse.Namespace) -> int:
 
 
 def _verify_audit(args: argparse.Namespace) -> int:
-    from state import audit
+    from state import audit, audit_anchors
+    from state.timeutil import utcnow
+    anchor_file = get_settings().audit_anchor_file
 
     async def work(db, conn, cipher):
-        return await audit.verify(conn)
-    intact, count, broken = _run(work)
-    print(f"audit log intact ({count} entries)" if intact else f"audit log BROKEN at entry {broken} "
-          f"(after {count} good entries)")
-    return 0 if intact else 1
+        check = await audit_anchors.verify_with_anchors(conn, anchor_file)
+        await audit.record(conn, actor="admin:cli", action="verify_audit", subject="audit_log", now=utcnow(),
+                           detail={"intact": check.intact, "entries": check.entries})
+        if check.intact:  # anchor what was just checked (and the entry saying so)
+            await audit_anchors.write_anchor(conn, anchor_file, utcnow())
+        return check
+    check = _run(work)
+    if check.intact:
+        print(f"audit log intact ({check.entries} entries, checked against {anchor_file.name})")
+    elif check.first_broken_id is not None:
+        print(f"audit log BROKEN at entry {check.first_broken_id}: {check.problem} "
+              f"(after {check.entries} good entries)")
+    else:
+        print(f"audit log BROKEN: {check.problem} ({check.entries} entries)")
+    return 0 if check.intact else 1
 
 
 def _rotate_key(args: argparse.Namespace) -> int:
     from state import audit, rotation
     from state.timeutil import utcnow
 
+    from state import audit_anchors
+
     async def work(db, conn, cipher):
         counts = await rotation.rotate(conn, cipher)
+        # The chain too moves to the new key (verified first), so the old key can be dropped.
+        await audit.rechain_under_current_key(conn)
         await audit.record(conn, actor="admin:cli", action="rotate_key", subject=f"key:{cipher.current_key_id}",
                            now=utcnow(), detail={"values": sum(counts.values())})
+        await audit_anchors.write_anchor(conn, get_settings().audit_anchor_file, utcnow(), rechained=True)
         return counts
     counts = _run(work)
     for column, count in counts.items():

@@ -8,7 +8,7 @@ import functools
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -40,9 +40,18 @@ class Settings(BaseSettings):
     dialog_ttl_minutes: int = Field(default=60, ge=1)
     # An urgent report nobody has taken after this long is repeated to the team leader.
     urgent_escalation_minutes: int = Field(default=15, ge=1)
-    # The playground is on by default; it answers only on localhost unless exposed on purpose.
-    playground: bool = True
-    expose_playground: bool = False
+    # The playground: "local" (default) answers only requests from this machine for a loopback
+    # host (integrations/local_requests.py, so not through a reverse proxy), "public" answers
+    # requests for the allowed hosts, "off" removes it.
+    playground: Literal["local", "public", "off"] = "local"
+    # Host names the public playground answers (comma-separated); default: SALPIM_PUBLIC_URL's host.
+    allowed_hosts: str = ""
+    # /metrics: unset = only from this machine (not through a proxy); set = this bearer token.
+    metrics_token: str | None = None
+    # Request bodies (integrations/body_limits.py): the default limit (routes may have their
+    # own, smaller) and how long a body may take to arrive.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
+    body_timeout_seconds: float = Field(default=15.0, gt=0)
     # The 24h duty team alerted for urgent reports whose 읍면동 is not yet known (a Telegram chat id).
     duty_chat_id: int | None = None
     # Abuse limits.
@@ -59,6 +68,26 @@ class Settings(BaseSettings):
     # 1 year; checklist free notes follow their case.
     retention_case_days: int = Field(default=5 * 365, ge=1)
     retention_report_days: int = Field(default=365, ge=1)
+    # The audit chain's anchors (state/audit_anchors.py): an append-only file outside the
+    # database, and how often the service adds one while the log grows.
+    audit_anchor_file: Path = PROJECT_ROOT / "var" / "audit-anchors.jsonl"
+    audit_anchor_seconds: int = Field(default=60, ge=1)
+
+    @field_validator("playground", mode="before")
+    @classmethod
+    def _playground_from_bool(cls, value: object) -> object:
+        # The setting used to be a boolean: true meant local, false off.
+        if isinstance(value, bool) or str(value).lower() in ("true", "false", "1", "0"):
+            return "local" if str(value).lower() in ("true", "1") else "off"
+        return value
+
+    @property
+    def playground_hosts(self) -> frozenset[str]:
+        from urllib.parse import urlsplit
+        hosts = {h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip()}
+        if not hosts and self.public_url:
+            hosts.add((urlsplit(self.public_url).hostname or "").lower())
+        return frozenset(hosts - {""})
 
     @property
     def var_dir(self) -> Path:

@@ -3,7 +3,8 @@
 A stored value looks like ``v1.<key id>.<base64(nonce | ciphertext | tag)>``; the key id lets
 keys rotate: values written under an old key stay readable while `salpim admin rotate-key`
 re-encrypts them under the current one. Keys are derived with HKDF from the master secret,
-one sub-key for encryption and one for lookup hashes, so the two uses never share a key.
+one sub-key for encryption, one for lookup hashes and one for the audit chain's HMAC, so no
+two uses share a key.
 """
 from __future__ import annotations
 
@@ -35,12 +36,14 @@ class _Key:
     key_id: str
     aead: AESGCM
     hash_key: bytes
+    audit_key: bytes
 
 
 def _make_key(master_secret: str) -> _Key:
     master = master_secret.encode()
     key_id = hashlib.sha256(b"salpim-key-id" + master).hexdigest()[:8]
-    return _Key(key_id, AESGCM(_derive(master, b"field-encryption")), _derive(master, b"lookup-hash"))
+    return _Key(key_id, AESGCM(_derive(master, b"field-encryption")), _derive(master, b"lookup-hash"),
+                _derive(master, b"audit-chain"))
 
 
 class FieldCipher:
@@ -100,6 +103,10 @@ class FieldCipher:
         """The value's hash under every configured key, current first: lookups of values we
         cannot rehash at rotation (tokens, invite codes, anonymous reporters) still match."""
         return [hmac.new(k.hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest() for k in self._ordered()]
+
+    def audit_keys(self) -> tuple[str, dict[str, bytes]]:
+        """(current key id, every configured key id → its audit-chain HMAC key)."""
+        return self._current.key_id, {k.key_id: k.audit_key for k in self._ordered()}
 
     def _ordered(self) -> list[_Key]:
         return [self._current, *(k for k in self._keys.values() if k is not self._current)]

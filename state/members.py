@@ -111,16 +111,34 @@ async def redeem_invite(conn: AsyncConnection, cipher: FieldCipher, code: str, t
     return MemberInfo(member_id, row.role, row.dong_code, sigungu, True, telegram_user_id)
 
 
+TOKEN_VALIDITY = timedelta(days=90)
+
+
 async def create_api_token(conn: AsyncConnection, cipher: FieldCipher, member_id: int, now: datetime,
-                           label: str = "") -> str:
+                           label: str = "", valid_for: timedelta = TOKEN_VALIDITY) -> str:
     token = "sp_" + secrets.token_urlsafe(32)
     await conn.execute(insert(A).values(token_hash=cipher.lookup_hash(f"token:{token}"), member_id=member_id,
-                                        label=label, created_at=now, revoked=False))
+                                        label=label, created_at=now, revoked=False, expires_at=now + valid_for))
     return token
 
 
-async def member_by_token(conn: AsyncConnection, cipher: FieldCipher, token: str) -> MemberInfo | None:
+async def member_by_token(conn: AsyncConnection, cipher: FieldCipher, token: str,
+                          now: datetime | None = None) -> MemberInfo | None:
+    """The active member an unrevoked, unexpired token belongs to (a token without an expiry never matches)."""
+    from state.timeutil import utcnow
     row = (await conn.execute(select(M).join(A, A.c.member_id == M.c.id).where(
         A.c.token_hash.in_(cipher.lookup_hashes(f"token:{token}")), A.c.revoked.is_(False),
-        M.c.active.is_(True)))).first()
+        A.c.expires_at > (now or utcnow()), M.c.active.is_(True)))).first()
     return _info(row) if row else None
+
+
+async def revoke_api_token(conn: AsyncConnection, cipher: FieldCipher, token: str) -> int:
+    result = await conn.execute(update(A).where(A.c.token_hash.in_(cipher.lookup_hashes(f"token:{token}")),
+                                                A.c.revoked.is_(False)).values(revoked=True))
+    return result.rowcount or 0
+
+
+async def revoke_member_tokens(conn: AsyncConnection, member_id: int) -> int:
+    result = await conn.execute(update(A).where(A.c.member_id == member_id, A.c.revoked.is_(False))
+                                .values(revoked=True))
+    return result.rowcount or 0

@@ -93,6 +93,8 @@ class ApiToken(Base):
     label: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime]
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # NULL never matches (tokens made before expiry existed were given one by migration 0002).
+    expires_at: Mapped[datetime | None]
 
 
 class Report(Base):
@@ -204,6 +206,8 @@ class AuditEntry(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)  # one successor per entry: no forks
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Which master key's audit sub-key made `hash` (HMAC); NULL = the old unkeyed rule.
+    key_id: Mapped[str | None] = mapped_column(String(16))
 
 
 class Case(Base):

@@ -28,6 +28,7 @@ def make_settings(db_url: str, fake: FakeBotApi | None, tmp: Path, **overrides: 
         "public_url": "https://salpim.example" if fake else None, "send_rate_per_second": 1000.0,
         # Scripted chats answer faster than a person can: the flood guard has its own test.
         "messages_per_second": 1000.0,
+        "audit_anchor_file": tmp / "audit-anchors.jsonl",
     }
     values.update(overrides)
     return Settings(**values)

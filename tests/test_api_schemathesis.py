@@ -22,7 +22,8 @@ pytestmark = pytest.mark.slow
 def api_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("schemathesis")
     env = {**os.environ, "SALPIM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'api.db'}",
-           "SALPIM_SECRET_KEY": "schemathesis-key", "SALPIM_LOG_LEVEL": "WARNING"}
+           "SALPIM_SECRET_KEY": "schemathesis-key", "SALPIM_LOG_LEVEL": "WARNING",
+           "SALPIM_AUDIT_ANCHOR_FILE": str(tmp / "anchors.jsonl")}
     env.pop("SALPIM_TELEGRAM_TOKEN", None)
 
     def cli(*args: str) -> str:
@@ -38,7 +39,7 @@ def api_server(tmp_path_factory):
     proc = subprocess.Popen([sys.executable, "-m", "salpim", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=open(tmp / "server.log", "wb"))
     url = f"http://127.0.0.1:{port}"
-    for _ in range(1200):  # bounded; a loaded machine starts slowly (the Korean analyser)
+    for _ in range(1200):  # up to a minute: start-up is slow on a loaded machine
         try:
             if httpx.get(f"{url}/healthz").status_code == 200:
                 break

@@ -33,7 +33,7 @@ class ServiceProcess:
                     "SALPIM_TELEGRAM_TOKEN": "123456:TEST-TOKEN", "SALPIM_TELEGRAM_API_URL": fake_url,
                     "SALPIM_WEBHOOK_SECRET": WEBHOOK_SECRET, "SALPIM_PUBLIC_URL": "https://salpim.example",
                     "SALPIM_SECRET_KEY": "kill-test-key", "SALPIM_SEND_RATE_PER_SECOND": "1000",
-                    "SALPIM_LOG_LEVEL": "WARNING"}
+                    "SALPIM_LOG_LEVEL": "WARNING", "SALPIM_AUDIT_ANCHOR_FILE": str(tmp_path / "anchors.jsonl")}
         self.proc: subprocess.Popen | None = None
         self.log = open(tmp_path / "service.log", "ab")
 
@@ -41,8 +41,7 @@ class ServiceProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "salpim", "serve", "--port", str(self.port)],
                                      env=self.env, stdout=self.log, stderr=self.log)
         async with httpx.AsyncClient() as client:
-            # Bounded, and generous: a loaded machine loads the Korean analyser slowly at start.
-            for _ in range(1200):
+            for _ in range(1200):  # up to a minute: start-up takes 20 s on a loaded 2-core machine
                 try:
                     if (await client.get(f"{self.url}/healthz")).status_code == 200:
                         return

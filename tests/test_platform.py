@@ -234,14 +234,14 @@ async def test_playground_answers_only_on_localhost_unless_exposed(service):
     async with httpx.AsyncClient(transport=remote, base_url="http://salpim.example") as client:
         assert (await client.get("/playground")).status_code == 404
         response = await client.post("/playground/api/message", json={
-            "session": "abcdefgh12", "message_id": 1, "kind": "text", "text": "/start"})
+            "message_id": 1, "kind": "text", "text": "/start"})
         assert response.status_code == 404
     assert (await service.client.get("/playground")).status_code == 200
 
 
 async def test_playground_api_drives_the_same_dialog(service):
+    assert (await service.client.get("/playground")).status_code == 200  # the server's session cookie
     async def send(**body):
-        body.setdefault("session", "pgsession01")
         body.setdefault("message_id", send.counter)
         send.counter += 1
         response = await service.client.post("/playground/api/message", json=body)
@@ -255,6 +255,5 @@ async def test_playground_api_drives_the_same_dialog(service):
     menu = first["messages"][0]
     out = await send(kind="choice", value=menu["buttons"][0][0]["value"], version=menu["version"])
     assert out["messages"][0]["text"].startswith("[1/8]")
-    bad = await service.client.post("/playground/api/message", json={"session": "x", "message_id": 1,
-                                                                     "kind": "text"})
+    bad = await service.client.post("/playground/api/message", json={"message_id": -1, "kind": "text"})
     assert bad.status_code == 422

@@ -83,8 +83,8 @@ async def test_the_audit_chain_detects_an_edit_and_a_deletion(service, user):
     async with service.services.db.transaction() as conn:
         await conn.execute(update(AuditEntry).where(AuditEntry.id == 2).values(actor="member:99"))
     async with service.services.db.read() as conn:
-        intact, _, broken = await audit.verify(conn)
-    assert not intact and broken == 2
+        check = await audit.verify(conn)
+    assert not check.intact and check.first_broken_id == 2
 
 
 def test_verify_audit_cli_exit_code(tmp_path, monkeypatch, capsys):
@@ -95,6 +95,7 @@ def test_verify_audit_cli_exit_code(tmp_path, monkeypatch, capsys):
     upgrade(url)
     monkeypatch.setenv("SALPIM_DATABASE_URL", url)
     monkeypatch.setenv("SALPIM_SECRET_KEY", "k")
+    monkeypatch.setenv("SALPIM_AUDIT_ANCHOR_FILE", str(tmp_path / "anchors.jsonl"))
     settings_module.get_settings.cache_clear()
     try:
         assert main(["admin", "verify-audit"]) == 0

@@ -142,6 +142,17 @@ async def void_followup(followup_id: FollowupId, body: VoidRequest, request: Req
         return {"id": followup_id, "voided": True}
 
 
+# A cell a spreadsheet would run as a formula (=, +, -, @, or a leading tab or CR) gets a
+# leading apostrophe: the export is opened in Excel before it goes into 행복이음.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 EXPORT_COLUMNS = ("receipt_no", "case_id", "dong_code", "step", "household_type", "urgent", "hard_case", "referred_on",
                   "initial_counselling_on", "intake_on", "assessment_registered_on", "selected_on", "service_plan_on",
                   "closed_on", "next_due", "overdue")
@@ -157,12 +168,14 @@ async def export_cases(request: Request, actor: Caller, dong: str | None = None)
     writer.writerow(EXPORT_COLUMNS)
     for record in found:
         m, summary = record.state.milestones, records.case_summary(record, work.now)
-        writer.writerow([record.receipt_no, record.id, record.dong_code, record.state.step.value,
-                         m.household_type.value if m.household_type else "", record.urgent, record.state.hard_case,
-                         m.referred_on, m.initial_counselling_on, m.intake_on, m.assessment_registered_on,
-                         m.selected_on, m.service_plan_on, m.closed_on, summary.next_due or "", summary.overdue])
+        writer.writerow([csv_cell(v) for v in (
+            record.receipt_no, record.id, record.dong_code, record.state.step.value,
+            m.household_type.value if m.household_type else "", record.urgent, record.state.hard_case,
+            m.referred_on, m.initial_counselling_on, m.intake_on, m.assessment_registered_on,
+            m.selected_on, m.service_plan_on, m.closed_on, summary.next_due or "", summary.overdue)])
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": 'attachment; filename="salpim-cases.csv"'})
+                    headers={"Content-Disposition": 'attachment; filename="salpim-cases.csv"',
+                             "Cache-Control": "no-store"})
 
 
 @router.get("/audit", summary="The audit log (auditors, 시군구 admins); reading it is audited too")
@@ -171,8 +184,9 @@ async def read_audit(request: Request, actor: Caller, limit: Annotated[int, Quer
         return await audit_trail.read_log(work, actor, limit)
 
 
-@router.get("/audit/verify", summary="Check the audit log's hash chain")
+@router.get("/audit/verify", summary="Check the audit log's keyed chain against its anchors (audited)")
 async def verify_audit(request: Request, actor: Caller) -> dict:
     async with _tx(request) as work:
-        intact, count, broken = await audit_trail.verify_log(work, actor)
-    return {"intact": intact, "entries": count, "first_broken_id": broken}
+        check = await audit_trail.verify_log(work, actor, _services(request).settings.audit_anchor_file)
+    return {"intact": check.intact, "entries": check.entries, "first_broken_id": check.first_broken_id,
+            "problem": check.problem}

@@ -5,9 +5,7 @@
   const chat = document.getElementById("chat");
   const text = document.getElementById("text");
   const locationForm = document.getElementById("location-form");
-  const randomId = () => Array.from(crypto.getRandomValues(new Uint8Array(12)), b => b.toString(16).padStart(2, "0")).join("");
-  let session = localStorage.getItem("salpim-session") || randomId();
-  localStorage.setItem("salpim-session", session);
+  // The session is an HttpOnly cookie the server sets with the page: this script never sees it.
   let busy = Promise.resolve();
 
   function bubble(who, body) {
@@ -52,7 +50,7 @@
     busy = busy.then(async () => {
       if (echo) bubble("me", echo);
       disableOldButtons();
-      const body = Object.assign({ session, message_id: Math.floor(Math.random() * 2 ** 52),
+      const body = Object.assign({ message_id: Math.floor(Math.random() * 2 ** 52),
                                    language: navigator.language }, payload);
       try {
         const response = await fetch("/playground/api/message", {
@@ -80,9 +78,8 @@
     locationForm.hidden = true;
     send({ kind: "location", lat, lon }, "📍 " + lat + ", " + lon);
   });
-  document.getElementById("reset").addEventListener("click", () => {
-    session = randomId();
-    localStorage.setItem("salpim-session", session);
+  document.getElementById("reset").addEventListener("click", async () => {
+    await fetch("/playground/api/session", { method: "POST" });
     chat.innerHTML = "";
     send({ kind: "text", text: "/start" });
   });
