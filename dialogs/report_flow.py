@@ -380,7 +380,7 @@ def build_report_flow() -> Flow:
         q("household_size", 3, ask_size, parse_size, "help.report.household"),
         q("age_band", 4, ask_age, parse_age, "help.report.person"),
         q("gender", 5, ask_gender, parse_gender, "help.report.person"),
-        q("where_sigungu", 6, ask_sigungu, parse_sigungu, "help.report.where"),
+        q("where_sigungu", 6, ask_sigungu, parse_sigungu, "help.report.where_sigungu"),
         q("where", 6, ask_where, parse_where, "help.report.where"),
         q("address", 6, ask_address, parse_address, "help.report.address"),
         q("description", 7, ask_description, parse_description, "help.report.description"),
