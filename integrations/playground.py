@@ -5,6 +5,8 @@ public channel. Each browser gets its own chat id (kept in its localStorage).
 """
 from __future__ import annotations
 
+import html
+import json
 import re
 from pathlib import Path
 from typing import Annotated, Literal
@@ -17,11 +19,16 @@ from bot.turns import Inbound
 from dialogs.events import Event, Location, Text
 from dialogs.events import Choice as ChoiceEvent
 from bot.telegram_updates import command_or_text
+from dialogs.replies import Msg
 from salpim.settings import Settings
 
 STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL = "playground"
 LOCAL_HOSTS = {"127.0.0.1", "::1", "localhost", "testclient"}
+# The page's own words (header, composer, the reset question), from the catalogs like every reply.
+PAGE_TEXTS = ("title", "subtitle", "reset", "reset_title", "latitude", "longitude", "send_location", "message",
+              "placeholder", "send")
+SCRIPT_TEXTS = ("reset_confirm", "network_error", "error")
 
 
 class PlaygroundMessage(BaseModel):
@@ -44,6 +51,20 @@ def _event(message: PlaygroundMessage) -> Event:
     return command_or_text(message.text) if message.text else Text("")
 
 
+def page_html(request: Request) -> str:
+    """The page in the browser's language (Korean unless it asks for another we have)."""
+    catalogs = request.app.state.services.catalogs
+    wanted = (request.headers.get("accept-language") or "").split(",")[0].strip()
+    locale = catalogs.resolve_locale(None, wanted or None)
+    page = (STATIC / "playground.html").read_text(encoding="utf-8")
+    words = {f"playground.{k}": html.escape(catalogs.render(locale, Msg(f"playground.{k}"))) for k in PAGE_TEXTS}
+    script = {k: catalogs.render(locale, Msg(f"playground.{k}")) for k in SCRIPT_TEXTS}
+    # "</" cannot end the data block early once escaped; the block is JSON, never run.
+    words["texts"] = json.dumps(script, ensure_ascii=False).replace("</", "<\\/")
+    words["lang"] = locale
+    return re.sub(r"\{\{([a-z_.]+)\}\}", lambda m: words[m.group(1)], page)
+
+
 def router(settings: Settings) -> APIRouter:
     api = APIRouter(include_in_schema=False)
 
@@ -55,7 +76,7 @@ def router(settings: Settings) -> APIRouter:
     @api.get("/playground")
     async def page(request: Request) -> HTMLResponse:
         guard(request)
-        return HTMLResponse((STATIC / "playground.html").read_text(encoding="utf-8"))
+        return HTMLResponse(page_html(request))
 
     @api.get("/playground/static/{name}")
     async def static(name: str, request: Request) -> FileResponse:
