@@ -121,3 +121,18 @@ def test_the_happy_path_and_the_urgent_path_as_a_person_sees_them():
     own = ("who", "situations", "household", "household_size", "age_band", "gender", "where", "address",
            "description", "contact", "phone", "review")  # no "who is telling us" for one's own problem
     assert [n for _, n, _ in paths[own]] == list(range(1, 13)) and paths[own][-1][1:] == (12, 12)
+
+
+def test_the_consent_fits_a_small_phone_and_its_version_is_stored_not_shown():
+    from dialogs.flow import Asking
+    from dialogs.report_flow import CONSENT_VERSION, parse_review
+    ctx = TurnContext(now=NOW, directory=load_directory_csv(DEFAULT_DIRECTORY))
+    answers = {"who": "neighbour", "reporter_type": "resident", "situations": ["isolation"], "where": "1111065000",
+               "description": "며칠째 안 보여요", "contact": "anonymous"}
+    review = REPORT.questions["review"].ask(Asking(answers, ctx))
+    for lang, width in (("ko", 20), ("en", 40)):
+        consent = CATALOGS.render(lang, review.lines[-1]).splitlines()
+        assert len(consent) <= 8 and all(len(line) <= width for line in consent), consent  # one screen, no wrapping
+        assert CONSENT_VERSION not in render_reply(CATALOGS, lang, review).text
+    filed = parse_review(Choice(ANSWER_PREFIX + "file"), Asking(answers, ctx))
+    assert filed.value["version"] == CONSENT_VERSION  # what was agreed to is on record
