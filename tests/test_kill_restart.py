@@ -41,7 +41,9 @@ class ServiceProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "salpim", "serve", "--port", str(self.port)],
                                      env=self.env, stdout=self.log, stderr=self.log)
         async with httpx.AsyncClient() as client:
-            for _ in range(200):
+            # Bounded, but generous: on a shared 2-core machine under load a cold start (imports,
+            # catalogs, migrations check, webhook registration) took more than 10 s.
+            for _ in range(1200):
                 try:
                     if (await client.get(f"{self.url}/healthz")).status_code == 200:
                         return

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from state.models import OutboxMessage, Report
 from tests.harness import TelegramUser, texts
 
-REPORT_SCRIPT = ["|q:neighbour", "|q:toggle:isolation", "|q:done", "|q:older_alone", "|q:older", "|q:female",
+REPORT_SCRIPT = ["|q:neighbour", "|q:resident", "|q:toggle:isolation", "|q:done", "|q:older_alone", "|q:older", "|q:female",
                  "|q:dong:1111065000", "|q:skip", "TEXT", "|q:anonymous", "|q:file"]
 
 

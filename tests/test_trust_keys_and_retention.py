@@ -34,6 +34,7 @@ async def test_rotate_key_reencrypts_everything_and_lookups_keep_working(tmp_pat
         receipt = await file_with_phone(reporter)
         await reporter.say("/start report")  # a conversation with answers in flight
         await reporter.press("이웃·지인")
+        await reporter.press("주민·이웃")
     old = FieldCipher("old-key")
     async with running_app(make_settings(db, fake_api, tmp_path, secret_key="new-key", old_secret_keys="old-key"),
                            migrate=False) as service:
