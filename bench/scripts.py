@@ -106,11 +106,12 @@ def next_contact_date(days: int = 14) -> str:
     return (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=days)).isoformat()
 
 
-# The crisis report of dialogs/report_flow.py, neighbour path, anonymous (12 updates), then the
+# The crisis report of dialogs/report_flow.py, neighbour path, anonymous (13 updates), then the
 # reporter asks for the status of what they filed.
 REPORT = Script("report", [
     command("/start report"),          # the leaflet deep link opens question 1 (who)
-    press("|q:neighbour"),             # 1. who: a neighbour
+    press("|q:neighbour"),             # 1. whose problem: a neighbour's
+    press("|q:resident"),              #    who is telling us: a resident
     press("|q:toggle:isolation"),      # 2. situations: tick 고립·연락 끊김
     press("|q:done"),                  #    done
     press("|q:older_alone"),           # 3. household: an older person living alone (no size question)
@@ -122,9 +123,9 @@ REPORT = Script("report", [
     press("|q:anonymous"),             # 8. contact: anonymous → summary and consent
     press("|q:file"),                  #    agree and file → receipt number
     command("/status"),                # what happened to my report?
-], "a complete neighbour report (12 updates) and a status query")
+], "a complete neighbour report (13 updates) and a status query")
 
-REPORT_FILED_STEP = 11  # the index of `|q:file` in REPORT: each completed one is a report row
+REPORT_FILED_STEP = 12  # the index of `|q:file` in REPORT: each completed one is a report row
 
 # "Which service fits me?" (dialogs/finder_flow.py), free-text path: a middle-aged person living
 # alone who is behind on rent writes it in their own words, confirms what was understood, and

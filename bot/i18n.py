@@ -12,6 +12,7 @@ from typing import Any
 
 from babel.support import NullTranslations, Translations
 
+from bot.korean_particles import ParticleValue
 from dialogs.replies import Msg
 from welfare.finder_format import Won, format_won
 
@@ -62,7 +63,8 @@ class Catalogs:
         template = self.template(locale, message.key)
         if not message.params:
             return template
-        params = {k: self._value(locale, v) for k, v in message.params.items()}
+        # Wrapped so "{kind:은}" picks 은 or 는 by the rendered word (bot/korean_particles.py).
+        params = {k: ParticleValue(self._value(locale, v)) for k, v in message.params.items()}
         try:
             return template.format_map(params)
         except (KeyError, IndexError, ValueError) as exc:

@@ -299,7 +299,8 @@ class Engine:
         flow = self.flows[convo.flow]  # type: ignore[index]
         question = flow.questions[convo.state]  # type: ignore[index]
         reply = question.ask(Asking(convo.answers, ctx))
-        progress = Msg("dialog.progress", {"step": question.step, "total": flow.total_steps})
+        step, total = flow.progress(convo.state, convo.answers, ctx)  # type: ignore[arg-type]
+        progress = Msg("dialog.progress", {"step": step, "total": total})
         turn.replies.append(Reply((progress, *reply.lines), (*reply.buttons, NAV_ROW),
                                   expects=reply.expects, extra=reply.extra))
 

@@ -84,7 +84,7 @@ class Asking:
 @dataclass(frozen=True)
 class Question:
     name: str
-    step: int  # shown as "3/8"; questions that refine one answer share a step
+    step: int  # its place in the flow's own order; the "[n/m]" shown comes from Flow.progress
     ask: Callable[[Asking], Reply]
     parse: Callable[[Event, Asking], Parsed]
     help_key: str = "help.generic"
@@ -121,6 +121,9 @@ class Flow:
         self.first = first or questions[0].name
         self.total_steps = total_steps
         self.finish = finish
+        self.routes_from: dict[str, list[Route]] = {}
+        for route in routes:
+            self.routes_from.setdefault(route.source, []).append(route)
         self.machine = Machine(model=None, states=[*self.order, DONE], initial=self.first,
                                auto_transitions=False, send_event=True)
         for route in routes:
@@ -139,6 +142,43 @@ class Flow:
         model = _Model(state, answers, ctx)
         model.pending_valid = True
         return model.state if self._submit.trigger(model) else None
+
+    def progress(self, state: str, answers: Mapping[str, Any], ctx: TurnContext) -> tuple[int, int]:
+        """The "[n/m]" shown with a question: n is its place on the path, m the path's length.
+
+        The path is what the answers so far lead through; a question not answered yet takes its
+        usual way (the first route whose condition holds without that answer, i.e. usually the
+        last, unconditional one). So n counts 1, 2, 3… with no gap or repeat, and m changes only
+        when an answer changes the way (🚨 signs shorten the report). Flows routed at run time
+        (the service finder) cannot be walked ahead: they keep their declared step numbers.
+        """
+        path = self.path(answers, ctx)
+        if path is None or state not in path:
+            return self.questions[state].step, self.total_steps
+        return path.index(state) + 1, len(path)
+
+    def path(self, answers: Mapping[str, Any], ctx: TurnContext) -> list[str] | None:
+        """The questions from the first to the end along the routes the answers take, or None."""
+        path: list[str] = []
+        state = self.first
+        while state != DONE:
+            if state in path or state not in self.questions:
+                return None  # a loop: routed at run time, not walkable ahead
+            path.append(state)
+            nxt = self._way_out(state, answers, ctx)
+            if nxt is None:
+                return None
+            state = nxt
+        return path
+
+    def _way_out(self, state: str, answers: Mapping[str, Any], ctx: TurnContext) -> str | None:
+        for route in self.routes_from.get(state, ()):
+            try:
+                if route.when is None or route.when(answers, ctx):
+                    return route.dest
+            except LookupError:  # the condition needs an answer not given yet: not this way
+                continue
+        return None
 
     def mermaid(self) -> str:
         lines = ["stateDiagram-v2", f"    [*] --> {self.first}"]

@@ -1,8 +1,9 @@
 """The crisis report (위기가구 신고), modelled on the Ministry's 복지위기 알림 앱, made lighter.
 
-Happy path for a neighbour (10 taps + one free text): who · situations (tick + done) ·
-household · age · gender · 읍면동 · address (skip) · what you saw (text) · contact ·
-agree-and-file. Any urgent sign (suicide talk, violence or abuse, a medical emergency) tells the
+Happy path for a neighbour (11 taps + one free text): whose problem · who is telling us ·
+situations (tick + done) · household · age · gender · 읍면동 · address (skip) · what you saw
+(text) · contact · agree-and-file. Someone asking for themselves, or a registered member whose
+type we know, is not asked who they are. Any urgent sign (suicide talk, violence or abuse, a medical emergency) tells the
 reporter whom to call at once and takes the short path straight to "where".
 Guide: the 시군구 runs a channel open to all citizens that does not leak the household's data
 on the way (L5856–5864); suspected violence or abuse goes to the specialist body at once
@@ -25,13 +26,14 @@ from dialogs.replies import Button, Msg, Reply
 from welfare.report_taxonomy import load_report_taxonomy
 
 TAXONOMY = load_report_taxonomy()
-TOTAL_STEPS = 8
+TOTAL_STEPS = 11  # the longest usual path; the progress shown follows the path taken (Flow.progress)
 CONSENT_VERSION = "report-consent-2026-11"
 MAX_DESCRIPTION = 1000
 MAX_ADDRESS = 200
 WHO_SELF, WHO_NEIGHBOUR = "self", "neighbour"
 REPORTER_TYPES = ("honorary_officer", "tongban_jang", "mandatory_reporter", "partner_staff",
                   "council_member")
+RESIDENT = "resident"  # a reporter who is none of the registered types (주민·이웃)
 PICKING = "_situations_picking"
 EDIT_MENU = "_edit_menu"
 
@@ -41,21 +43,39 @@ def is_urgent(answers: Mapping[str, Any]) -> bool:
     return any(s in urgent_ids for s in answers.get("situations") or ())
 
 
-# -- 1. who ------------------------------------------------------------------------------------
+# -- 1. whose problem ("누구의 일인가요?"), then who is telling us -------------------------------
 def _who_options(asking: Asking) -> list[str]:
-    member = asking.ctx.member
-    if member is not None and member.role in REPORTER_TYPES:
-        return [WHO_SELF, WHO_NEIGHBOUR]  # their type is known from registration
-    return [WHO_SELF, WHO_NEIGHBOUR, *REPORTER_TYPES]
+    return [WHO_SELF, WHO_NEIGHBOUR]
 
 
 def _who_label(value: str) -> Msg:
+    # Drafts kept before the two questions were split may still hold a reporter type here.
     return Msg(f"report.who.{value}") if value in (WHO_SELF, WHO_NEIGHBOUR) else Msg(f"reporter_type.{value}")
 
 
 def ask_who(asking: Asking) -> Reply:
     buttons = [option(v, _who_label(v), asking.answers.get("who") == v) for v in _who_options(asking)]
     return Reply((Msg("report.who.ask"),), rows(buttons, 1), expects="choice")
+
+
+def _type_is_known(ctx: TurnContext) -> bool:
+    member = ctx.member
+    return member is not None and member.role in REPORTER_TYPES  # known from registration
+
+
+def _skips_reporter_type(answers: Mapping[str, Any], ctx: TurnContext) -> bool:
+    """Someone telling us about their own household is the resident concerned: one tap fewer."""
+    return answers.get("who") == WHO_SELF or _type_is_known(ctx)
+
+
+def _reporter_type_options(asking: Asking) -> list[str]:
+    return [RESIDENT, *REPORTER_TYPES]
+
+
+def ask_reporter_type(asking: Asking) -> Reply:
+    buttons = [option(v, Msg(f"reporter_type.{v}"), asking.answers.get("reporter_type") == v)
+               for v in _reporter_type_options(asking)]
+    return Reply((Msg("report.reporter_type.ask"),), rows(buttons, 1), expects="choice")
 
 
 # -- 1b. mandatory reporter category (신고의무자, 26 categories in 6 groups) -----------------------
@@ -244,13 +264,15 @@ def parse_phone(event: Event, asking: Asking) -> Parsed:
 
 
 # -- the summary, consent, and filing ------------------------------------------------------------
-EDITABLE = ("who", "situations", "household", "age_band", "gender", "where", "address",
+EDITABLE = ("who", "reporter_type", "situations", "household", "age_band", "gender", "where", "address",
             "description", "contact")
 
 
 def summary_lines(answers: Mapping[str, Any], ctx: TurnContext) -> list[Msg]:
     lines = [Msg("report.summary.title")]
     lines.append(Msg("report.summary.who", {"value": _who_label(answers["who"])}))
+    if answers.get("reporter_type"):
+        lines.append(Msg("report.summary.reporter_type", {"value": Msg(f"reporter_type.{answers['reporter_type']}")}))
     lines.append(Msg("report.summary.situations",
                      {"value": [_situation_label(s) for s in answers.get("situations", [])]}))
     if "household" in answers:
@@ -278,7 +300,9 @@ def ask_review(asking: Asking) -> Reply:
         buttons = [option(f"edit:{q}", Msg(f"report.edit.{q}")) for q in present]
         return Reply((Msg("report.edit.ask"),), (*rows(buttons, 2), (option("file", Msg("report.file")),)),
                      expects="choice")
-    lines = [*summary_lines(asking.answers, asking.ctx), Msg("report.consent", {"version": CONSENT_VERSION})]
+    # The consent text's version is stored with the answer (parse_review), not shown: it means
+    # nothing to a reporter and costs a line on a small phone.
+    lines = [*summary_lines(asking.answers, asking.ctx), Msg("report.consent")]
     return Reply(tuple(lines), ((option("file", Msg("report.file")),), (option("edit", Msg("report.edit")),)),
                  expects="choice")
 
@@ -300,8 +324,7 @@ def finish(answers: Mapping[str, Any], ctx: TurnContext) -> tuple[list[Reply], l
     who = answers["who"]
     report = {
         "reporter_kind": WHO_SELF if who == WHO_SELF else WHO_NEIGHBOUR,
-        "reporter_type": (member.role if member and member.role in REPORTER_TYPES
-                          else who if who in REPORTER_TYPES else "resident"),
+        "reporter_type": _reporter_type(answers, member),
         "mandatory_category": answers.get("mandatory_category"),
         "situations": list(answers.get("situations", [])),
         "household": answers.get("household"),
@@ -319,6 +342,15 @@ def finish(answers: Mapping[str, Any], ctx: TurnContext) -> tuple[list[Reply], l
         "consent": answers["review"],
     }
     return [], [cmd.FileReport(report, is_urgent(answers))]
+
+
+def _reporter_type(answers: Mapping[str, Any], member: Any) -> str:
+    if member is not None and member.role in REPORTER_TYPES:
+        return member.role
+    for given in (answers.get("reporter_type"), answers.get("who")):  # "who": drafts of before the split
+        if given in REPORTER_TYPES:
+            return given
+    return RESIDENT
 
 
 def _size(value: str | None) -> int | None:
@@ -339,6 +371,7 @@ def build_report_flow() -> Flow:
     q = Question
     questions = [
         q("who", 1, ask_who, parse_single(_who_options), "help.report.who"),
+        q("reporter_type", 1, ask_reporter_type, parse_single(_reporter_type_options), "help.report.reporter_type"),
         q("mandatory_group", 1, ask_mandatory_group,
           parse_single(lambda a: _ids(TAXONOMY.mandatory_groups)), "help.report.mandatory"),
         q("mandatory_category", 1, ask_mandatory_category, parse_single(_categories_in), "help.report.mandatory"),
@@ -347,7 +380,7 @@ def build_report_flow() -> Flow:
         q("household_size", 3, ask_size, parse_size, "help.report.household"),
         q("age_band", 4, ask_age, parse_age, "help.report.person"),
         q("gender", 5, ask_gender, parse_gender, "help.report.person"),
-        q("where_sigungu", 6, ask_sigungu, parse_sigungu, "help.report.where"),
+        q("where_sigungu", 6, ask_sigungu, parse_sigungu, "help.report.where_sigungu"),
         q("where", 6, ask_where, parse_where, "help.report.where"),
         q("address", 6, ask_address, parse_address, "help.report.address"),
         q("description", 7, ask_description, parse_description, "help.report.description"),
@@ -358,16 +391,20 @@ def build_report_flow() -> Flow:
     urgent = lambda a, c: is_urgent(a)  # noqa: E731
     r = Route
     routes = [
-        r("who", "mandatory_group", lambda a, c: a["who"] == "mandatory_reporter"),
-        r("who", "situations"),
+        # The usual way comes last (Flow.progress counts it for questions not yet answered).
+        r("who", "mandatory_group", lambda a, c: a.get("who") == "mandatory_reporter"),  # old drafts
+        r("who", "situations", _skips_reporter_type),
+        r("who", "reporter_type"),
+        r("reporter_type", "mandatory_group", lambda a, c: a.get("reporter_type") == "mandatory_reporter"),
+        r("reporter_type", "situations"),
         r("mandatory_group", "mandatory_category"),
         r("mandatory_category", "situations"),
         # The urgent path skips the household details: the reporter should be on the phone.
         r("situations", "where_sigungu", lambda a, c: is_urgent(a) and _needs_sigungu(c)),
         r("situations", "where", urgent),
         r("situations", "household"),
-        r("household", "age_band", _lives_alone),
-        r("household", "household_size"),
+        r("household", "household_size", lambda a, c: not _lives_alone(a, c)),
+        r("household", "age_band"),  # living alone: no size to ask
         r("household_size", "age_band"),
         r("age_band", "gender"),
         r("gender", "where_sigungu", lambda a, c: _needs_sigungu(c)),
@@ -376,7 +413,7 @@ def build_report_flow() -> Flow:
         r("where", "address"),
         r("address", "description"),
         r("description", "contact"),
-        r("contact", "phone", lambda a, c: a["contact"] == "phone"),
+        r("contact", "phone", lambda a, c: a.get("contact") == "phone"),
         r("contact", "review"),
         r("phone", "review"),
         r("review", DONE),

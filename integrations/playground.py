@@ -9,6 +9,8 @@ id that opens the session.
 from __future__ import annotations
 
 import hashlib
+import html
+import json
 import re
 import secrets
 from pathlib import Path
@@ -22,6 +24,7 @@ from bot.turns import Inbound
 from dialogs.events import Event, Location, Text
 from dialogs.events import Choice as ChoiceEvent
 from bot.telegram_updates import command_or_text
+from dialogs.replies import Msg
 from integrations.local_requests import is_for_allowed_host, is_local
 from salpim.settings import Settings
 
@@ -29,6 +32,10 @@ STATIC = Path(__file__).resolve().parent / "static"
 CHANNEL = "playground"
 COOKIE = "salpim_playground"
 SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+# The page's own words (header, composer, the reset question), from the catalogs like every reply.
+PAGE_TEXTS = ("title", "subtitle", "reset", "reset_title", "latitude", "longitude", "send_location", "message",
+              "placeholder", "send")
+SCRIPT_TEXTS = ("reset_confirm", "network_error", "error")
 
 
 class PlaygroundMessage(BaseModel):
@@ -64,6 +71,20 @@ def _give_session(response: Response, settings: Settings) -> None:
                         secure=settings.playground == "public")
 
 
+def page_html(request: Request) -> str:
+    """The page in the browser's language (Korean unless it asks for another we have)."""
+    catalogs = request.app.state.services.catalogs
+    wanted = (request.headers.get("accept-language") or "").split(",")[0].strip()
+    locale = catalogs.resolve_locale(None, wanted or None)
+    page = (STATIC / "playground.html").read_text(encoding="utf-8")
+    words = {f"playground.{k}": html.escape(catalogs.render(locale, Msg(f"playground.{k}"))) for k in PAGE_TEXTS}
+    script = {k: catalogs.render(locale, Msg(f"playground.{k}")) for k in SCRIPT_TEXTS}
+    # "</" cannot end the data block early once escaped; the block is JSON, never run.
+    words["texts"] = json.dumps(script, ensure_ascii=False).replace("</", "<\\/")
+    words["lang"] = locale
+    return re.sub(r"\{\{([a-z_.]+)\}\}", lambda m: words[m.group(1)], page)
+
+
 def router(settings: Settings) -> APIRouter:
     api = APIRouter(include_in_schema=False)
     allowed = settings.playground_hosts
@@ -76,7 +97,7 @@ def router(settings: Settings) -> APIRouter:
     @api.get("/playground")
     async def page(request: Request) -> HTMLResponse:
         guard(request)
-        response = HTMLResponse((STATIC / "playground.html").read_text(encoding="utf-8"))
+        response = HTMLResponse(page_html(request))
         if _session(request) is None:
             _give_session(response, settings)
         return response

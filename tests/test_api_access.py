@@ -16,7 +16,7 @@ HYEHWA, IHWA = "1111065000", "1111064000"
 async def file(service, fake, user_id, dong_label):
     reporter = TelegramUser(service, fake, user_id=user_id)
     await reporter.say("/start report")
-    for label in ("이웃·지인", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", dong_label, "건너뛰기"):
+    for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", dong_label, "건너뛰기"):
         await reporter.press(label)
     await reporter.say("며칠째 안 보여요")
     await reporter.press("익명")

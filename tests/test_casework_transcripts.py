@@ -59,6 +59,7 @@ async def file_report(service, fake, user_id=5557000, urgent=False) -> str:
     reporter = TelegramUser(service, fake, user_id=user_id)
     await reporter.say("/start report")
     await reporter.press("이웃·지인")
+    await reporter.press("주민·이웃")
     for label in (("자살 위험",) if urgent else ("고립", "생활비")):
         await reporter.press(label)
     await reporter.press("선택 완료")

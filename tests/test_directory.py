@@ -55,7 +55,7 @@ async def test_two_level_choice_with_several_sigungu(tmp_path, fake_api):
     async with running_app(settings) as service:
         user = TelegramUser(service, fake_api)
         await user.say("/start report")
-        for label in ("이웃·지인", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성"):
+        for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성"):
             await user.press(label)
         assert "어느 시·군·구" in user.last_text()
         out = await user.press("서울특별시 중구")

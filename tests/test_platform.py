@@ -23,6 +23,7 @@ async def test_the_same_update_twice_gets_one_reply(service, user, fake_api):
 async def test_quick_taps_on_one_keyboard_all_count_in_order(service, user, fake_api):
     await user.say("/start report")
     await user.press("이웃·지인")
+    await user.press("주민·이웃")
     taps = [user.press_update(user.find_button(label)[1]) for label in ("고립", "집·주거", "돌봐줄")]
     responses = await asyncio.gather(*(service.post_update(u) for u in taps))
     assert all(r.status_code == 200 for r in responses)
@@ -35,13 +36,14 @@ async def test_quick_taps_on_one_keyboard_all_count_in_order(service, user, fake
     await asyncio.gather(*(service.post_update(user.message_update(text=t)) for t in ("/help", "/back", "/help")))
     firsts = [c.params["text"].split("\n")[0] for c in fake_api.sent(user.user_id)[before:]]
     # help + the question again, back to question 1, help + question 1 again: in that order
-    assert [f[:6] for f in firsts] == ["/start", "[2/8]", "[1/8]", "/start", "[1/8]"]
+    assert [f[:6] for f in firsts] == ["/start", "[3/11]", "[2/11]", "/start", "[2/11]"]
 
 
 async def test_messages_of_one_chat_run_strictly_in_update_order(service, fake_api):
     user = TelegramUser(service, fake_api, user_id=5552000)
     await user.say("/start report")
     await user.press("이웃·지인")
+    await user.press("주민·이웃")
     await user.press("고립")
     await user.press("선택 완료")
     # Three typed answers arrive together; each must be applied to the question it answered.
@@ -49,7 +51,7 @@ async def test_messages_of_one_chat_run_strictly_in_update_order(service, fake_a
     updates = [user.message_update(text=t) for t in ("어르신(80세 이상)", "여성", "혜화동")]
     await asyncio.gather(*(service.post_update(u) for u in updates))
     out = user.new_messages()
-    assert [o.params["text"].split("\n")[0] for o in out] == ["[5/8]", "[6/8]", "[6/8]"]
+    assert [o.params["text"].split("\n")[0] for o in out] == ["[6/11]", "[7/11]", "[8/11]"]
     assert "주소나" in out[-1].params["text"]
 
 
@@ -83,7 +85,7 @@ async def test_bad_input_gets_a_polite_reask_and_a_way_out_after_three(service, 
     await user.say("/start report")
     out = await user.send(sticker={"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 1,
                                    "height": 1, "is_animated": False, "is_video": False})
-    assert "스티커은(는) 받을 수 없어요" in texts(out) and "[1/8]" in texts(out)
+    assert "스티커는 받을 수 없어요" in texts(out) and "[1/11]" in texts(out)
     out = await user.say("a" * 20_000)
     assert "버튼 중에서 골라" in texts(out)
     out = await user.send(voice={"file_id": "v", "file_unique_id": "v", "duration": 1})
@@ -93,10 +95,10 @@ async def test_bad_input_gets_a_polite_reask_and_a_way_out_after_three(service, 
 
 async def test_too_long_free_text_is_refused_not_cut(service, user):
     await user.say("/start report")
-    for label in ("이웃·지인", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
+    for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
         await user.press(label)
     out = await user.say("가" * 20_000)
-    assert "글이 너무 길어요(20,000자)" in texts(out) and "[7/8]" in texts(out)
+    assert "글이 너무 길어요(20,000자)" in texts(out) and "[9/11]" in texts(out)
 
 
 async def test_callback_with_stale_or_forged_data(service, user):
@@ -104,7 +106,7 @@ async def test_callback_with_stale_or_forged_data(service, user):
     old = user.find_button("이웃·지인")[1]
     await user.press("이웃·지인")
     out = await user.send_update(user.press_update(old))  # the same button again, now stale
-    assert "이전 질문의 버튼" in texts(out) and "[2/8]" in texts(out)
+    assert "이전 질문의 버튼" in texts(out) and "[2/11]" in texts(out)
     out = await user.send_update(user.press_update("garbage-without-bar"))
     assert "이전 질문의 버튼" in texts(out)
     out = await user.send_update(user.press_update("99|q:toggle:no_such_sign"))
@@ -117,13 +119,14 @@ async def test_restart_mid_dialog_resumes_at_the_same_question(sqlite_url, fake_
         user = TelegramUser(service, fake_api)
         await user.say("/start report")
         await user.press("이웃·지인")
+        await user.press("주민·이웃")
         await user.press("고립")
         await user.press("선택 완료")
     async with running_app(settings) as service:  # a new process, the same database
         user = TelegramUser(service, fake_api)
         user.seen = len(fake_api.sent(user.user_id))
         out = await user.press("혼자 사는 어르신")
-        assert "[4/8]" in texts(out)
+        assert "[5/11]" in texts(out)
         for label in ("80세", "여성", "혜화동", "건너뛰기"):
             await user.press(label)
         await user.say("며칠째 안 보여요")
@@ -135,6 +138,7 @@ async def test_restart_mid_dialog_resumes_at_the_same_question(sqlite_url, fake_
 async def test_idle_dialog_expires_into_a_draft_that_resumes(service, user, fake_api):
     await user.say("/start report")
     await user.press("이웃·지인")
+    await user.press("주민·이웃")
     await user.press("고립")
     await user.press("선택 완료")
     async with service.services.db.transaction() as conn:  # an hour passes
@@ -147,7 +151,7 @@ async def test_idle_dialog_expires_into_a_draft_that_resumes(service, user, fake
     out = await user.press("위기가구 알리기")
     assert "이어서 작성할까요" in texts(out)
     out = await user.press("이어서 작성")
-    assert "[3/8]" in texts(out) and "어떤 가구" in texts(out)
+    assert "[4/11]" in texts(out) and "어떤 가구" in texts(out)
     out = await user.press("⬅ 이전")
     assert "✅ 고립·연락 끊김" in user.buttons()  # what was entered is all there
 
@@ -185,7 +189,7 @@ async def test_full_report_on_each_engine(db_url, fake_api, tmp_path):
     async with running_app(make_settings(db_url, fake_api, tmp_path)) as service:
         user = TelegramUser(service, fake_api)
         await user.say("/start report")
-        for label in ("이웃·지인", "고립", "생활비", "선택 완료", "부부", "2명", "65~79세", "남성", "혜화동", "건너뛰기"):
+        for label in ("이웃·지인", "주민·이웃", "고립", "생활비", "선택 완료", "부부", "2명", "65~79세", "남성", "혜화동", "건너뛰기"):
             await user.press(label)
         await user.say("할아버지 두 분이 며칠째 안 보여요")
         await user.press("이 대화로만")
@@ -220,7 +224,7 @@ async def test_reports_per_hour_limit_is_polite(sqlite_url, fake_api, tmp_path, 
         user = TelegramUser(service, fake_api)
         for attempt in range(2):
             await user.say("/start report")
-            for label in ("이웃·지인", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
+            for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
                 await user.press(label)
             await user.say(f"안 보여요 {attempt}")
             await user.press("익명")
@@ -254,6 +258,6 @@ async def test_playground_api_drives_the_same_dialog(service):
     assert again["duplicate"] is True
     menu = first["messages"][0]
     out = await send(kind="choice", value=menu["buttons"][0][0]["value"], version=menu["version"])
-    assert out["messages"][0]["text"].startswith("[1/8]")
+    assert out["messages"][0]["text"].startswith("[1/11]")
     bad = await service.client.post("/playground/api/message", json={"message_id": -1, "kind": "text"})
     assert bad.status_code == 422

@@ -36,6 +36,7 @@ async def test_database_outage_answers_503_and_recovers(pg_url, fake_api, tmp_pa
             user = TelegramUser(service, fake_api)
             await user.say("/start report")
             await user.press("이웃·지인")
+            await user.press("주민·이웃")
             proxy.cut()
             update = user.press_update(user.find_button("고립")[1])
             statuses = [(await service.post_update(update)).status_code for _ in range(3)]
@@ -62,7 +63,7 @@ async def test_two_instances_on_one_database(pg_url, fake_api, tmp_path):
     async with running_app(settings) as first, running_app(settings, migrate=False) as second:
         instances = [first, second]
         users = [TelegramUser(first, fake_api, user_id=9_200_000 + i) for i in range(20)]
-        script = ["/start report", "|q:neighbour", "|q:toggle:isolation", "|q:toggle:housing", "|q:done",
+        script = ["/start report", "|q:neighbour", "|q:resident", "|q:toggle:isolation", "|q:toggle:housing", "|q:done",
                   "|q:older_alone", "|q:older", "|q:female", "|q:dong:1111065000", "|q:skip", "TEXT",
                   "|q:anonymous", "|q:file"]
 
@@ -82,7 +83,7 @@ async def test_two_instances_on_one_database(pg_url, fake_api, tmp_path):
         for user in users:
             firsts = [t.split("\n")[0] for t in fake_api.texts(user.user_id)]
             progress = [f for f in firsts if f.startswith("[")]
-            assert progress == sorted(progress, key=lambda p: int(p[1])), progress  # questions in order
+            assert progress == sorted(progress, key=lambda p: int(p[1:].split("/")[0])), progress  # questions in order
             assert sum("접수되었습니다" in t for t in fake_api.texts(user.user_id)) == 1
 
         # A timer (an idle dialog's expiry) seen by both instances fires once.

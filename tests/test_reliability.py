@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from state.models import OutboxMessage, Report
 from tests.harness import TelegramUser, texts
 
-REPORT_SCRIPT = ["|q:neighbour", "|q:toggle:isolation", "|q:done", "|q:older_alone", "|q:older", "|q:female",
+REPORT_SCRIPT = ["|q:neighbour", "|q:resident", "|q:toggle:isolation", "|q:done", "|q:older_alone", "|q:older", "|q:female",
                  "|q:dong:1111065000", "|q:skip", "TEXT", "|q:anonymous", "|q:file"]
 
 
@@ -89,7 +89,7 @@ async def test_a_turn_that_fails_is_not_half_written_and_is_redelivered(service,
     from bot import effects
     from sqlalchemy.exc import OperationalError
     await user.say("/start report")
-    for label in ("이웃·지인", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
+    for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
         await user.press(label)
     await user.say("며칠째 안 보여요")
     await user.press("익명")

@@ -24,6 +24,7 @@ async def neighbour_report_until_contact(user: TelegramUser) -> None:
     await user.say("/start")
     await user.press("위기가구 알리기")
     await user.press("이웃·지인")
+    await user.press("주민·이웃")
     await user.press("고립·연락 끊김")
     await user.press("선택 완료")
     await user.press("혼자 사는 어르신")
@@ -38,31 +39,34 @@ async def test_neighbour_report_anonymous_happy_path(service, user, fake_api):
     out = await user.say("/start")
     assert "살핌" in texts(out) and "112" in texts(out)
     out = await user.press("위기가구 알리기")
-    assert texts(out).startswith("[1/8]") and "누가 알려 주시나요?" in texts(out)
+    assert texts(out).startswith("[1/11]") and "누구의 일인가요?" in texts(out)
     assert "🆘 긴급" in user.buttons() and "⬅ 이전" in user.buttons() and "✖ 그만두기" in user.buttons()
     out = await user.press("이웃·지인")
-    assert "[2/8]" in texts(out) and "우편물이 쌓여" in texts(out)
+    assert texts(out).startswith("[2/11]") and "알려 주시는 분은 누구신가요?" in texts(out)
+    out = await user.press("주민·이웃")
+    assert "[3/11]" in texts(out) and "우편물이 쌓여" in texts(out)
     out = await user.press("고립·연락 끊김")
     assert "✅ 고립·연락 끊김" in user.buttons()
     assert "☑ 선택 완료 (1)" in user.buttons()
     out = await user.press("선택 완료")
-    assert "[3/8]" in texts(out) and "어떤 가구" in texts(out)
+    assert "[4/11]" in texts(out) and "어떤 가구" in texts(out)
     out = await user.press("혼자 사는 어르신")  # lives alone: no "how many" question
-    assert "[4/8]" in texts(out)
+    assert "[5/11]" in texts(out)
     out = await user.press("65~79세")
-    assert "[5/8]" in texts(out)
+    assert "[6/11]" in texts(out)
     out = await user.press("여성")
-    assert "[6/8]" in texts(out) and "어느 동" in texts(out)
+    assert "[7/11]" in texts(out) and "어느 동" in texts(out)
     markup = fake_api.sent(user.user_id)[-1].params["reply_markup"]
     assert markup["keyboard"][0][0]["request_location"] is True  # the pin button asks the phone
     out = await user.press("혜화동")
-    assert "주소나" in texts(out)
+    assert "[8/11]" in texts(out) and "주소나" in texts(out)
     out = await user.press("건너뛰기")
-    assert "[7/8]" in texts(out)
+    assert "[9/11]" in texts(out)
     out = await user.say("우편물이 쌓여 있고 일주일째 할머니가 안 보여요.")
-    assert "[8/8]" in texts(out) and "익명으로 할게요" in user.buttons()
+    assert "[10/11]" in texts(out) and "익명으로 할게요" in user.buttons()
     out = await user.press("익명으로 할게요")
     summary = texts(out)
+    assert summary.startswith("[11/11]") and "report-consent" not in summary  # the version is stored, not shown
     assert "마지막 확인" in summary and "혜화동" in summary and "고립·연락 끊김" in summary
     assert "동의 안내" in summary and "5년" in summary
     assert await report_count(service) == 0  # nothing filed before consent
@@ -82,7 +86,7 @@ async def test_taps_of_the_happy_path(service, user, fake_api):
     """≤ 10 taps plus the free text (the brief's target)."""
     await user.say("/start")
     taps = 0
-    for label in ("위기가구 알리기", "이웃·지인", "고립·연락 끊김", "선택 완료", "혼자 사는 어르신", "65~79세", "여성",
+    for label in ("위기가구 알리기", "이웃·지인", "주민·이웃", "고립·연락 끊김", "선택 완료", "혼자 사는 어르신", "65~79세", "여성",
                   "혜화동", "건너뛰기"):
         await user.press(label)
         taps += 1
@@ -91,7 +95,9 @@ async def test_taps_of_the_happy_path(service, user, fake_api):
         await user.press(label)
         taps += 1
     assert "접수되었습니다" in user.last_text()
-    assert taps - 1 <= 10  # the menu button is how the dialog is opened, not a question
+    # ≤ 11: who is telling us is asked apart from whose problem it is (one tap more than before,
+    # and none for someone asking for themselves or a registered member).
+    assert taps - 1 <= 11  # the menu button is how the dialog is opened, not a question
 
 
 async def test_self_report_with_phone_number(service, user):
@@ -129,10 +135,11 @@ async def test_urgent_path_tells_whom_to_call_and_alerts_the_duty_team(sqlite_ur
         user = TelegramUser(service, fake_api)
         await user.say("/start report")
         await user.press("이웃·지인")
+        await user.press("주민·이웃")
         out = await user.press("자살 위험")
         assert "109" in texts(out) and "지금 위험한 상황이면 먼저 전화" in texts(out)
         out = await user.press("선택 완료")
-        assert "[6/8]" in texts(out)  # the short path: straight to where
+        assert "[4/8]" in texts(out)  # the short path: straight to where, and fewer steps to go
         await user.press("혜화동")
         await user.press("건너뛰기")
         await user.say("죽고 싶다는 말을 여러 번 했어요")
@@ -150,7 +157,7 @@ async def test_urgent_path_tells_whom_to_call_and_alerts_the_duty_team(sqlite_ur
 
 async def test_location_pin_routes_to_the_nearest_dong(service, user, fake_api):
     await user.say("/start report")
-    for label in ("이웃·지인", "집·주거", "선택 완료", "혼자 사는 어르신", "80세", "남성"):
+    for label in ("이웃·지인", "주민·이웃", "집·주거", "선택 완료", "혼자 사는 어르신", "80세", "남성"):
         await user.press(label)
     out = await user.send(location={"latitude": 37.5757, "longitude": 127.0195})
     assert "가장 가까운 동: 숭인1동" in texts(out)
@@ -168,10 +175,10 @@ async def test_location_pin_routes_to_the_nearest_dong(service, user, fake_api):
 
 async def test_pin_outside_the_area_is_refused_politely(service, user):
     await user.say("/start report")
-    for label in ("이웃·지인", "집·주거", "선택 완료", "혼자 사는 어르신", "80세", "남성"):
+    for label in ("이웃·지인", "주민·이웃", "집·주거", "선택 완료", "혼자 사는 어르신", "80세", "남성"):
         await user.press(label)
     out = await user.send(location={"latitude": 35.1, "longitude": 129.0})
-    assert "우리 지역 밖" in texts(out) and "[6/8]" in texts(out)
+    assert "우리 지역 밖" in texts(out) and "[7/11]" in texts(out)
 
 
 async def test_photo_with_caption_is_kept_and_oversized_refused(service, user):
@@ -188,14 +195,14 @@ async def test_photo_with_caption_is_kept_and_oversized_refused(service, user):
 
 async def neighbour_report_until_contact_with_photo(user):
     await user.say("/start report")
-    for label in ("이웃·지인", "집·주거", "선택 완료", "혼자 사는 어르신", "80세", "남성", "혜화동", "건너뛰기"):
+    for label in ("이웃·지인", "주민·이웃", "집·주거", "선택 완료", "혼자 사는 어르신", "80세", "남성", "혜화동", "건너뛰기"):
         await user.press(label)
     big = [{"file_id": "PHOTO-BIG", "file_unique_id": "b", "width": 4000, "height": 3000, "file_size": 50_000_000}]
     out = await user.send(photo=big, caption="쓰레기가 쌓였어요")
     assert "사진이 너무 커요" in texts(out)
     ok = [{"file_id": "PHOTO-OK", "file_unique_id": "o", "width": 800, "height": 600, "file_size": 80_000}]
     out = await user.send(photo=ok)
-    assert "사진을 받았어요" in texts(out) and "[7/8]" in texts(out)
+    assert "사진을 받았어요" in texts(out) and "[9/11]" in texts(out)
     await user.say("현관 앞에 쓰레기가 쌓였어요")
 
 
@@ -215,14 +222,17 @@ async def test_back_on_every_question_returns_to_the_previous_one(service, user)
     await user.say("/start report")
     await user.press("이웃·지인")
     out = await user.press("⬅ 이전")
-    assert "누가 알려 주시나요?" in texts(out) and "✅ 이웃·지인 일이에요" in user.buttons()
+    assert "누구의 일인가요?" in texts(out) and "✅ 이웃·지인 일이에요" in user.buttons()
     await user.press("이웃·지인")
+    await user.press("주민·이웃")
     await user.press("고립")
     await user.press("선택 완료")
     out = await user.press("⬅ 이전")
     assert "어떤 모습" in texts(out) and "✅ 고립·연락 끊김" in user.buttons()  # the ticks are kept
     out = await user.say("/back")
-    assert "누가 알려 주시나요?" in texts(out)
+    assert "알려 주시는 분" in texts(out) and "✅ 주민·이웃" in user.buttons()
+    out = await user.press("⬅ 이전")
+    assert "누구의 일인가요?" in texts(out)
     out = await user.press("⬅ 이전")  # back from the first question: the menu
     assert "무엇을 도와드릴까요?" in texts(out)
 
@@ -292,6 +302,7 @@ async def test_invite_registers_an_honorary_officer(service, user, fake_api):
 
 async def test_mandatory_reporter_picks_a_category(service, user):
     await user.say("/start report")
+    await user.press("이웃·지인")
     await user.press("신고의무자")
     out = await user.press("의료")
     assert "가장 가까운 것" in texts(out)

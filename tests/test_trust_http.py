@@ -156,7 +156,7 @@ async def test_playground_sessions_are_made_by_the_server_and_kept_apart(service
                                  json={"message_id": 1, "kind": "text", "text": "/start"})).json()["messages"][0]
         step = await alice.post("/playground/api/message", json={
             "message_id": 2, "kind": "choice", "value": menu["buttons"][0][0]["value"], "version": menu["version"]})
-        assert step.json()["messages"][0]["text"].startswith("[1/8]")
+        assert step.json()["messages"][0]["text"].startswith("[1/11]")
         # Without the server's cookie nothing answers, whatever session id the body names.
         denied = await mallory.post("/playground/api/message",
                                     json={"session": "pgsession01", "message_id": 3, "kind": "text", "text": "/status"})
@@ -169,7 +169,7 @@ async def test_playground_sessions_are_made_by_the_server_and_kept_apart(service
         await mallory.get("/playground")
         own = await mallory.post("/playground/api/message", json={
             "message_id": 5, "kind": "choice", "value": menu["buttons"][0][0]["value"], "version": menu["version"]})
-        assert not own.json()["messages"] or not own.json()["messages"][0]["text"].startswith("[2/8]")
+        assert not own.json()["messages"] or not own.json()["messages"][0]["text"].startswith("[2/11]")
         assert alice.cookies.get("salpim_playground") != mallory.cookies.get("salpim_playground")
 
 

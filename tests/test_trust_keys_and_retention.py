@@ -17,7 +17,7 @@ from tests.harness import TelegramUser, make_settings, running_app, texts
 
 async def file_with_phone(user: TelegramUser) -> str:
     await user.say("/start report")
-    for label in ("이웃·지인", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동"):
+    for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동"):
         await user.press(label)
     await user.say("명륜길 7")
     await user.say("며칠째 안 보여요")
@@ -34,6 +34,7 @@ async def test_rotate_key_reencrypts_everything_and_lookups_keep_working(tmp_pat
         receipt = await file_with_phone(reporter)
         await reporter.say("/start report")  # a conversation with answers in flight
         await reporter.press("이웃·지인")
+        await reporter.press("주민·이웃")
     old = FieldCipher("old-key")
     async with running_app(make_settings(db, fake_api, tmp_path, secret_key="new-key", old_secret_keys="old-key"),
                            migrate=False) as service:

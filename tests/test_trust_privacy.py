@@ -19,7 +19,7 @@ async def test_canary_never_reaches_logs_or_raw_database_bytes(tmp_path, fake_ap
     async with running_app(settings) as service:
         user = TelegramUser(service, fake_api)
         await user.say("/start report")
-        for label in ("이웃·지인", "폭력·학대", "선택 완료", "혜화동"):
+        for label in ("이웃·지인", "주민·이웃", "폭력·학대", "선택 완료", "혜화동"):
             await user.press(label)
         await user.say(CANARY_ADDRESS)
         await user.say(f"{CANARY_NAME} 씨가 맞는 소리가 들려요")
