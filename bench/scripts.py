@@ -106,7 +106,7 @@ def next_contact_date(days: int = 14) -> str:
     return (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=days)).isoformat()
 
 
-# The crisis report of dialogs/report_flow.py, neighbour path, anonymous (12 updates), then the
+# The crisis report of dialogs/report_flow.py, neighbour path, anonymous (13 updates), then the
 # reporter asks for the status of what they filed.
 REPORT = Script("report", [
     command("/start report"),          # the leaflet deep link opens question 1 (who)
@@ -119,12 +119,13 @@ REPORT = Script("report", [
     press(lambda i: f"|q:dong:{DONGS[i % len(DONGS)]}"),  # 6. where: a 읍면동 button
     press("|q:skip"),                  #    address: skipped
     text("우편물이 쌓여 있고 며칠째 안 보여요"),  # 7. what they saw
+    press("|q:no"),                    #    the 고독사 question (check on them today?): no
     press("|q:anonymous"),             # 8. contact: anonymous → summary and consent
     press("|q:file"),                  #    agree and file → receipt number
     command("/status"),                # what happened to my report?
-], "a complete neighbour report (12 updates) and a status query")
+], "a complete neighbour report (13 updates) and a status query")
 
-REPORT_FILED_STEP = 11  # the index of `|q:file` in REPORT: each completed one is a report row
+REPORT_FILED_STEP = 12  # the index of `|q:file` in REPORT: each completed one is a report row
 
 # "Which service fits me?" (dialogs/finder_flow.py), free-text path: a middle-aged person living
 # alone who is behind on rent writes it in their own words, confirms what was understood, and

@@ -32,6 +32,7 @@ async def neighbour_report_until_contact(user: TelegramUser) -> None:
     await user.press("혜화동")
     await user.press("건너뛰기")
     await user.say("우편물이 쌓여 있고 일주일째 할머니가 안 보여요.")
+    await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
 
 
 async def test_neighbour_report_anonymous_happy_path(service, user, fake_api):
@@ -60,6 +61,8 @@ async def test_neighbour_report_anonymous_happy_path(service, user, fake_api):
     out = await user.press("건너뛰기")
     assert "[7/8]" in texts(out)
     out = await user.say("우편물이 쌓여 있고 일주일째 할머니가 안 보여요.")
+    assert "오늘 누군가 찾아가서 확인해야 할까요?" in texts(out)  # the 고독사 pattern
+    out = await user.press("아니요, 급하지 않아요")
     assert "[8/8]" in texts(out) and "익명으로 할게요" in user.buttons()
     out = await user.press("익명으로 할게요")
     summary = texts(out)
@@ -86,7 +89,7 @@ async def test_taps_of_the_happy_path(service, user, fake_api):
                   "혜화동", "건너뛰기"):
         await user.press(label)
         taps += 1
-    await user.say("며칠째 안 보여요")
+    await user.say("난방이 안 되는 것 같아요")  # (a 고독사 pattern adds one question: see test_danger_transcripts)
     for label in ("익명으로 할게요", "동의하고 접수"):
         await user.press(label)
         taps += 1
