@@ -75,7 +75,7 @@ async def test_sigkill_mid_dialog_resumes_and_nothing_is_lost_or_doubled(tmp_pat
     await service.start()
     users = [TelegramUser(None, fake_api, user_id=9_100_000 + i) for i in range(3)]
     script = ["/start report", "이웃·지인 일이에요", "|q:toggle:isolation", "|q:done", "혼자 사는 어르신",
-              "어르신(80세 이상)", "여성", "혜화동", "|q:skip", "며칠째 안 보여요", "|q:anonymous", "|q:file"]
+              "어르신(80세 이상)", "여성", "혜화동", "|q:skip", "며칠째 안 보여요", "|q:no", "|q:anonymous", "|q:file"]
 
     def update_for(user: TelegramUser, step: str) -> dict:
         return user.press_update(step) if step.startswith("|") else user.message_update(text=step)

@@ -72,6 +72,7 @@ async def test_a_full_report_in_the_playground(served, tmp_path):
         await click("건너뛰기")
         await page.fill("#text", "우편물이 쌓여 있고 며칠째 안 보여요")
         await page.click("#send")
+        await click("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
         await click("익명으로 할게요")
         await page.get_by_text("마지막 확인").wait_for()
         await page.screenshot(path=str(tmp_path / "summary.png"))
