@@ -41,7 +41,7 @@ class ServiceProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "salpim", "serve", "--port", str(self.port)],
                                      env=self.env, stdout=self.log, stderr=self.log)
         async with httpx.AsyncClient() as client:
-            for _ in range(200):
+            for _ in range(1200):  # up to a minute: imports alone take seconds on a loaded machine
                 try:
                     if (await client.get(f"{self.url}/healthz")).status_code == 200:
                         return
