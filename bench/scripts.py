@@ -120,6 +120,7 @@ REPORT = Script("report", [
     press(lambda i: f"|q:dong:{DONGS[i % len(DONGS)]}"),  # 6. where: a 읍면동 button
     press("|q:skip"),                  #    address: skipped
     text("우편물이 쌓여 있고 며칠째 안 보여요"),  # 7. what they saw
+    press("|q:no"),                    #    the 고독사 question (check on them today?): no
     press("|q:anonymous"),             # 8. contact: anonymous → summary and consent
     press("|q:file"),                  #    agree and file → receipt number
     command("/status"),                # what happened to my report?

@@ -145,6 +145,8 @@ async def _record_reply(work: Work, reader: Actor, report_id: int) -> Reply:
              Msg("alert.situations", {"value": signs})]
     if record.urgent:
         lines.append(Msg("record.urgent"))
+    if record.same_day_visit:
+        lines.append(Msg("alert.same_day_visit"))
     if record.household:
         lines.append(Msg("alert.household", {"value": Msg(f"household.{record.household}")}))
     if record.age_band:
@@ -205,10 +207,15 @@ async def _show_cases(work: Work, actor: Actor, result: EffectResult) -> None:
     if not mine:
         result.replies.append(Reply((Msg("case.list.none"),)))
         return
-    buttons = tuple((Button(f"case:open:{c.id}", Msg("case.list.item", {
+    buttons = tuple((Button(f"case:open:{c.id}", Msg(_list_item_key(c), {
         "case": c.id, "receipt": c.receipt_no, "step": Msg(c.state.step.label_key),
         "due": min((d.due.isoformat() for d in c.deadlines() if d.is_open), default="-")})),) for c in mine)
     result.replies.append(Reply((Msg("case.list.title", {"count": len(mine)}),), buttons, expects="choice"))
+
+
+def _list_item_key(record: cases.CaseRecord) -> str:
+    """Urgent cases and same-day visits are marked (and listed first, state/cases.py)."""
+    return "case.list.item_urgent" if record.urgent or record.same_day_visit else "case.list.item"
 
 
 async def _act(work: Work, actor: Actor, case_id: int, version_text: str, action: str, reason: str | None,

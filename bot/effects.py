@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from dialogs import commands as cmd
 from dialogs.flow import Member
-from dialogs.replies import Button, Msg, Reply, say
+from dialogs.danger_notice import sos_calls
+from dialogs.replies import Button, Msg, PhoneCall, Reply, say
 from dialogs.home import menu_buttons
 from salpim.settings import Settings
 from bot import casework
@@ -87,21 +88,45 @@ async def _file_report(command: cmd.FileReport, env: EffectEnv, result: EffectRe
         result.replies.append(Reply((Msg("report.too_many", {"limit": filed.limit}),
                                      Msg("emergency.short")), menu_buttons(), expects="choice"))
         return
-    lines = [Msg("report.filed", {"receipt": filed.receipt_no})]
-    if command.urgent:
-        lines += [Msg("report.filed_urgent"), Msg("emergency.short")]
-    lines.append(Msg("report.next_steps"))
-    result.replies.append(Reply(tuple(lines), menu_buttons(), expects="choice"))
     alert = team_alert(filed, command, env.directory)
     dong = env.directory.dong(filed.dong_code)
-    targets = {dong.team_chat_id} if dong and dong.team_chat_id else set()
-    if command.urgent and env.settings.duty_chat_id:
-        targets.add(env.settings.duty_chat_id)  # urgent: the duty team too, at once
+    team_chat = dong.team_chat_id if dong and dong.team_chat_id else None
+    duty_chat = env.settings.duty_chat_id if command.urgent else None  # urgent: the duty team too, at once
+    targets = {chat for chat in (team_chat, duty_chat) if chat}
     result.alerts.extend((chat, alert) for chat in sorted(targets))
+    lines = [Msg("report.filed", {"receipt": filed.receipt_no}), *_who_was_alerted(command.urgent, team_chat, duty_chat)]
+    calls: tuple[PhoneCall, ...] = ()
+    if command.urgent and not targets:
+        # Nobody could be told automatically: say so, and put the numbers in their hand.
+        calls = sos_calls() + _dong_call(dong)
+        if dong and dong.phone:
+            lines.append(Msg("report.filed_call_dong", {"dong": dong.name, "phone": dong.phone}))
+    elif command.urgent:
+        lines.append(Msg("emergency.short"))
+    lines.append(Msg("report.next_steps"))
+    result.replies.append(Reply(tuple(lines), menu_buttons(), expects="choice", calls=calls))
     if command.urgent:  # nobody takes it in time: the team leader hears again
         await timers.schedule(env.db, env.conn, kind=timers.TimerKind.URGENT_UNTAKEN, subject=f"report:{filed.id}", version=0,
                               due_at=env.now + timedelta(minutes=env.settings.urgent_escalation_minutes),
                               payload={"receipt": filed.receipt_no, "dong": filed.dong_code})
+
+
+def _who_was_alerted(urgent: bool, team_chat: int | None, duty_chat: int | None) -> list[Msg]:
+    """What actually happened, never more: a reporter must not be told someone was alerted
+    when no chat was there to alert."""
+    if not urgent:
+        return []
+    if team_chat and duty_chat:
+        return [Msg("report.filed_urgent.team_and_duty")]
+    if duty_chat:
+        return [Msg("report.filed_urgent.duty")]
+    if team_chat:
+        return [Msg("report.filed_urgent.team")]
+    return [Msg("report.filed_urgent.nobody")]
+
+
+def _dong_call(dong) -> tuple[PhoneCall, ...]:
+    return (PhoneCall(dong.phone, Msg("call.dong_office", {"dong": dong.name})),) if dong and dong.phone else ()
 
 
 def team_alert(filed: reports.FiledReport, command: cmd.FileReport, directory: Directory) -> Reply:
@@ -115,6 +140,8 @@ def team_alert(filed: reports.FiledReport, command: cmd.FileReport, directory: D
         lines.append(Msg("alert.household", {"value": Msg(f"household.{a['household']}")}))
     if a.get("age_band"):
         lines.append(Msg("alert.age_band", {"value": Msg(f"age_band.{a['age_band']}")}))
+    if filed.same_day_visit:
+        lines.append(Msg("alert.same_day_visit"))
     if filed.possible_duplicate_of:
         lines.append(Msg("alert.possible_duplicate"))
     buttons = ((Button(f"case:take:{filed.id}", Msg("alert.take")), Button(f"case:assign:{filed.id}", Msg("alert.assign"))),)

@@ -1,7 +1,7 @@
 """A recording fake of the Telegram Bot API, for tests, benchmarks and staging.
 
 Point SALPIM_TELEGRAM_API_URL at it and python-telegram-bot talks to it as to Telegram: it
-answers getMe, sendMessage, answerCallbackQuery, setWebhook/deleteWebhook, getUpdates (from a
+answers getMe, sendMessage, sendContact (a contact card), answerCallbackQuery, setWebhook/deleteWebhook, getUpdates (from a
 queue you fill), getFile and file downloads, records every call, and can be told to fail
 (429 with retry_after, 5xx) to exercise retries. Runs in your event loop (`async with`) or as a
 process: `python -m bot.fake_bot_api --port 8081`.
@@ -64,6 +64,11 @@ class FakeBotApi:
 
     def sent(self, chat_id: int | str | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == "sendMessage"
+                and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+
+    def contacts(self, chat_id: int | str | None = None) -> list[Call]:
+        """The contact cards sent (sendContact), to this chat or to all."""
+        return [c for c in self.calls if c.method == "sendContact"
                 and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
 
     def texts(self, chat_id: int | str | None = None) -> list[str]:
@@ -146,7 +151,11 @@ class FakeBotApi:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._ok(True)
-        return self._ok(handler(params))
+        result = handler(params)
+        if isinstance(result, _BadRequest):  # as Telegram answers a call missing a required field
+            return web.Response(body=orjson.dumps({"ok": False, "error_code": 400, "description": result.description}),
+                                status=400, content_type="application/json")
+        return self._ok(result)
 
     @staticmethod
     def _ok(result: Any) -> web.Response:
@@ -169,6 +178,14 @@ class FakeBotApi:
         return {"message_id": next(self._message_ids), "date": int(time.time()),
                 "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0, "type": "private"},
                 "text": params.get("text", "")}
+
+    def _m_sendContact(self, params: dict[str, Any]) -> Any:
+        chat_id = params.get("chat_id")
+        if not params.get("phone_number") or not params.get("first_name"):
+            return _BadRequest("phone_number and first_name are required")
+        return {"message_id": next(self._message_ids), "date": int(time.time()),
+                "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0, "type": "private"},
+                "contact": {"phone_number": str(params["phone_number"]), "first_name": str(params["first_name"])}}
 
     def _m_setWebhook(self, params: dict[str, Any]) -> Any:
         self.webhook = params
@@ -200,6 +217,11 @@ class FakeBotApi:
         name = request.match_info["path"].rsplit("/", 1)[-1].removesuffix(".jpg")
         data = self.files.get(name)
         return web.Response(body=data, content_type="image/jpeg") if data is not None else web.Response(status=404)
+
+
+@dataclass(frozen=True)
+class _BadRequest:
+    description: str
 
 
 class _Subscriber(asyncio.Protocol):

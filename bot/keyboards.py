@@ -34,6 +34,12 @@ def send_message_payload(chat_id: int | str, rendered: Rendered) -> dict[str, An
     return payload
 
 
+def send_contact_payload(chat_id: int | str, number: str, label: str) -> dict[str, Any]:
+    """A contact card: Telegram's only one-tap way to a phone call (inline URL buttons take only
+    http(s):// and tg:// links, never tel:). A tap on the card offers to call the number."""
+    return {"chat_id": chat_id, "phone_number": number, "first_name": label[:64]}
+
+
 def reply_markup(rendered: Rendered) -> dict[str, Any] | None:
     if not rendered.buttons:
         return None

@@ -22,11 +22,21 @@ class RenderedButton:
 
 
 @dataclass(frozen=True, slots=True)
+class RenderedCall:
+    """A number to call with one tap: Telegram sends it as a contact card, the playground as a
+    tel: link."""
+
+    number: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
 class Rendered:
     text: str
     buttons: tuple[tuple[RenderedButton, ...], ...]
     expects: str
     version: int | None
+    calls: tuple[RenderedCall, ...] = ()
 
 
 def render_button(catalogs: Catalogs, locale: str, button: Button) -> RenderedButton:
@@ -39,7 +49,8 @@ def render_reply(catalogs: Catalogs, locale: str, reply: Reply) -> Rendered:
     if len(text) > MAX_MESSAGE:
         text = text[:MAX_MESSAGE - 1] + "…"
     buttons = tuple(tuple(render_button(catalogs, locale, b) for b in row) for row in reply.buttons)
-    return Rendered(text, buttons, reply.expects, reply.version)
+    calls = tuple(RenderedCall(c.number, catalogs.render(locale, c.label)) for c in reply.calls)
+    return Rendered(text, buttons, reply.expects, reply.version, calls)
 
 
 def label_index(catalogs: Catalogs, locale: str, buttons: list[Button]) -> dict[str, str]:

@@ -117,6 +117,9 @@ class Sender:
         if message.method == "sendMessage":
             chat_id, text = payload.pop("chat_id"), payload.pop("text")
             await self.bot.send_message(chat_id=chat_id, text=text, api_kwargs=payload or None)
+        elif message.method == "sendContact":
+            await self.bot.send_contact(chat_id=payload["chat_id"], phone_number=payload["phone_number"],
+                                        first_name=payload["first_name"])
         elif message.method == "answerCallbackQuery":
             await self.bot.answer_callback_query(payload["callback_query_id"])
         else:  # pragma: no cover - only the methods above are queued

@@ -13,7 +13,7 @@ from datetime import timedelta
 
 from bot.effects import EffectEnv, run_commands
 from bot.i18n import Catalogs
-from bot.keyboards import send_message_payload
+from bot.keyboards import send_contact_payload, send_message_payload
 from bot.render import Rendered, label_index, match_label, render_reply
 from dialogs.conversation import Conversation
 from dialogs.engine import Engine, Turn
@@ -141,8 +141,10 @@ class TurnRunner:
         rendered = [render_reply(self.catalogs, locale, r) for r in replies]
         messages = []
         if inbound.channel == TELEGRAM:
-            messages = [(inbound.chat_id, "sendMessage", send_message_payload(int(inbound.chat_id), r))
-                        for r in rendered]
+            for r in rendered:  # each message, then its numbers as contact cards
+                messages.append((inbound.chat_id, "sendMessage", send_message_payload(int(inbound.chat_id), r)))
+                messages += [(inbound.chat_id, "sendContact", send_contact_payload(int(inbound.chat_id), c.number,
+                                                                                   c.label)) for c in r.calls]
         for chat, alert in alerts:
             if chat is None:
                 continue

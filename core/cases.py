@@ -119,14 +119,15 @@ async def read_case(work: Work, actor: Actor, case_id: int) -> cases.CaseRecord:
 async def list_cases(work: Work, actor: Actor, *, dong: str | None = None, step: str | None = None,
                      overdue: bool = False, mine: bool = False, open_only: bool = False,
                      limit: int = 200) -> list[cases.CaseRecord]:
-    """Cases in the actor's scope (no personal data): urgent ones first, then the newest."""
+    """Cases in the actor's scope (no personal data): urgent and same-day ones first (the store
+    orders them), then the newest."""
     dongs = visible_dongs(actor, Action.LIST_CASES, dong)
     found = await cases.list_cases(work.conn, dong_codes=dongs, step=step,
                                    overdue_at=work.now if overdue else None,
                                    manager_id=actor.member_id if mine else None, limit=limit)
     if open_only:
         found = [c for c in found if c.state.step.value not in CLOSED_STEPS]
-    return sorted(found, key=lambda c: (not c.urgent, -c.id))
+    return found
 
 
 def offered_actions(record: cases.CaseRecord, actor: Actor) -> list[CaseAction]:

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dialogs import commands as cmd
-from dialogs import home
+from dialogs import danger_notice, home
 from dialogs.conversation import Conversation
-from dialogs.events import Choice, Command, Event
+from dialogs.events import Choice, Command, Event, Photo, Text
 from dialogs.flow import DONE, Accept, Asking, Flow, Jump, Reject, Stay, TurnContext
 from dialogs.replies import Button, Msg, Reply, say
+from welfare.danger import Danger, screen
 
 MAX_FAILURES = 3
 NAV_BACK, NAV_CANCEL, NAV_SOS, NAV_HELP = "nav:back", "nav:cancel", "nav:sos", "nav:help"
@@ -43,14 +44,18 @@ class Engine:
         if convo.flow and convo.expires_at and ctx.now >= convo.expires_at:
             kept = self.park(convo)
             turn.replies.append(say("dialog.expired_draft_kept" if kept else "dialog.expired_closed"))
+        # Every text a person writes is screened for danger first, whatever question is open.
+        danger = danger_in(event)
         if isinstance(event, Command):
             self._command(turn, event, ctx)
         elif isinstance(event, Choice) and not event.value.startswith(("nav:", "q:")):
             self._home_choice(turn, event.value, ctx)
+        elif convo.flow is None and danger:
+            turn.replies += [danger_notice.danger_notice(danger), danger_notice.urgent_report_offer(danger)]
         elif convo.flow is None:
             home.show_menu(turn, ctx, greet=False, unknown_input=True)
         else:
-            self._answer(turn, event, ctx)
+            self._answer(turn, event, ctx, danger)
         # A new question (or leaving one) makes older buttons stale. Ticking options of a
         # multi-select stays on the same question, so quick taps on one keyboard all count.
         if (convo.flow, convo.state, convo.answers.get("_edit_menu")) != where_before or convo.flow is None:
@@ -128,6 +133,14 @@ class Engine:
         convo = turn.conversation
         if value == "menu:report":
             self.start_flow(turn, "report", ctx)
+        elif value.startswith(danger_notice.URGENT_REPORT):
+            # One tap from a danger notice: straight into a report already urgent (a draft,
+            # if any, stays kept for later).
+            kinds = danger_notice.kinds_from_button(value)
+            convo.leave_flow()
+            convo.flow, convo.state = "report", self.flows["report"].first
+            convo.answers.update(danger_notice.urgent_report_answers(kinds))
+            self._ask(turn, ctx)
         elif value == "menu:finder":
             self.start_flow(turn, "finder", ctx)
         elif value == "menu:continue" and convo.flow:
@@ -195,10 +208,18 @@ class Engine:
         self._ask(turn, ctx)
 
     # -- answering a question ------------------------------------------------------------------
-    def _answer(self, turn: Turn, event: Event, ctx: TurnContext) -> None:
+    def _answer(self, turn: Turn, event: Event, ctx: TurnContext, danger: Danger | None = None) -> None:
         convo = turn.conversation
         flow = self.flows[convo.flow]  # type: ignore[index]
         question = flow.questions[convo.state]  # type: ignore[index]
+        if danger:
+            # The numbers first; the danger is remembered (it makes a report urgent). A text
+            # that tells what happened (a description, a note) is still taken as the answer;
+            # anywhere else the question is asked again.
+            turn.replies.append(danger_notice.danger_notice(danger))
+            convo.answers[danger_notice.DANGER_ANSWER] = danger_notice.merge_danger(convo.answers, danger)
+            if not question.keeps_danger_text:
+                return self._ask(turn, ctx)
         if isinstance(event, Choice):
             if event.version is not None and event.version != convo.version:
                 turn.replies.append(say("dialog.stale_button"))
@@ -313,3 +334,12 @@ class Engine:
         reply = question.ask(Asking(conversation.answers, ctx))
         return [b for row in (*reply.buttons, NAV_ROW) for b in row]
 
+
+
+def danger_in(event: Event) -> Danger:
+    """Danger in what the person wrote: a message, or a photo's caption."""
+    if isinstance(event, Text):
+        return screen(event.text)
+    if isinstance(event, Photo) and event.caption:
+        return screen(event.caption)
+    return Danger()

@@ -17,7 +17,7 @@ from dialogs.events import Event, Text
 from dialogs.finder_household import situations
 from dialogs.flow import Accept, Asking, Parsed, TurnContext
 from dialogs.questions import answer_value, check_text, option, rows, wrong_kind
-from dialogs.replies import Msg, Reply
+from dialogs.replies import Msg, PhoneCall, Reply
 
 CONTACT_MODES = ("telegram", "phone")  # a self report needs a way back to the person
 # The report's own household and age-band ids, from what the finder learnt.
@@ -33,7 +33,9 @@ def dong_phone(answers: Mapping[str, Any], ctx: TurnContext) -> Reply:
     if dong is None:
         return Reply((Msg("finder.call.129"),))
     if dong.phone:
-        return Reply((Msg("finder.call.dong", {"dong": dong.name, "phone": dong.phone}), Msg("finder.call.129")))
+        return Reply((Msg("finder.call.dong", {"dong": dong.name, "phone": dong.phone}), Msg("finder.call.129")),
+                     calls=(PhoneCall(dong.phone, Msg("call.dong_office", {"dong": dong.name})),
+                            PhoneCall("129", Msg("hotline.129"))))
     return Reply((Msg("finder.call.dong_unknown", {"dong": dong.name}), Msg("finder.call.129")))
 
 

@@ -90,6 +90,9 @@ class Question:
     help_key: str = "help.generic"
     editable: bool = True  # offered under "correct an answer" at the summary
     label_key: str | None = None  # its name in the summary's edit list
+    # A text showing danger is still taken as the answer (what happened: a description, a note);
+    # elsewhere the danger notice is shown and the question asked again.
+    keeps_danger_text: bool = False
 
 
 @dataclass(frozen=True)

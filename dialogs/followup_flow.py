@@ -191,7 +191,7 @@ def build_followup_flow() -> Flow:
         q("domains", 3, ask_domains, parse_domains, "help.followup.domains"),
         q("signs", 4, ask_signs, parse_signs, "help.followup"),
         q("services", 5, ask_services, parse_services, "help.followup"),
-        q("note", 6, ask_note, parse_note, "help.followup"),
+        q("note", 6, ask_note, parse_note, "help.followup", keeps_danger_text=True),
         q("next_contact", 7, ask_next_contact, parse_next_contact, "help.followup"),
         q("review", 8, ask_review, parse_review, "help.followup"),
     ]

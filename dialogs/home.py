@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from dialogs.danger_notice import sos_calls
 from dialogs.flow import TurnContext
 from dialogs.replies import Button, Msg, Reply
 from welfare.receipt import normalise_receipt_no
@@ -35,7 +36,8 @@ def show_menu(turn: Turn, ctx: TurnContext, *, greet: bool, unknown_input: bool 
 
 
 def emergency_numbers() -> Reply:
-    return Reply((Msg("emergency.full"),))
+    # With the numbers as cards a phone dials on a tap.
+    return Reply((Msg("emergency.full"),), calls=sos_calls())
 
 
 def language_choice() -> Reply:

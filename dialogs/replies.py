@@ -27,6 +27,15 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class PhoneCall:
+    """A phone number the person should be able to call with one tap. Telegram shows it as a
+    contact card (sendContact: a phone dials it on a tap); the playground as a tel: link."""
+
+    number: str  # as dialled: "109", "02-2148-5000"
+    label: Msg | str  # whom it reaches: a catalog message, or a proper name from data
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     lines: tuple[Msg, ...]
     buttons: tuple[tuple[Button, ...], ...] = ()
@@ -36,6 +45,8 @@ class Reply:
     version: int | None = None
     # Data a channel may need to show with the message (e.g. a photo reference); rarely used.
     extra: Mapping[str, Any] = field(default_factory=dict)
+    # Numbers to call, shown after the message (contact cards / tel: links).
+    calls: tuple[PhoneCall, ...] = ()
 
 
 def say(key: str, **params: Any) -> Reply:

@@ -22,7 +22,9 @@ from dialogs.flow import DONE, Accept, Asking, Flow, Jump, Parsed, Question, Rej
 from dialogs.questions import (
     answer_value, check_text, option, parse_free_text, parse_single, rows, selected_set, wrong_kind,
 )
+from dialogs.danger_notice import DANGER_ANSWER, urgent_signs_of
 from dialogs.replies import Button, Msg, Reply
+from dialogs.report_same_day import SAME_DAY, ask_same_day, parse_same_day, same_day_visit, shows_lonely_death
 from welfare.report_taxonomy import load_report_taxonomy
 
 TAXONOMY = load_report_taxonomy()
@@ -39,8 +41,9 @@ EDIT_MENU = "_edit_menu"
 
 
 def is_urgent(answers: Mapping[str, Any]) -> bool:
+    """An urgent sign ticked, or danger in anything the reporter wrote (dialogs/engine.py)."""
     urgent_ids = {s.id for s in TAXONOMY.urgent_signs}
-    return any(s in urgent_ids for s in answers.get("situations") or ())
+    return any(s in urgent_ids for s in answers.get("situations") or ()) or bool(answers.get(DANGER_ANSWER))
 
 
 # -- 1. whose problem ("누구의 일인가요?"), then who is telling us -------------------------------
@@ -291,6 +294,8 @@ def summary_lines(answers: Mapping[str, Any], ctx: TurnContext) -> list[Msg]:
     lines.append(Msg("report.summary.contact", {"value": Msg(f"report.contact.{contact}")}))
     if is_urgent(answers):
         lines.append(Msg("report.summary.urgent"))
+    if same_day_visit(answers):
+        lines.append(Msg("report.summary.same_day"))
     return lines
 
 
@@ -326,7 +331,7 @@ def finish(answers: Mapping[str, Any], ctx: TurnContext) -> tuple[list[Reply], l
         "reporter_kind": WHO_SELF if who == WHO_SELF else WHO_NEIGHBOUR,
         "reporter_type": _reporter_type(answers, member),
         "mandatory_category": answers.get("mandatory_category"),
-        "situations": list(answers.get("situations", [])),
+        "situations": _with_danger_signs(answers),
         "household": answers.get("household"),
         "household_size": (1 if answers.get("household") and _lives_alone(answers, ctx)
                            else _size(answers.get("household_size"))),
@@ -340,6 +345,7 @@ def finish(answers: Mapping[str, Any], ctx: TurnContext) -> tuple[list[Reply], l
         "contact": answers.get("contact", "anonymous"),
         "phone": answers.get("phone"),
         "consent": answers["review"],
+        "same_day_visit": same_day_visit(answers),
     }
     return [], [cmd.FileReport(report, is_urgent(answers))]
 
@@ -351,6 +357,12 @@ def _reporter_type(answers: Mapping[str, Any], member: Any) -> str:
         if given in REPORTER_TYPES:
             return given
     return RESIDENT
+
+
+def _with_danger_signs(answers: Mapping[str, Any]) -> list[str]:
+    """The signs ticked, plus the urgent signs the reporter's own words showed."""
+    ticked = list(answers.get("situations", []))
+    return ticked + [s for s in urgent_signs_of(list(answers.get(DANGER_ANSWER) or ())) if s not in ticked]
 
 
 def _size(value: str | None) -> int | None:
@@ -383,7 +395,8 @@ def build_report_flow() -> Flow:
         q("where_sigungu", 6, ask_sigungu, parse_sigungu, "help.report.where_sigungu"),
         q("where", 6, ask_where, parse_where, "help.report.where"),
         q("address", 6, ask_address, parse_address, "help.report.address"),
-        q("description", 7, ask_description, parse_description, "help.report.description"),
+        q("description", 7, ask_description, parse_description, "help.report.description", keeps_danger_text=True),
+        q(SAME_DAY, 7, ask_same_day, parse_same_day, "help.report.same_day"),
         q("contact", 8, ask_contact, parse_single(_contact_options), "help.report.contact"),
         q("phone", 8, ask_phone, parse_phone, "help.report.contact"),
         q("review", 8, ask_review, parse_review, "help.report.review"),
@@ -412,7 +425,9 @@ def build_report_flow() -> Flow:
         r("where_sigungu", "where"),
         r("where", "address"),
         r("address", "description"),
+        r("description", SAME_DAY, shows_lonely_death),  # the 고독사 pattern: check on them today?
         r("description", "contact"),
+        r(SAME_DAY, "contact"),
         r("contact", "phone", lambda a, c: a.get("contact") == "phone"),
         r("contact", "review"),
         r("phone", "review"),

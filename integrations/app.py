@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from core.refusals import Refused
-from integrations import docs, housekeeping, playground
+from integrations import alerting_health, docs, housekeeping, playground
 from integrations.body_limits import BodyLimits
 from integrations.local_requests import is_local
 from integrations.api import routes as api_routes
@@ -104,8 +104,13 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
 
     @app.get("/healthz", tags=["operations"])
     async def healthz(request: Request) -> JSONResponse:
-        ok = await request.app.state.services.db.ping()
-        return JSONResponse({"status": "ok" if ok else "database unreachable"}, status_code=200 if ok else 503)
+        services = request.app.state.services
+        ok = await services.db.ping()
+        # Alerting that cannot reach anyone is a degraded state: still 200 (the service works and
+        # must keep taking reports), with the failing checks named.
+        body = {"status": "ok" if ok else "database unreachable",
+                **alerting_health.health_fields(services.settings, services.runner.directory)}
+        return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
     async def metrics(request: Request) -> Response:

@@ -132,6 +132,9 @@ def router(settings: Settings) -> APIRouter:
             await request.app.state.services.telegram.sender.deliver(result.outgoing)  # team alerts
         return {"duplicate": False, "locale": result.locale, "messages": [
             {"text": r.text, "expects": r.expects, "version": r.version,
+             # Numbers to call with one tap: render each as <a href="{tel}">{label}</a>.
+             "calls": [{"number": c.number, "label": c.label, "tel": "tel:" + c.number.replace("-", "")}
+                       for c in r.calls],
              "buttons": [[{"value": b.value, "label": b.label, "kind": b.kind} for b in row] for row in r.buttons]}
             for r in result.rendered]}
 

@@ -15,6 +15,7 @@ from dialogs.finder_flow import build_finder_flow
 from dialogs.finder_household import FinderData
 from dialogs.followup_flow import build_followup_flow
 from dialogs.report_flow import build_report_flow
+from integrations.alerting_health import warn_at_start
 from salpim.settings import Settings
 from state import audit
 from state.crypto import FieldCipher, resolve_master_secret
@@ -104,6 +105,7 @@ async def start_services(settings: Settings, *, strict_catalogs: bool = False, t
     async with db.read() as conn:
         directory = await read_directory(conn)
     warm_up_free_text()
+    warn_at_start(settings, directory)
     finder = FinderData.load(service_catalogue(settings), load_parameters())
     log.info("service catalogue: %d services", len(finder.catalogue))
     engine = build_engine(finder)

@@ -47,6 +47,7 @@ class CaseRecord:
     facts: CaseFacts
     version: int
     urgent: bool
+    same_day_visit: bool = False
 
     def deadlines(self) -> list[Deadline]:
         return due_dates(self.state.milestones)
@@ -54,11 +55,12 @@ class CaseRecord:
 
 def _record(row: Any) -> CaseRecord:
     return CaseRecord(row.id, row.report_id, row.receipt_no, row.dong_code, row.manager_member_id,
-                      state_from_json(row.state), facts_from_json(row.facts or {}), row.version, bool(row.urgent))
+                      state_from_json(row.state), facts_from_json(row.facts or {}), row.version, bool(row.urgent),
+                      bool(row.same_day_visit))
 
 
 def _select():
-    return select(C, R.c.receipt_no, R.c.urgent).join(R, R.c.id == C.c.report_id)
+    return select(C, R.c.receipt_no, R.c.urgent, R.c.same_day_visit).join(R, R.c.id == C.c.report_id)
 
 
 async def load(db: Database, conn: AsyncConnection, case_id: int, *, lock: bool = False) -> CaseRecord | None:
@@ -204,7 +206,8 @@ async def _reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, n
 async def list_cases(conn: AsyncConnection, *, dong_codes: list[str] | None, step: str | None = None,
                      overdue_at: datetime | None = None, manager_id: int | None = None,
                      limit: int = 200) -> list[CaseRecord]:
-    query = _select().order_by(C.c.id.desc()).limit(limit)
+    # Urgent cases (and same-day visits) first: what a caseworker must not overlook.
+    query = _select().order_by(reports.priority_first(R).desc(), C.c.id.desc()).limit(limit)
     if dong_codes is not None:
         query = query.where(C.c.dong_code.in_(dong_codes))
     if step:

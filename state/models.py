@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
-    UniqueConstraint,
+    UniqueConstraint, false as sa_false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -111,6 +111,8 @@ class Report(Base):
     mandatory_category: Mapped[str | None] = mapped_column(String(8))
     situations: Mapped[list[Any]] = mapped_column(JSON)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    # The reporter asked for someone to check on the person today (the 고독사 pattern).
+    same_day_visit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     household: Mapped[str | None] = mapped_column(String(32))
     household_size: Mapped[int | None]
     age_band: Mapped[str | None] = mapped_column(String(16))

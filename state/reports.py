@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
@@ -31,6 +31,7 @@ class FiledReport:
     dong_code: str
     urgent: bool
     possible_duplicate_of: int | None
+    same_day_visit: bool = False
 
 
 def area_cell(location: list[float] | None) -> str | None:
@@ -63,7 +64,8 @@ async def file_report(conn: AsyncConnection, cipher: FieldCipher, *, channel: st
         "reporter_chat_hash": reporter_key(cipher, channel, chat_id), "reporter_member_id": member_id,
         "reporter_kind": report["reporter_kind"], "reporter_type": report["reporter_type"],
         "mandatory_category": report.get("mandatory_category"), "situations": list(report["situations"]),
-        "urgent": urgent, "household": report.get("household"), "household_size": report.get("household_size"),
+        "urgent": urgent, "same_day_visit": bool(report.get("same_day_visit")),
+        "household": report.get("household"), "household_size": report.get("household_size"),
         "age_band": report.get("age_band"), "gender": report.get("gender"), "dong_code": report["dong_code"],
         "area_cell": cell,
         "location_enc": cipher.encrypt(orjson.dumps(report["location"]).decode(), "reports.location")
@@ -82,7 +84,8 @@ async def file_report(conn: AsyncConnection, cipher: FieldCipher, *, channel: st
     await conn.execute(insert(H).values(report_id=report_id, status="received", at=now))
     if report.get("photo"):
         await conn.execute(insert(P).values(report_id=report_id, source_ref=report["photo"]))
-    return FiledReport(report_id, receipt_no, report["dong_code"], urgent, duplicate_of)
+    return FiledReport(report_id, receipt_no, report["dong_code"], urgent, duplicate_of,
+                       bool(report.get("same_day_visit")))
 
 
 async def _unused_receipt_no(conn: AsyncConnection) -> str:
@@ -213,6 +216,7 @@ class FullRecord:
     consent_version: str
     consent_at: datetime
     has_photo: bool
+    same_day_visit: bool = False
 
 
 async def read_full(conn: AsyncConnection, cipher: FieldCipher, report_id: int) -> FullRecord | None:
@@ -231,7 +235,7 @@ async def read_full(conn: AsyncConnection, cipher: FieldCipher, report_id: int) 
         address=cipher.decrypt(row["address_enc"], "reports.address"),
         location=orjson.loads(location) if location else None, contact_mode=row["contact_mode"],
         phone=cipher.decrypt(row["phone_enc"], "reports.phone"), consent_version=row["consent_version"],
-        consent_at=row["consent_at"], has_photo=has_photo)
+        consent_at=row["consent_at"], has_photo=has_photo, same_day_visit=bool(row["same_day_visit"]))
 
 
 async def signs_and_size(conn: AsyncConnection, report_id: int) -> tuple[list[str], int | None]:
@@ -247,13 +251,20 @@ async def status_history(conn: AsyncConnection, report_id: int) -> list[dict[str
 
 async def list_in_dongs(conn: AsyncConnection, dong_codes: list[str], *, status: str | None = None,
                         urgent: bool | None = None, limit: int = 100) -> list[Any]:
-    """Report rows of these 읍면동, newest first (callers show only their non-personal columns)."""
-    query = select(T).where(T.c.dong_code.in_(dong_codes)).order_by(T.c.id.desc()).limit(limit)
+    """Report rows of these 읍면동: urgent ones (and same-day visits) first, then newest first
+    (callers show only their non-personal columns)."""
+    query = (select(T).where(T.c.dong_code.in_(dong_codes))
+             .order_by(priority_first(T).desc(), T.c.id.desc()).limit(limit))
     if status:
         query = query.where(T.c.status == status)
     if urgent is not None:
         query = query.where(T.c.urgent.is_(urgent))
     return list((await conn.execute(query)).all())
+
+
+def priority_first(reports_table):
+    """Urgent reports and those asking for a visit today: what staff must see first."""
+    return or_(reports_table.c.urgent.is_(True), reports_table.c.same_day_visit.is_(True))
 
 
 async def by_receipt(conn: AsyncConnection, receipt_no: str) -> Any | None:

@@ -19,6 +19,7 @@ async def file(service, fake, user_id, dong_label):
     for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", dong_label, "건너뛰기"):
         await reporter.press(label)
     await reporter.say("며칠째 안 보여요")
+    await reporter.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
     await reporter.press("익명")
     await reporter.press("동의하고 접수")
     return reporter.last_text().split("접수번호: ")[1].split("\n")[0]

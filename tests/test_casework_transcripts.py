@@ -69,6 +69,7 @@ async def file_report(service, fake, user_id=5557000, urgent=False) -> str:
     await reporter.press("혜화동")
     await reporter.say("명륜길 12, 2층")
     await reporter.say("할머니가 일주일째 안 보이고 우편물이 쌓였어요")
+    await reporter.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
     await reporter.press("이 대화로만")
     await reporter.press("동의하고 접수")
     return reporter

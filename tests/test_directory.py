@@ -63,6 +63,7 @@ async def test_two_level_choice_with_several_sigungu(tmp_path, fake_api):
         await user.press("소공동")
         await user.press("건너뛰기")
         await user.say("우편물이 쌓였어요")
+        await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
         await user.press("익명")
         out = await user.press("동의하고 접수")
         assert "접수되었습니다" in texts(out)

@@ -130,6 +130,7 @@ async def test_restart_mid_dialog_resumes_at_the_same_question(sqlite_url, fake_
         for label in ("80세", "여성", "혜화동", "건너뛰기"):
             await user.press(label)
         await user.say("며칠째 안 보여요")
+        await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
         await user.press("익명")
         out = await user.press("동의하고 접수")
         assert "접수되었습니다" in texts(out)
@@ -179,7 +180,9 @@ async def test_group_chats_hold_no_dialog(service, fake_api):
 
 
 async def test_health_and_metrics(service):
-    assert (await service.client.get("/healthz")).json() == {"status": "ok"}
+    health = (await service.client.get("/healthz")).json()
+    assert health["status"] == "ok"  # the database answers; alerting gaps are reported beside it
+    assert health["degraded"] is True and health["failing"] == ["duty_chat", "team_chats"]
     metrics = await service.client.get("/metrics")
     assert metrics.status_code == 200 and "salpim_updates_total" in metrics.text
 
@@ -192,6 +195,7 @@ async def test_full_report_on_each_engine(db_url, fake_api, tmp_path):
         for label in ("이웃·지인", "주민·이웃", "고립", "생활비", "선택 완료", "부부", "2명", "65~79세", "남성", "혜화동", "건너뛰기"):
             await user.press(label)
         await user.say("할아버지 두 분이 며칠째 안 보여요")
+        await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
         await user.press("이 대화로만")
         out = await user.press("동의하고 접수")
         assert "접수되었습니다" in texts(out)
@@ -227,6 +231,7 @@ async def test_reports_per_hour_limit_is_polite(sqlite_url, fake_api, tmp_path, 
             for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
                 await user.press(label)
             await user.say(f"안 보여요 {attempt}")
+            await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
             await user.press("익명")
             out = await user.press("동의하고 접수")
         assert "한 시간에 1건까지" in texts(out)

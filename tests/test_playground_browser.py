@@ -116,11 +116,12 @@ async def test_a_full_report_in_the_playground_on_a_small_phone(served, tmp_path
         await click("건너뛰기", then="보고 들은 것을")
         await page.fill("#text", "우편물이 쌓여 있고 며칠째 안 보여요")
         await page.click("#send")
-        await page.get_by_text("담당자가 궁금한 점을").wait_for()
+        await page.get_by_text("오늘 누군가 찾아가서 확인해야 할까요?").wait_for()  # the 고독사 pattern
         await page.wait_for_timeout(50)
         assert await new_buttons_in_view(page) == []
+        await click("아니요, 급하지 않아요", then="담당자가 궁금한 점을")
         await click("익명으로 할게요", then="마지막 확인")
-        assert seen_steps == 11
+        assert seen_steps == 12
         summary = await page.locator("#chat .bubble.bot").last.inner_text()
         assert "동의 안내" in summary and "report-consent" not in summary  # the version is stored, not shown
         await page.screenshot(path=str(tmp_path / "summary.png"))

@@ -53,6 +53,7 @@ async def test_database_outage_answers_503_and_recovers(pg_url, fake_api, tmp_pa
             for label in ("선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
                 await user.press(label)
             await user.say("안 보여요")
+            await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
             await user.press("익명")
             out = await user.press("동의하고 접수")
             assert "접수되었습니다" in texts(out)
@@ -65,7 +66,7 @@ async def test_two_instances_on_one_database(pg_url, fake_api, tmp_path):
         users = [TelegramUser(first, fake_api, user_id=9_200_000 + i) for i in range(20)]
         script = ["/start report", "|q:neighbour", "|q:resident", "|q:toggle:isolation", "|q:toggle:housing", "|q:done",
                   "|q:older_alone", "|q:older", "|q:female", "|q:dong:1111065000", "|q:skip", "TEXT",
-                  "|q:anonymous", "|q:file"]
+                  "|q:no", "|q:anonymous", "|q:file"]  # q:no: the 고독사 question
 
         async def run_chat(index: int, user: TelegramUser) -> None:
             for step_no, step in enumerate(script):

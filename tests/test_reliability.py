@@ -11,7 +11,7 @@ from state.models import OutboxMessage, Report
 from tests.harness import TelegramUser, texts
 
 REPORT_SCRIPT = ["|q:neighbour", "|q:resident", "|q:toggle:isolation", "|q:done", "|q:older_alone", "|q:older", "|q:female",
-                 "|q:dong:1111065000", "|q:skip", "TEXT", "|q:anonymous", "|q:file"]
+                 "|q:dong:1111065000", "|q:skip", "TEXT", "|q:no", "|q:anonymous", "|q:file"]  # q:no: the 고독사 question
 
 
 def report_updates(user: TelegramUser) -> list[dict]:
@@ -92,6 +92,7 @@ async def test_a_turn_that_fails_is_not_half_written_and_is_redelivered(service,
     for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
         await user.press(label)
     await user.say("며칠째 안 보여요")
+    await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
     await user.press("익명")
     original = effects.reports.file_report
 

@@ -33,9 +33,11 @@ TWO_SIGUNGU = Directory.build(*parse_directory_csv(
     "11110,서울특별시 종로구,1111065000,혜화동,37.5870,127.0000,,\n"
     "11140,서울특별시 중구,1114052000,소공동,37.5640,126.9790,,\n"))
 PROGRESS = re.compile(r"^\[(\d+)/(\d+)\]")
-TEXT_ANSWERS = {"address": ["명륜길 7"], "description": ["며칠째 안 보여요"], "phone": ["010-2345-6789"]}
+# Two descriptions: an everyday one, and one with the 고독사 pattern (it adds the same-day question).
+TEXT_ANSWERS = {"address": ["명륜길 7"], "description": ["난방이 안 되는 것 같아요", "며칠째 안 보여요"],
+                "phone": ["010-2345-6789"]}
 # Branches that change the way ahead; the answer just after them may change m.
-BRANCHING = {"who", "reporter_type", "situations", "household", "contact", "mandatory_group"}
+BRANCHING = {"who", "reporter_type", "situations", "household", "contact", "mandatory_group", "description"}
 
 
 def answers_at(question: str, buttons: list[str]) -> list[list]:
@@ -118,6 +120,9 @@ def test_the_happy_path_and_the_urgent_path_as_a_person_sees_them():
     urgent = ("who", "reporter_type", "situations", "where", "address", "description", "contact", "review")
     assert [f"[{n}/{m}]" for _, n, m in paths[urgent]] == [
         "[1/11]", "[2/11]", "[3/11]", "[4/8]", "[5/8]", "[6/8]", "[7/8]", "[8/8]"]
+    lonely = ("who", "reporter_type", "situations", "household", "age_band", "gender", "where", "address",
+              "description", "same_day", "contact", "review")  # the 고독사 pattern asks one more question
+    assert [f"[{n}/{m}]" for _, n, m in paths[lonely]][-4:] == ["[9/11]", "[10/12]", "[11/12]", "[12/12]"]
     own = ("who", "situations", "household", "household_size", "age_band", "gender", "where", "address",
            "description", "contact", "phone", "review")  # no "who is telling us" for one's own problem
     assert [n for _, n, _ in paths[own]] == list(range(1, 13)) and paths[own][-1][1:] == (12, 12)

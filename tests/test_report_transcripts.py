@@ -33,6 +33,7 @@ async def neighbour_report_until_contact(user: TelegramUser) -> None:
     await user.press("혜화동")
     await user.press("건너뛰기")
     await user.say("우편물이 쌓여 있고 일주일째 할머니가 안 보여요.")
+    await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
 
 
 async def test_neighbour_report_anonymous_happy_path(service, user, fake_api):
@@ -63,10 +64,12 @@ async def test_neighbour_report_anonymous_happy_path(service, user, fake_api):
     out = await user.press("건너뛰기")
     assert "[9/11]" in texts(out)
     out = await user.say("우편물이 쌓여 있고 일주일째 할머니가 안 보여요.")
-    assert "[10/11]" in texts(out) and "익명으로 할게요" in user.buttons()
+    assert "오늘 누군가 찾아가서 확인해야 할까요?" in texts(out)  # the 고독사 pattern
+    out = await user.press("아니요, 급하지 않아요")
+    assert "[11/12]" in texts(out) and "익명으로 할게요" in user.buttons()
     out = await user.press("익명으로 할게요")
     summary = texts(out)
-    assert summary.startswith("[11/11]") and "report-consent" not in summary  # the version is stored, not shown
+    assert summary.startswith("[12/12]") and "report-consent" not in summary  # the version is stored, not shown
     assert "마지막 확인" in summary and "혜화동" in summary and "고립·연락 끊김" in summary
     assert "동의 안내" in summary and "5년" in summary
     assert await report_count(service) == 0  # nothing filed before consent
@@ -90,7 +93,7 @@ async def test_taps_of_the_happy_path(service, user, fake_api):
                   "혜화동", "건너뛰기"):
         await user.press(label)
         taps += 1
-    await user.say("며칠째 안 보여요")
+    await user.say("난방이 안 되는 것 같아요")  # (a 고독사 pattern adds one question: see test_danger_transcripts)
     for label in ("익명으로 할게요", "동의하고 접수"):
         await user.press(label)
         taps += 1

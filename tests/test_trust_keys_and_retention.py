@@ -21,6 +21,7 @@ async def file_with_phone(user: TelegramUser) -> str:
         await user.press(label)
     await user.say("명륜길 7")
     await user.say("며칠째 안 보여요")
+    await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
     await user.press("전화번호 남기기")
     await user.say("010-3333-4444")
     await user.press("동의하고 접수")

@@ -15,6 +15,7 @@ C = Case.__table__
 
 def report_summary(row, case_id: int | None = None) -> ReportSummary:
     return ReportSummary(receipt_no=row.receipt_no, dong_code=row.dong_code, status=row.status, urgent=bool(row.urgent),
+                         same_day_visit=bool(row.same_day_visit),
                          situations=list(row.situations or []), household=row.household, age_band=row.age_band,
                          reporter_type=row.reporter_type, created_at=row.created_at,
                          possible_duplicate_of=row.possible_duplicate_of, case_id=case_id)
@@ -36,7 +37,7 @@ def case_summary(record: cases.CaseRecord, now: datetime) -> CaseSummary:
     next_due = min(open_due, default=None)
     return CaseSummary(id=record.id, receipt_no=record.receipt_no, dong_code=record.dong_code,
                        step=record.state.step.value, manager_member_id=record.manager_member_id,
-                       urgent=record.urgent, hard_case=record.state.hard_case, version=record.version,
+                       urgent=record.urgent, same_day_visit=record.same_day_visit, hard_case=record.state.hard_case, version=record.version,
                        next_due=next_due, overdue=bool(next_due and next_due < today))
 
 

@@ -14,6 +14,7 @@ class ReportSummary(BaseModel):
     dong_code: str
     status: str
     urgent: bool
+    same_day_visit: bool = False  # the reporter asked for a check on the person today
     situations: list[str]
     household: str | None
     age_band: str | None
@@ -54,6 +55,7 @@ class CaseSummary(BaseModel):
     step: str
     manager_member_id: int | None
     urgent: bool
+    same_day_visit: bool = False
     hard_case: bool
     version: int
     next_due: date | None
