@@ -9,6 +9,7 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from dialogs import callback_data as cb
 from dialogs import commands as cmd
 from dialogs.followup_flow import domains_for
 from dialogs.replies import Button, Msg, Reply
@@ -36,7 +37,7 @@ REASONS = {
     "refer_elsewhere": ("referral_target", ReferralTarget),
     "escalate_hard_case": ("hard_case_reason", HardCaseReason),
 }
-FACT_TOGGLES = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
+FACT_TOGGLES = cb.FACTS
 
 
 async def staff_member(env: EffectEnv) -> member_store.MemberInfo | None:
@@ -67,10 +68,10 @@ async def handle(command: cmd.Command, env: EffectEnv, result: EffectResult) -> 
 
 
 def _case_id(ref: str) -> int:
-    digits = ref.strip().lstrip("#Cc-")
-    if not digits.isdigit() or len(digits) > 9:
+    case_id = cb.parse_id(ref.strip().lstrip("#Cc-"))  # strict: "¹".isdigit() is true, int("¹") fails
+    if case_id is None:
         raise cases.CaseError("case.error.no_such_case")
-    return int(digits)
+    return case_id
 
 
 async def _load_own(case_id: int, staff: member_store.MemberInfo, env: EffectEnv, lock: bool = False):
@@ -81,33 +82,40 @@ async def _load_own(case_id: int, staff: member_store.MemberInfo, env: EffectEnv
 
 
 async def _button(value: str, staff, env: EffectEnv, result: EffectResult) -> None:
-    parts = value.split(":")
-    kind = parts[1] if len(parts) > 1 else ""
-    if kind == "take" and len(parts) == 3 and parts[2].isdigit():
-        await _take(int(parts[2]), staff, staff.id, env, result)
-    elif kind == "assign" and len(parts) == 3 and parts[2].isdigit():
-        await _assign_menu(int(parts[2]), staff, env, result)
-    elif kind == "assignto" and len(parts) == 4 and parts[2].isdigit() and parts[3].isdigit():
-        await _take(int(parts[2]), staff, int(parts[3]), env, result)
-    elif kind == "open" and len(parts) == 3 and parts[2].isdigit():
-        await _show_case(int(parts[2]), staff, env, result)
-    elif kind == "record" and len(parts) == 3 and parts[2].isdigit():
-        record = await _load_own(int(parts[2]), staff, env)
-        await _full_record(record.report_id, staff, env, result)
-    elif kind == "followup" and len(parts) == 3 and parts[2].isdigit():
-        await _open_followup(int(parts[2]), staff, env, result)
-    elif kind == "fact" and len(parts) == 4 and parts[2].isdigit() and parts[3] in FACT_TOGGLES:
-        record = await _load_own(int(parts[2]), staff, env, lock=True)
-        current = getattr(record.facts, parts[3])
-        await cases.update_facts(env.conn, record, {parts[3]: not current}, env.now)
-        await _show_case(record.id, staff, env, result)
-    elif kind == "act" and len(parts) in (5, 6) and parts[2].isdigit() and parts[3].isdigit():
-        await _act(int(parts[2]), int(parts[3]), parts[4], parts[5] if len(parts) == 6 else None, staff, env, result)
-    else:
+    button = cb.parse_case_button(value)
+    if button is None:
         raise cases.CaseError("case.error.unknown_button")
+    kind, subject = button.kind, button.subject
+    if kind == "take":
+        await _take(subject, staff, staff.id, env, result)
+    elif kind == "assign":
+        await _assign_menu(subject, staff, env, result)
+    elif kind == "assignto":
+        assert button.second is not None
+        await _take(subject, staff, button.second, env, result)
+    elif kind == "open":
+        await _show_case(subject, staff, env, result)
+    elif kind == "record":
+        record = await _load_own(subject, staff, env)
+        await _full_record(record.report_id, staff, env, result)
+    elif kind == "followup":
+        await _open_followup(subject, staff, env, result)
+    elif kind == "fact":
+        assert button.name is not None
+        record = await _load_own(subject, staff, env, lock=True)
+        current = getattr(record.facts, button.name)
+        await cases.update_facts(env.conn, record, {button.name: not current}, env.now)
+        await _show_case(record.id, staff, env, result)
+    else:  # act
+        assert button.second is not None and button.name is not None
+        await _act(subject, button.second, button.name, button.reason, staff, env, result)
 
 
 async def _take(report_id: int, staff, manager_id: int, env: EffectEnv, result: EffectResult) -> None:
+    if manager_id != staff.id:  # a worker named by a button: one of this 읍면동's active staff, or nobody
+        named = await member_store.member_by_id(env.conn, manager_id)
+        if named is None or named.role not in STAFF or not named.active or named.dong_code != staff.dong_code:
+            raise cases.CaseError("case.error.unknown_button")
     record = await cases.take_report(env.db, env.conn, report_id, staff, env.now, manager_id)
     await audit.record(env.conn, actor=f"member:{staff.id}", action="take", subject=f"case:{record.id}",
                        now=env.now, detail={"report": record.receipt_no, "manager": manager_id})
@@ -124,7 +132,7 @@ async def _assign_menu(report_id: int, staff, env: EffectEnv, result: EffectResu
     if staff.role != "team_leader":
         raise cases.CaseError("case.error.team_leader_assigns")
     workers = await member_store.staff_of_dong(env.conn, staff.dong_code)
-    buttons = tuple((Button(f"case:assignto:{report_id}:{w.id}", Msg("case.assign.worker", {"id": w.id})),)
+    buttons = tuple((Button(cb.assign_to(report_id, w.id), Msg("case.assign.worker", {"id": w.id})),)
                     for w in workers if w.role in STAFF)
     result.alerts.append((env.user_id, Reply((Msg("case.assign.ask"),), buttons, expects="choice")))
 
@@ -190,13 +198,13 @@ def _case_card(record: cases.CaseRecord, staff, env: EffectEnv) -> Reply:
     role = cases.ACTOR_ROLES[staff.role]
     buttons: list[tuple[Button, ...]] = []
     for action in _offered_actions(record, role):
-        value = f"case:act:{record.id}:{record.version}:{action.value}"
+        value = cb.act(record.id, record.version, action.value)
         buttons.append((Button(value, Msg(action.label_key)),))
     for fact in FACT_TOGGLES[:3]:
         mark = "case.card.fact_on" if getattr(record.facts, fact) else "case.card.fact_off"
-        buttons.append((Button(f"case:fact:{record.id}:{fact}", Msg(mark, {"fact": Msg(f"case.fact.{fact}")})),))
-    buttons.append((Button(f"case:followup:{record.id}", Msg("case.card.followup")),
-                    Button(f"case:record:{record.id}", Msg("case.card.record"))))
+        buttons.append((Button(cb.toggle_fact(record.id, fact), Msg(mark, {"fact": Msg(f"case.fact.{fact}")})),))
+    buttons.append((Button(cb.followup(record.id), Msg("case.card.followup")),
+                    Button(cb.full_record(record.id), Msg("case.card.record"))))
     return Reply(tuple(lines), tuple(buttons), expects="choice")
 
 
@@ -230,7 +238,7 @@ async def _show_cases(staff, env: EffectEnv, result: EffectResult) -> None:
     if not open_cases:
         result.replies.append(Reply((Msg("case.list.none"),)))
         return
-    buttons = tuple((Button(f"case:open:{c.id}", Msg("case.list.item", {
+    buttons = tuple((Button(cb.open_case(c.id), Msg("case.list.item", {
         "case": c.id, "receipt": c.receipt_no, "step": Msg(c.state.step.label_key),
         "due": min((d.due.isoformat() for d in c.deadlines() if d.is_open), default="-")})),) for c in open_cases)
     result.replies.append(Reply((Msg("case.list.title", {"count": len(open_cases)}),), buttons, expects="choice"))
@@ -243,7 +251,7 @@ async def _act(case_id: int, version: int, action: str, reason: str | None, staf
     if action in REASONS:
         fact, choices = REASONS[action]
         if reason is None:  # ask which reason first; the version still guards the press
-            buttons = tuple((Button(f"case:act:{case_id}:{version}:{action}:{c.value}", Msg(c.label_key)),)
+            buttons = tuple((Button(cb.act(case_id, version, action, c.value), Msg(c.label_key)),)
                             for c in choices)
             result.replies.append(Reply((Msg("case.reason.ask", {"action": Msg(f"case.action.{action}")}),),
                                         buttons, expects="choice"))
@@ -299,6 +307,6 @@ async def _submit_followup(command: cmd.SubmitFollowup, staff, env: EffectEnv, r
         leaders = await member_store.team_leaders(env.conn, record.dong_code)
         alert = Reply((Msg("followup.escalated", {"case": record.id, "receipt": record.receipt_no}),
                        *(_msg(r) for r in outcome["reasons"])),
-                      ((Button(f"case:open:{record.id}", Msg("case.card.open")),),), expects="choice")
+                      ((Button(cb.open_case(record.id), Msg("case.card.open")),),), expects="choice")
         result.alerts.extend((leader.telegram_user_id, alert) for leader in leaders if leader.telegram_user_id)
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialogs import callback_data as cb
 from dialogs import commands as cmd
 from dialogs.flow import Member
 from dialogs.replies import Button, Msg, Reply, say
@@ -109,7 +110,7 @@ def team_alert(filed: reports.FiledReport, command: cmd.FileReport, directory: D
         lines.append(Msg("alert.age_band", {"value": Msg(f"age_band.{a['age_band']}")}))
     if filed.possible_duplicate_of:
         lines.append(Msg("alert.possible_duplicate"))
-    buttons = ((Button(f"case:take:{filed.id}", Msg("alert.take")), Button(f"case:assign:{filed.id}", Msg("alert.assign"))),)
+    buttons = ((Button(cb.take(filed.id), Msg("alert.take")), Button(cb.assign(filed.id), Msg("alert.assign"))),)
     return Reply(tuple(lines), buttons, expects="choice")
 
 
