@@ -33,6 +33,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    message_id: int | None = None  # of a sent message (sendMessage, sendContact, …)
 
 
 class FakeBotApi:
@@ -146,7 +147,10 @@ class FakeBotApi:
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._ok(True)
-        return self._ok(handler(params))
+        result = handler(params)
+        if self.record and isinstance(result, dict) and "message_id" in result:
+            self.calls[-1].message_id = result["message_id"]
+        return self._ok(result)
 
     @staticmethod
     def _ok(result: Any) -> web.Response:
@@ -169,6 +173,17 @@ class FakeBotApi:
         return {"message_id": next(self._message_ids), "date": int(time.time()),
                 "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0, "type": "private"},
                 "text": params.get("text", "")}
+
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        """The keyboard of a message we sent changes in place (as the person's screen does)."""
+        for call in reversed(self.calls):
+            if (call.message_id == _int(params.get("message_id"))
+                    and str(call.params.get("chat_id")) == str(params.get("chat_id"))):
+                call.params["reply_markup"] = params.get("reply_markup")
+                return {"message_id": call.message_id, "date": int(time.time()),
+                        "chat": {"id": _int(params.get("chat_id")), "type": "private"},
+                        "text": call.params.get("text", "")}
+        return True
 
     def _m_setWebhook(self, params: dict[str, Any]) -> Any:
         self.webhook = params
@@ -200,6 +215,13 @@ class FakeBotApi:
         name = request.match_info["path"].rsplit("/", 1)[-1].removesuffix(".jpg")
         data = self.files.get(name)
         return web.Response(body=data, content_type="image/jpeg") if data is not None else web.Response(status=404)
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 class _Subscriber(asyncio.Protocol):
