@@ -13,7 +13,7 @@ from dialogs import callback_data as cb
 from dialogs import commands as cmd
 from dialogs.followup_flow import domains_for
 from dialogs.replies import Button, Msg, Reply
-from state import audit, cases, reports
+from state import audit, cases, reachability, reports
 from state import followups as followup_store
 from state import members as member_store
 from state.timeutil import to_kst
@@ -178,6 +178,9 @@ async def _record_reply(report_id: int, reader_id: int, env: EffectEnv) -> Reply
                  else Msg(f"record.contact.{record.contact_mode}"))
     if record.possible_duplicate_of:
         lines.append(Msg("alert.possible_duplicate"))
+    reporter_chat = await reports.reporter_chat(env.conn, env.cipher, report_id)
+    if reporter_chat and not await reachability.is_reachable(env.conn, *reporter_chat):
+        lines.append(Msg("record.reporter_unreachable"))  # they blocked the bot: call or visit instead
     return Reply(tuple(lines))
 
 

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from integrations import housekeeping, playground
 from integrations.api import routes as api_routes
@@ -19,6 +19,7 @@ from integrations.services import start_services, stop_services
 from integrations.webhook import TelegramWebhook
 from salpim.logging_setup import quiet_payload_loggers
 from salpim.settings import Settings, get_settings
+from state import dead_letters
 
 log = logging.getLogger(__name__)
 SECURITY_HEADERS = {
@@ -84,7 +85,8 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
         return JSONResponse({"status": "ok" if ok else "database unreachable"}, status_code=200 if ok else 503)
 
     @app.get("/metrics", tags=["operations"], include_in_schema=False)
-    async def metrics() -> Response:
+    async def metrics(request: Request) -> Response:
+        await _count_dead_letters(request.app.state.services)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(api_routes.router)
@@ -92,3 +94,14 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
     if settings.playground:
         app.include_router(playground.router(settings))
     return app
+
+
+DEAD_LETTERS_STORED = Gauge("salpim_dead_letters_stored", "Updates recorded as dead letters (all workers, from the store)")
+
+
+async def _count_dead_letters(services) -> None:
+    try:
+        async with services.db.read() as conn:
+            DEAD_LETTERS_STORED.set(await dead_letters.count(conn))
+    except Exception:  # noqa: BLE001 - metrics must answer even when the store does not
+        log.warning("could not count dead letters for /metrics")
