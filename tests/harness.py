@@ -96,7 +96,10 @@ class TelegramUser:
     async def send(self, **content: Any) -> list[Call]:
         return await self.send_update(self.message_update(**content))
 
-    def press_update(self, data: str, message_id: int = 1) -> dict[str, Any]:
+    def press_update(self, data: str, message_id: int | None = None) -> dict[str, Any]:
+        """A press comes with the message its keyboard is on (by default the latest one)."""
+        if message_id is None:
+            message_id = self.keyboard_message_id()
         uid = next(_update_ids)
         return {"update_id": uid, "callback_query": {
             "id": f"cb{uid}", "from": self._from(), "chat_instance": "x", "data": data,
@@ -107,7 +110,7 @@ class TelegramUser:
         kind, value = self.find_button(label)
         if kind == "reply":
             return await self.say(value)
-        return await self.send_update(self.press_update(value, self.keyboard_message_id()))
+        return await self.send_update(self.press_update(value))
 
     def keyboard_message_id(self) -> int:
         """The message id of the latest message with a keyboard (a press comes with it)."""
