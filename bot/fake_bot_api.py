@@ -225,7 +225,7 @@ class FakeBotApi:
     def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
         """The keyboard of a message we sent changes in place (as the person's screen does)."""
         for call in reversed(self.calls):
-            if (call.message_id == _int(params.get("message_id"))
+            if (call.method.startswith("send") and call.message_id == _int(params.get("message_id"))
                     and str(call.params.get("chat_id")) == str(params.get("chat_id"))):
                 call.params["reply_markup"] = params.get("reply_markup")
                 return {"message_id": call.message_id, "date": int(time.time()),

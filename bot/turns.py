@@ -206,6 +206,9 @@ class TurnRunner:
         return Choice(value, convo.version) if value else event
 
 
+TOGGLE_PREFIX = "q:toggle:"  # a multi-select option (dialogs/questions.py option values)
+
+
 def _is_refusal(reply) -> bool:
     return (not reply.buttons and len(reply.lines) == 1
             and reply.lines[0].key.startswith(("case.error.", "dialog.stale_button")))
@@ -221,8 +224,8 @@ def telegram_messages(inbound: Inbound, rendered: list[Rendered],
     - once a question asked with a reply keyboard is answered, the keyboard is taken away."""
     chat = int(inbound.chat_id)
     if (inbound.pressed and inbound.message_id is not None and len(rendered) == 1 and rendered[0].buttons
-            and isinstance(inbound.event, Choice) and inbound.event.version is not None
-            and rendered[0].version == inbound.event.version):
+            and isinstance(inbound.event, Choice) and inbound.event.value.startswith(TOGGLE_PREFIX)
+            and inbound.event.version is not None and rendered[0].version == inbound.event.version):
         markup = reply_markup(rendered[0])
         if markup is not None and "inline_keyboard" in markup:
             return [(inbound.chat_id, "editMessageReplyMarkup",

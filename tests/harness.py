@@ -59,9 +59,15 @@ class Service:
             await telegram.sender.drained()
             await telegram.sender.flush()
 
-    async def post_update(self, update: dict[str, Any], secret: str | None = WEBHOOK_SECRET) -> httpx.Response:
+    async def post_update(self, update: dict[str, Any], secret: str | None = WEBHOOK_SECRET, *,
+                          wait: bool = True) -> httpx.Response:
+        """Post as Telegram would; then (wait=True) let the outbox send what the update queued,
+        as a person's phone would show it a moment later. The webhook itself never waits."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-        return await self.client.post("/telegram/webhook", json=update, headers=headers)
+        response = await self.client.post("/telegram/webhook", json=update, headers=headers)
+        if wait:
+            await self.delivered()
+        return response
 
 
 class TelegramUser:

@@ -147,7 +147,7 @@ def test_the_cli_lists_dead_letters(tmp_path, monkeypatch, capsys):
 # -- 4. the webhook never waits for a send ---------------------------------------------------------
 async def test_the_webhook_answers_before_a_slow_send_completes(service, user, fake_api):
     slow = fake_api.script("sendMessage", Scripted(hold=asyncio.Event()))
-    response = await service.post_update(user.message_update(text="/start"))
+    response = await service.post_update(user.message_update(text="/start"), wait=False)
     assert response.status_code == 200
     await asyncio.wait_for(slow.started.wait(), 5)
     assert fake_api.sent(user.user_id) == []  # the send is still in flight: the webhook did not wait
@@ -159,8 +159,8 @@ async def test_the_webhook_answers_before_a_slow_send_completes(service, user, f
 # -- 5. order after 429 ------------------------------------------------------------------------------
 async def test_a_chat_is_held_after_429_and_stays_first_in_first_out(service, user, fake_api):
     fake_api.script("sendMessage", Scripted(429, error_body(429, "Too Many Requests: retry after 1", retry_after=1)))
-    await service.post_update(user.message_update(text="/help"))
-    await service.post_update(user.message_update(text="/status"))
+    await service.post_update(user.message_update(text="/help"), wait=False)
+    await service.post_update(user.message_update(text="/status"), wait=False)
     await service.delivered()
     sent = fake_api.texts(user.user_id)
     help_reply = next(i for i, t in enumerate(sent) if t.startswith("/start 처음 화면"))
@@ -360,7 +360,7 @@ class _nothing:
 async def test_a_slow_send_in_flight_is_not_sent_again(service, user, fake_api):
     assert sender_module.SEND_TIMEOUT_SECONDS >= 60 and sender_module.LEASE.total_seconds() > 60
     slow = fake_api.script("sendMessage", Scripted(hold=asyncio.Event()))
-    await service.post_update(user.message_update(text="/start"))
+    await service.post_update(user.message_update(text="/start"), wait=False)
     await asyncio.wait_for(slow.started.wait(), 5)
     async with service.services.db.transaction() as conn:  # as if the lease ran out meanwhile
         await conn.execute(update(OutboxMessage).values(next_attempt_at=utcnow().replace(year=2000)))

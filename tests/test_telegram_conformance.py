@@ -108,7 +108,7 @@ async def test_a_timeout_is_retried_and_the_message_still_arrives(service, user,
     monkeypatch.setattr(sender_module, "SEND_TIMEOUT_SECONDS", 0.2)
     service.services.telegram.sender.backoff = lambda attempts: 0.01
     never = fake_api.script("sendMessage", Scripted(hold=asyncio.Event()))
-    await user.say("/start")
+    await user.say("/start")  # the first try times out; the second is answered
     never.hold.set()
     assert "무엇을 도와드릴까요?" in fake_api.texts(user.user_id)[-1]
 
