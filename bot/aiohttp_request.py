@@ -65,7 +65,7 @@ class AiohttpRequest(BaseRequest):
         except aiohttp.ClientError as exc:
             raise NetworkError(f"aiohttp: {exc.__class__.__name__}") from exc
 
-    async def post_json(self, url: str, body: bytes) -> tuple[int, bytes]:
+    async def post_json(self, url: str, body: bytes, timeout: float | None = None) -> tuple[int, bytes]:
         """A Bot API call with an already-encoded JSON body (the outbox's fast path: no
         RequestData, no Telegram object parsing)."""
         if self._session is None:
@@ -73,7 +73,7 @@ class AiohttpRequest(BaseRequest):
         assert self._session is not None
         try:
             async with self._session.post(url, data=body, headers={"Content-Type": "application/json"},
-                                          timeout=aiohttp.ClientTimeout(total=self._timeout + 5)) as response:
+                                          timeout=aiohttp.ClientTimeout(total=timeout or self._timeout + 5)) as response:
                 return response.status, await response.read()
         except asyncio.TimeoutError as exc:
             raise TimedOut from exc

@@ -15,10 +15,11 @@ from core import reports as core_reports
 from core.actor import Actor, Channel, member_actor
 from core.refusals import NO_SUCH_CASE, Refused, RefusalKind
 from core.work import Work
+from dialogs import callback_data as cb
 from dialogs import commands as cmd
 from dialogs.followup_flow import domains_for
 from dialogs.replies import Button, Msg, Reply
-from state import cases
+from state import cases, reachability, reports
 from state import members as member_store
 from state.timeutil import to_kst
 from welfare.korea_time import kst_today
@@ -64,11 +65,12 @@ async def handle(command: cmd.Command, env: EffectEnv, result: EffectResult) -> 
 
 
 def parse_id(text: str) -> int:
-    """A record id: ASCII digits only ("²".isdigit() is True), within the store's range."""
-    if not text or len(text) > 10 or not all("0" <= ch <= "9" for ch in text):
-        raise Refused(RefusalKind.NOT_FOUND, NO_SUCH_CASE)
-    value = int(text)
-    if not 1 <= value <= MAX_ID:
+    """A typed case number: ASCII digits only ("²".isdigit() is True), within the store's range."""
+    return _bounded(cb.parse_id(text))
+
+
+def _bounded(value: int | None) -> int:
+    if value is None or not 1 <= value <= MAX_ID:
         raise Refused(RefusalKind.NOT_FOUND, NO_SUCH_CASE)
     return value
 
@@ -77,31 +79,31 @@ UNKNOWN_BUTTON = Refused(RefusalKind.INVALID, "case.error.unknown_button")
 
 
 async def _button(work: Work, actor: Actor, value: str, env: EffectEnv, result: EffectResult) -> None:
-    parts = value.split(":")
-    kind, args = (parts[1], parts[2:]) if len(parts) > 1 else ("", [])
-    if kind == "take" and len(args) == 1:
-        await _deliver_taken(work, await core_cases.take_report(work, actor, parse_id(args[0])), result)
-    elif kind == "assign" and len(args) == 1:
-        await _assign_menu(work, actor, parse_id(args[0]), env, result)
-    elif kind == "assignto" and len(args) == 2:
-        taken = await core_cases.assign_case(work, actor, parse_id(args[0]), parse_id(args[1]))
+    button = cb.parse_case_button(value)  # the one codec (dialogs/callback_data.py): strict, ≤ 64 bytes
+    if button is None:
+        raise UNKNOWN_BUTTON
+    kind, subject = button.kind, _bounded(button.subject)
+    if kind == "take":
+        await _deliver_taken(work, await core_cases.take_report(work, actor, subject), result)
+    elif kind == "assign":
+        await _assign_menu(work, actor, subject, env, result)
+    elif kind == "assignto":
+        taken = await core_cases.assign_case(work, actor, subject, _bounded(button.second))
         await _deliver_taken(work, taken, result)
-    elif kind == "open" and len(args) == 1:
-        await _show_case(work, actor, parse_id(args[0]), env, result)
-    elif kind == "record" and len(args) == 1:
-        record = await core_cases.read_case(work, actor, parse_id(args[0]))
+    elif kind == "open":
+        await _show_case(work, actor, subject, env, result)
+    elif kind == "record":
+        record = await core_cases.read_case(work, actor, subject)
         _to_private(env, result, await _record_reply(work, actor, record.report_id))
-    elif kind == "followup" and len(args) == 1:
-        await _open_followup(work, actor, parse_id(args[0]), env, result)
-    elif kind == "fact" and len(args) == 2 and args[1] in core_cases.RECORDED_FACTS:
-        case_id = parse_id(args[0])
-        current = await cases.load(work.db, work.conn, case_id)
-        value = not getattr(current.facts, args[1]) if current else True
-        updated = await core_cases.set_case_fact(work, actor, case_id, args[1], value)
+    elif kind == "followup":
+        await _open_followup(work, actor, subject, env, result)
+    elif kind == "fact" and button.name in core_cases.RECORDED_FACTS:
+        current = await cases.load(work.db, work.conn, subject)
+        value = not getattr(current.facts, button.name) if current else True
+        updated = await core_cases.set_case_fact(work, actor, subject, button.name, value)
         _to_private(env, result, _case_card(updated, actor, work))
-    elif kind == "act" and len(args) in (3, 4):
-        await _act(work, actor, parse_id(args[0]), args[1], args[2], args[3] if len(args) == 4 else None, env,
-                   result)
+    elif kind == "act" and button.name is not None:
+        await _act(work, actor, subject, _bounded(button.second), button.name, button.reason, env, result)
     else:
         raise UNKNOWN_BUTTON
 
@@ -127,7 +129,7 @@ async def _deliver_taken(work: Work, taken: core_cases.Taken, result: EffectResu
 
 async def _assign_menu(work: Work, actor: Actor, report_id: int, env: EffectEnv, result: EffectResult) -> None:
     workers = await core_cases.assignable(work, actor, report_id)
-    buttons = tuple((Button(f"case:assignto:{report_id}:{w.id}", Msg("case.assign.worker", {"id": w.id})),)
+    buttons = tuple((Button(cb.assign_to(report_id, w.id), Msg("case.assign.worker", {"id": w.id})),)
                     for w in workers)
     if env.user_id is not None:
         result.alerts.append((env.user_id, Reply((Msg("case.assign.ask"),), buttons, expects="choice")))
@@ -164,6 +166,9 @@ async def _record_reply(work: Work, reader: Actor, report_id: int) -> Reply:
                  else Msg(f"record.contact.{record.contact_mode}"))
     if record.possible_duplicate_of:
         lines.append(Msg("alert.possible_duplicate"))
+    reporter_chat = await reports.reporter_chat(work.conn, work.cipher, report_id)
+    if reporter_chat and not await reachability.is_reachable(work.conn, *reporter_chat):
+        lines.append(Msg("record.reporter_unreachable"))  # they blocked the bot: call or visit instead
     return Reply(tuple(lines))
 
 
@@ -183,16 +188,16 @@ def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
         "use": Msg("case.card.yes" if record.facts.service_use_consent else "case.card.no")}))
     offered = core_cases.offered_actions(record, actor)
     buttons: list[tuple[Button, ...]] = [
-        (Button(f"case:act:{record.id}:{record.version}:{action.value}", Msg(action.label_key)),)
+        (Button(cb.act(record.id, record.version, action.value), Msg(action.label_key)),)
         for action in offered]
     if offered:  # the same people may record consents and calls as may act on the case
         for fact in core_cases.RECORDED_FACTS[:3]:
             mark = "case.card.fact_on" if getattr(record.facts, fact) else "case.card.fact_off"
-            buttons.append((Button(f"case:fact:{record.id}:{fact}", Msg(mark, {"fact": Msg(f"case.fact.{fact}")})),))
-        buttons.append((Button(f"case:followup:{record.id}", Msg("case.card.followup")),
-                        Button(f"case:record:{record.id}", Msg("case.card.record"))))
+            buttons.append((Button(cb.toggle_fact(record.id, fact), Msg(mark, {"fact": Msg(f"case.fact.{fact}")})),))
+        buttons.append((Button(cb.followup(record.id), Msg("case.card.followup")),
+                        Button(cb.full_record(record.id), Msg("case.card.record"))))
     else:
-        buttons.append((Button(f"case:record:{record.id}", Msg("case.card.record")),))
+        buttons.append((Button(cb.full_record(record.id), Msg("case.card.record")),))
     return Reply(tuple(lines), tuple(buttons), expects="choice")
 
 
@@ -207,7 +212,7 @@ async def _show_cases(work: Work, actor: Actor, result: EffectResult) -> None:
     if not mine:
         result.replies.append(Reply((Msg("case.list.none"),)))
         return
-    buttons = tuple((Button(f"case:open:{c.id}", Msg(_list_item_key(c), {
+    buttons = tuple((Button(cb.open_case(c.id), Msg(_list_item_key(c), {
         "case": c.id, "receipt": c.receipt_no, "step": Msg(c.state.step.label_key),
         "due": min((d.due.isoformat() for d in c.deadlines() if d.is_open), default="-")})),) for c in mine)
     result.replies.append(Reply((Msg("case.list.title", {"count": len(mine)}),), buttons, expects="choice"))
@@ -218,9 +223,8 @@ def _list_item_key(record: cases.CaseRecord) -> str:
     return "case.list.item_urgent" if record.urgent or record.same_day_visit else "case.list.item"
 
 
-async def _act(work: Work, actor: Actor, case_id: int, version_text: str, action: str, reason: str | None,
+async def _act(work: Work, actor: Actor, case_id: int, version: int, action: str, reason: str | None,
                env: EffectEnv, result: EffectResult) -> None:
-    version = parse_id(version_text)
     try:
         case_action = CaseAction(action)
     except ValueError:
@@ -232,7 +236,7 @@ async def _act(work: Work, actor: Actor, case_id: int, version_text: str, action
             record = await core_cases.read_case(work, actor, case_id)
             if case_action not in core_cases.offered_actions(record, actor):
                 raise Refused(RefusalKind.CONFLICT, "case.error.stale")
-            buttons = tuple((Button(f"case:act:{case_id}:{version}:{action}:{c.value}", Msg(c.label_key)),)
+            buttons = tuple((Button(cb.act(case_id, version, action, c.value), Msg(c.label_key)),)
                             for c in choices)
             _to_private(env, result, Reply((Msg("case.reason.ask", {"action": Msg(f"case.action.{action}")}),),
                                            buttons, expects="choice"))
@@ -273,5 +277,5 @@ async def _submit_followup(work: Work, actor: Actor, command: cmd.SubmitFollowup
         leaders = await member_store.team_leaders(work.conn, record.dong_code)
         alert = Reply((Msg("followup.escalated", {"case": record.id, "receipt": record.receipt_no}),
                        *(_msg(r) for r in outcome["reasons"])),
-                      ((Button(f"case:open:{record.id}", Msg("case.card.open")),),), expects="choice")
+                      ((Button(cb.open_case(record.id), Msg("case.card.open")),),), expects="choice")
         result.alerts.extend((leader.telegram_user_id, alert) for leader in leaders if leader.telegram_user_id)

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from dialogs import callback_data as cb
 from dialogs import commands as cmd
 from dialogs.flow import Member
 from dialogs.danger_notice import sos_calls
@@ -144,7 +145,7 @@ def team_alert(filed: reports.FiledReport, command: cmd.FileReport, directory: D
         lines.append(Msg("alert.same_day_visit"))
     if filed.possible_duplicate_of:
         lines.append(Msg("alert.possible_duplicate"))
-    buttons = ((Button(f"case:take:{filed.id}", Msg("alert.take")), Button(f"case:assign:{filed.id}", Msg("alert.assign"))),)
+    buttons = ((Button(cb.take(filed.id), Msg("alert.take")), Button(cb.assign(filed.id), Msg("alert.assign"))),)
     return Reply(tuple(lines), buttons, expects="choice")
 
 

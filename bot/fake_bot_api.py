@@ -28,11 +28,38 @@ BOT_USER = {"id": 777000, "is_bot": True, "first_name": "Salpim", "username": "s
             "can_join_groups": True, "can_read_all_group_messages": False, "supports_inline_queries": False}
 
 
+# Telegram's own error answers (https://core.telegram.org/bots/api#making-requests), for scripts.
+def error_body(status: int, description: str, **parameters: Any) -> bytes:
+    body: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+    if parameters:
+        body["parameters"] = parameters
+    return orjson.dumps(body)
+
+
+NGINX_502 = (b"<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway"
+             b"</h1></center>\r\n<hr><center>nginx/1.18.0</center>\r\n</body>\r\n</html>\r\n")
+
+
+@dataclass
+class Scripted:
+    """One scripted answer to the next call of a method: a status and body (Telegram's JSON
+    error, or a proxy's HTML), after `hold` is set (a slow Telegram), or the connection dropped."""
+
+    status: int = 200
+    body: bytes | None = None
+    content_type: str = "application/json"
+    hold: asyncio.Event | None = None
+    drop: bool = False
+    chat_id: int | None = None  # only for calls to this chat (others pass by)
+    started: asyncio.Event = field(default_factory=asyncio.Event)  # set when the call arrives
+
+
 @dataclass
 class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    message_id: int | None = None  # of a sent message (sendMessage, sendContact, …)
 
 
 class FakeBotApi:
@@ -49,6 +76,7 @@ class FakeBotApi:
         self.files: dict[str, bytes] = {}
         self.webhook: dict[str, Any] = {}
         self._failures: deque[tuple[str, int, int | None]] = deque()
+        self._scripts: dict[str, deque[Scripted]] = {}
         self._message_ids = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self._waiters: list[tuple[int, asyncio.Future]] = []
@@ -61,6 +89,11 @@ class FakeBotApi:
     def fail_next(self, method: str, status: int = 429, retry_after: int | None = 1, times: int = 1) -> None:
         for _ in range(times):
             self._failures.append((method, status, retry_after))
+
+    def script(self, method: str, answer: Scripted) -> Scripted:
+        """Answer the next call of `method` so (calls are still recorded when they succeed)."""
+        self._scripts.setdefault(method, deque()).append(answer)
+        return answer
 
     def sent(self, chat_id: int | str | None = None) -> list[Call]:
         return [c for c in self.calls if c.method == "sendMessage"
@@ -137,6 +170,22 @@ class FakeBotApi:
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         params = await self._params(request)
+        scripts = self._scripts.get(method)
+        answer = next((a for a in scripts or () if a.chat_id is None or str(a.chat_id) == str(params.get("chat_id"))),
+                      None)
+        if answer is not None:
+            scripts.remove(answer)  # type: ignore[union-attr]
+            answer.started.set()
+            if answer.hold is not None:
+                await answer.hold.wait()
+            if answer.drop:
+                assert request.transport is not None
+                request.transport.close()  # the client sees the connection go: a network error
+                return web.Response(status=500)
+            if answer.status != 200 or answer.body is not None:
+                if answer.status != 200 and self.record:
+                    self.calls.append(Call(f"!{method}", params))  # refused: not a delivered call
+                return web.Response(body=answer.body or b"", status=answer.status, content_type=answer.content_type)
         if self._failures and self._failures[0][0] == method:
             _, status, retry_after = self._failures.popleft()
             body: dict[str, Any] = {"ok": False, "error_code": status, "description": "fake failure"}
@@ -155,6 +204,8 @@ class FakeBotApi:
         if isinstance(result, _BadRequest):  # as Telegram answers a call missing a required field
             return web.Response(body=orjson.dumps({"ok": False, "error_code": 400, "description": result.description}),
                                 status=400, content_type="application/json")
+        if self.record and isinstance(result, dict) and "message_id" in result:
+            self.calls[-1].message_id = result["message_id"]
         return self._ok(result)
 
     @staticmethod
@@ -186,6 +237,17 @@ class FakeBotApi:
         return {"message_id": next(self._message_ids), "date": int(time.time()),
                 "chat": {"id": int(chat_id) if str(chat_id).lstrip("-").isdigit() else 0, "type": "private"},
                 "contact": {"phone_number": str(params["phone_number"]), "first_name": str(params["first_name"])}}
+
+    def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> Any:
+        """The keyboard of a message we sent changes in place (as the person's screen does)."""
+        for call in reversed(self.calls):
+            if (call.method.startswith("send") and call.message_id == _int(params.get("message_id"))
+                    and str(call.params.get("chat_id")) == str(params.get("chat_id"))):
+                call.params["reply_markup"] = params.get("reply_markup")
+                return {"message_id": call.message_id, "date": int(time.time()),
+                        "chat": {"id": _int(params.get("chat_id")), "type": "private"},
+                        "text": call.params.get("text", "")}
+        return True
 
     def _m_setWebhook(self, params: dict[str, Any]) -> Any:
         self.webhook = params
@@ -222,6 +284,13 @@ class FakeBotApi:
 @dataclass(frozen=True)
 class _BadRequest:
     description: str
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
 
 
 class _Subscriber(asyncio.Protocol):

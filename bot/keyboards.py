@@ -6,24 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from bot.render import Rendered
+from dialogs.callback_data import CALLBACK_MAX_BYTES as CALLBACK_LIMIT
+from dialogs.callback_data import decode_callback, encode_callback
 
-CALLBACK_MAX_BYTES = 64  # Telegram's limit for callback_data
+CALLBACK_MAX_BYTES = CALLBACK_LIMIT  # Telegram's limit for callback_data
 
 
 def callback_data(version: int | None, value: str) -> str:
-    data = f"{version if version is not None else ''}|{value}"
-    if len(data.encode()) > CALLBACK_MAX_BYTES:
-        raise ValueError(f"callback data too long: {value!r}")
-    return data
+    return encode_callback(version, value)
 
 
 def parse_callback_data(data: str) -> tuple[int | None, str] | None:
-    version, sep, value = data.partition("|")
-    if not sep or not value or len(data) > CALLBACK_MAX_BYTES:
-        return None
-    if version == "":
-        return None, value
-    return (int(version), value) if version.isdigit() and len(version) < 12 else None
+    return decode_callback(data)
 
 
 def send_message_payload(chat_id: int | str, rendered: Rendered) -> dict[str, Any]:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from bot.effects import EffectEnv, run_commands
 from bot.i18n import Catalogs
-from bot.keyboards import send_contact_payload, send_message_payload
+from bot.keyboards import reply_markup, send_contact_payload, send_message_payload
+from bot.sender import LEASE
 from bot.render import Rendered, label_index, match_label, render_reply
 from dialogs.conversation import Conversation
 from dialogs.engine import Engine, Turn
@@ -34,7 +36,7 @@ log = logging.getLogger(__name__)
 TELEGRAM = "telegram"
 # Messages queued for delivery are leased to the turn that made them for this long; only if it
 # has not confirmed delivery by then does the outbox sweeper send them.
-SEND_LEASE = timedelta(seconds=30)
+SEND_LEASE = LEASE
 MAX_ATTEMPTS = 3  # a turn whose conversation changed under it (another process) runs again
 
 
@@ -47,6 +49,9 @@ class Inbound:
     user_id: int | None = None
     language_code: str | None = None
     private: bool = True  # a group chat (a 읍면동 team's) never gets personal data
+    thread_id: int | None = None  # the forum topic it was written in: replies go there
+    message_id: int | None = None  # the message it came with (for a press: the one with the keyboard)
+    pressed: bool = False  # an inline button press (answered with answerCallbackQuery)
 
 
 @dataclass
@@ -55,6 +60,7 @@ class TurnResult:
     locale: str = "ko"
     rendered: list[Rendered] = field(default_factory=list)
     outgoing: list[outbox.Outgoing] = field(default_factory=list)  # Telegram messages to send now
+    toast: str | None = None  # a refusal, shown on the pressed button (answerCallbackQuery text)
 
 
 class TurnRunner:
@@ -83,13 +89,13 @@ class TurnRunner:
             member, convo = await self._read_sqlite(inbound, now)
             ctx, turn = self._decide(inbound, member, convo, now)
             if self.db.batch_writer is not None and not turn.commands:
-                return await self._write_batched(inbound, turn, now)
+                return await self._write_batched(inbound, turn, now, convo)
             async with self.db.transaction() as conn:
-                return await self._write(conn, inbound, member, ctx, turn, now)
+                return await self._write(conn, inbound, member, ctx, turn, now, convo)
         async with self.db.transaction() as conn:
             member, convo = await self._read(conn, inbound, now)
             ctx, turn = self._decide(inbound, member, convo, now)
-            return await self._write(conn, inbound, member, ctx, turn, now)
+            return await self._write(conn, inbound, member, ctx, turn, now, convo)
 
     async def _read_sqlite(self, inbound: Inbound, now) -> tuple[Member | None, Conversation]:
         if self.db.batch_writer is None:  # an in-memory database: through SQLAlchemy
@@ -118,11 +124,12 @@ class TurnRunner:
         event = self._typed_label_as_press(inbound.event, convo, ctx, locale)
         return ctx, self.engine.handle(convo, event, ctx)
 
-    async def _write_batched(self, inbound: Inbound, turn: Turn, now) -> TurnResult:
+    async def _write_batched(self, inbound: Inbound, turn: Turn, now, convo_before: Conversation) -> TurnResult:
         """The everyday turn (no commands: just the conversation and its replies), committed
         together with other turns by the SQLite group-commit writer (state/sqlite_batch.py)."""
         convo = turn.conversation
-        locale, rendered, messages = self._render(inbound, turn.replies, [], convo)
+        locale, rendered, messages, _ = self._render(inbound, turn.replies, [], convo,
+                                                     self._had_reply_keyboard(inbound, convo_before))
         write = TurnWrite(inbound.channel, inbound.chat_id, inbound.update_id, now,
                           conversations.row_values(convo, self.cipher, now), convo.seen_version, convo.exists,
                           outbox.rows_for(self.cipher, TELEGRAM, messages, now, SEND_LEASE))
@@ -135,25 +142,31 @@ class TurnRunner:
                   for i, (chat, method, payload) in zip(done.outbox_ids, messages, strict=True)]
         return TurnResult(False, locale, rendered, queued)
 
-    def _render(self, inbound: Inbound, replies: list, alerts: list, convo: Conversation):
-        """Replies in the person's language, alerts in the service's; and the Telegram messages."""
+    def _render(self, inbound: Inbound, replies: list, alerts: list, convo: Conversation,
+                keyboard_before: bool = False):
+        """Replies in the person's language, alerts in the service's; and the Telegram messages.
+
+        A refusal to a button press (staff only, not your case) is shown on the button itself;
+        a group chat never gets it as a message. Returns (locale, rendered, messages, toast)."""
         locale = self.catalogs.resolve_locale(convo.locale, inbound.language_code)
+        toast = None
+        if inbound.pressed and replies and all(_is_refusal(r) for r in replies):
+            toast = render_reply(self.catalogs, locale, replies[0]).text[:200]
+            if not inbound.private:
+                replies = []
         rendered = [render_reply(self.catalogs, locale, r) for r in replies]
         messages = []
         if inbound.channel == TELEGRAM:
-            for r in rendered:  # each message, then its numbers as contact cards
-                messages.append((inbound.chat_id, "sendMessage", send_message_payload(int(inbound.chat_id), r)))
-                messages += [(inbound.chat_id, "sendContact", send_contact_payload(int(inbound.chat_id), c.number,
-                                                                                   c.label)) for c in r.calls]
+            messages = telegram_messages(inbound, rendered, keyboard_before)
         for chat, alert in alerts:
             if chat is None:
                 continue
             alert_text = render_reply(self.catalogs, self.catalogs.default, alert)
             messages.append((str(chat), "sendMessage", send_message_payload(chat, alert_text)))
-        return locale, rendered, messages
+        return locale, rendered, messages, toast
 
     async def _write(self, conn, inbound: Inbound, member: Member | None, ctx: TurnContext, turn: Turn,
-                     now) -> TurnResult:
+                     now, convo_before: Conversation) -> TurnResult:
         if inbound.update_id is not None and not await inbox.claim(self.db, conn, inbound.channel,
                                                                    inbound.update_id, now):
             return TurnResult(duplicate=True)
@@ -166,9 +179,24 @@ class TurnRunner:
             turn.conversation, replies = opened.conversation, [*replies, *opened.replies]
         await conversations.save(self.db, conn, self.cipher, turn.conversation, now)
         # Team alerts always go to Telegram chats, in the service's default language.
-        locale, rendered, messages = self._render(inbound, replies, effects.alerts, turn.conversation)
+        locale, rendered, messages, toast = self._render(inbound, replies, effects.alerts, turn.conversation,
+                                                         self._had_reply_keyboard(inbound, convo_before, ctx))
         queued = await outbox.enqueue(conn, self.cipher, TELEGRAM, messages, now, lease=SEND_LEASE)
-        return TurnResult(False, locale, rendered, queued)
+        return TurnResult(False, locale, rendered, queued, toast)
+
+    def _had_reply_keyboard(self, inbound: Inbound, convo: Conversation, ctx: TurnContext | None = None) -> bool:
+        """Was the question before this turn asked with a reply keyboard (share location or
+        number)? Then it is taken away once the question is answered."""
+        if inbound.channel != TELEGRAM or not convo.flow:
+            return False
+        if ctx is None:
+            ctx = TurnContext(now=utcnow(), directory=self.directory, member=None, ttl=self.ttl,
+                              new_receipt_no=new_receipt_no, max_photo_bytes=self.settings.max_photo_bytes)
+        try:
+            buttons = self.engine.current_buttons(convo, ctx)
+        except Exception:  # noqa: BLE001 - a question that cannot be drawn just has no keyboard
+            return False
+        return any(b.kind in ("location", "contact") for b in buttons)
 
     def _typed_label_as_press(self, event: Event, convo, ctx: TurnContext, locale: str) -> Event:
         """Reply keyboards send a button's label as text, and people type labels too."""
@@ -177,6 +205,46 @@ class TurnRunner:
         index = label_index(self.catalogs, locale, self.engine.current_buttons(convo, ctx))
         value = match_label(index, event.text)
         return Choice(value, convo.version) if value else event
+
+
+TOGGLE_PREFIX = "q:toggle:"  # a multi-select option (dialogs/questions.py option values)
+
+
+def _is_refusal(reply) -> bool:
+    return (not reply.buttons and len(reply.lines) == 1
+            and reply.lines[0].key.startswith(("case.error.", "dialog.stale_button")))
+
+
+def telegram_messages(inbound: Inbound, rendered: list[Rendered],
+                      keyboard_before: bool = False) -> list[tuple[str, str, dict[str, Any]]]:
+    """The Bot API calls for a turn's replies in the person's own chat.
+
+    - in a forum topic, replies go into that topic (message_thread_id);
+    - a tap on a multi-select option redraws the keyboard of the pressed message in place
+      (editMessageReplyMarkup) instead of sending the whole question again;
+    - once a question asked with a reply keyboard is answered, the keyboard is taken away."""
+    chat = int(inbound.chat_id)
+    if (inbound.pressed and inbound.message_id is not None and len(rendered) == 1 and rendered[0].buttons
+            and isinstance(inbound.event, Choice) and inbound.event.value.startswith(TOGGLE_PREFIX)
+            and inbound.event.version is not None and rendered[0].version == inbound.event.version):
+        markup = reply_markup(rendered[0])
+        if markup is not None and "inline_keyboard" in markup:
+            return [(inbound.chat_id, "editMessageReplyMarkup",
+                     {"chat_id": chat, "message_id": inbound.message_id, "reply_markup": markup})]
+    payloads = [send_message_payload(chat, r) for r in rendered]
+    if keyboard_before and not any("keyboard" in (p.get("reply_markup") or {}) for p in payloads):
+        for payload in payloads:
+            if "reply_markup" not in payload:
+                payload["reply_markup"] = {"remove_keyboard": True}
+                break
+    messages: list[tuple[str, str, dict[str, Any]]] = []
+    for payload, r in zip(payloads, rendered, strict=True):  # each message, then its numbers as contact cards
+        messages.append((inbound.chat_id, "sendMessage", payload))
+        messages += [(inbound.chat_id, "sendContact", send_contact_payload(chat, c.number, c.label)) for c in r.calls]
+    if inbound.thread_id is not None:
+        for _, _, payload in messages:
+            payload["message_thread_id"] = inbound.thread_id
+    return messages
 
 
 async def park_expired(runner: TurnRunner, limit: int = 100) -> list[outbox.Outgoing]:

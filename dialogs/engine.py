@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from dialogs import commands as cmd
+from dialogs.callback_data import is_case_button
 from dialogs import danger_notice, home
 from dialogs.conversation import Conversation
 from dialogs.events import Choice, Command, Event, Photo, Text
@@ -172,7 +173,7 @@ class Engine:
             self._reask_or_menu(turn, ctx)
         elif value.startswith("consent:withdraw:") and home.parse_receipt(value.rsplit(":", 1)[1]):
             turn.commands.append(cmd.WithdrawConsent(home.parse_receipt(value.rsplit(":", 1)[1])))
-        elif value.startswith("case:"):
+        elif is_case_button(value):
             turn.commands.append(cmd.CaseButton(value))
         elif value == "menu:home":
             home.show_menu(turn, ctx, greet=False)

@@ -47,7 +47,7 @@ def wrong_kind(event: Event, wanted: str) -> Reject:
 
 def _known_kind(kind: str) -> str:
     return kind if kind in ("sticker", "voice", "video", "document", "animation", "location",
-                            "contact", "edited", "photo") else "other"
+                            "contact", "contact_other", "edited", "photo") else "other"
 
 
 def parse_single(valid: Callable[[Asking], Iterable[str]]) -> Callable[[Event, Asking], Parsed]:
@@ -59,10 +59,15 @@ def parse_single(valid: Callable[[Asking], Iterable[str]]) -> Callable[[Event, A
     return parse
 
 
+# Format characters that belong to the text: the zero-width joiner makes 👨‍👩‍👧 one family (not
+# three faces), the non-joiner shapes scripts, and the direction marks keep mixed text readable.
+KEPT_FORMAT = "\u200c\u200d\u200e\u200f\u061c"
+
+
 def clean_text(text: str) -> str:
     """Drop control characters (keep newlines), normalise Unicode, trim."""
     text = unicodedata.normalize("NFC", text)
-    kept = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    kept = "".join(ch for ch in text if ch in "\n\t" or ch in KEPT_FORMAT or unicodedata.category(ch)[0] != "C")
     return kept.strip()
 
 

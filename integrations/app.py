@@ -13,7 +13,7 @@ from fastapi import FastAPI, HTTPException, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from core.refusals import Refused
 from integrations import alerting_health, docs, housekeeping, playground
@@ -25,6 +25,7 @@ from integrations.services import start_services, stop_services
 from integrations.webhook import TelegramWebhook
 from salpim.logging_setup import quiet_payload_loggers
 from salpim.settings import Settings, get_settings
+from state import dead_letters
 
 log = logging.getLogger(__name__)
 SECURITY_HEADERS = {
@@ -121,6 +122,7 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
             allowed = is_local(request)
         if not allowed:
             raise HTTPException(status_code=404)  # as if there were none
+        await _count_dead_letters(request.app.state.services)
         return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     app.include_router(api_routes.router)
@@ -130,3 +132,14 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
     if settings.playground != "off":
         app.include_router(playground.router(settings))
     return app
+
+
+DEAD_LETTERS_STORED = Gauge("salpim_dead_letters_stored", "Updates recorded as dead letters (all workers, from the store)")
+
+
+async def _count_dead_letters(services) -> None:
+    try:
+        async with services.db.read() as conn:
+            DEAD_LETTERS_STORED.set(await dead_letters.count(conn))
+    except Exception:  # noqa: BLE001 - metrics must answer even when the store does not
+        log.warning("could not count dead letters for /metrics")

@@ -10,12 +10,17 @@ import io
 import logging
 
 from PIL import Image, UnidentifiedImageError
+from telegram.error import BadRequest
 
 from state import reports
 from state.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 MAX_SIDE = 2048  # enough to see a notice on a door; smaller files, no hidden detail
+# A photo Telegram keeps failing to hand over (its file is gone, the id is wrong) is not asked
+# for again every sweep forever: a 400 is final at once, other failures after this many tries.
+MAX_FETCH_ATTEMPTS = 8
+_failed_attempts: dict[int, int] = {}  # photo id → failed tries in this process
 
 
 class NotAnImage(ValueError):
@@ -57,12 +62,17 @@ async def fetch_pending(services, limit: int = 10) -> int:
             clean = strip_metadata(bytes(await file.download_as_bytearray()), services.settings.max_photo_bytes)
             values = {"data_enc": services.cipher.encrypt_bytes(clean, "photos.data").encode(),
                       "mime": "image/jpeg", "size": len(clean), "fetched_at": utcnow(), "source_ref": "fetched"}
-        except NotAnImage:
-            log.info("photo %s is not a usable image; dropped", photo_id)
+        except (NotAnImage, BadRequest) as exc:  # not an image, or Telegram says the file is not there
+            log.info("photo %s is not usable (%s); dropped", photo_id, exc.__class__.__name__)
             values = {"fetched_at": utcnow(), "source_ref": "unusable"}
         except Exception as exc:  # network or Telegram trouble: try again at the next sweep
-            log.info("photo %s not fetched yet (%s)", photo_id, exc.__class__.__name__)
-            continue
+            tries = _failed_attempts[photo_id] = _failed_attempts.get(photo_id, 0) + 1
+            if tries < MAX_FETCH_ATTEMPTS:
+                log.info("photo %s not fetched yet (%s)", photo_id, exc.__class__.__name__)
+                continue
+            log.warning("photo %s given up after %d tries (%s)", photo_id, tries, exc.__class__.__name__)
+            values = {"fetched_at": utcnow(), "source_ref": "unusable"}
+        _failed_attempts.pop(photo_id, None)
         async with services.db.transaction() as conn:
             await reports.store_photo(conn, photo_id, values)
         stored += "data_enc" in values

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from bot.keyboards import send_message_payload
 from bot.render import render_reply
 from bot.turns import SEND_LEASE
+from dialogs import callback_data as cb
 from dialogs.replies import Button, Msg, Reply
 from state import cases, outbox, timers
 from state import members as member_store
@@ -22,8 +23,8 @@ TELEGRAM = "telegram"
 
 
 def _case_buttons(case_id: int) -> tuple[tuple[Button, ...], ...]:
-    return ((Button(f"case:followup:{case_id}", Msg("case.card.followup")),
-             Button(f"case:open:{case_id}", Msg("case.card.open"))),)
+    return ((Button(cb.followup(case_id), Msg("case.card.followup")),
+             Button(cb.open_case(case_id), Msg("case.card.open"))),)
 
 
 async def fire_due(services) -> int:
@@ -51,7 +52,7 @@ async def _messages_for(services, conn, timer: timers.DueTimer) -> Iterable[tupl
         if record is not None and record.manager_member_id is not None:
             return []
         reply = Reply((Msg("reminder.urgent_untaken", {"receipt": timer.payload.get("receipt", "")}),),
-                      ((Button(f"case:take:{report_id}", Msg("alert.take")),),), expects="choice")
+                      ((Button(cb.take(report_id), Msg("alert.take")),),), expects="choice")
         leaders = await member_store.team_leaders(conn, timer.payload.get("dong"))
         chats = [m.telegram_user_id for m in leaders if m.telegram_user_id]
         if services.settings.duty_chat_id:
@@ -71,7 +72,7 @@ async def _messages_for(services, conn, timer: timers.DueTimer) -> Iterable[tupl
     if timer.kind == timers.TimerKind.CASE_DUE_SOON:
         reply = Reply((Msg("reminder.due_soon", params),), _case_buttons(record.id), expects="choice")
         return await _to_manager(conn, record, reply)
-    reply = Reply((Msg("reminder.overdue", params),), ((Button(f"case:open:{record.id}", Msg("case.card.open")),),),
+    reply = Reply((Msg("reminder.overdue", params),), ((Button(cb.open_case(record.id), Msg("case.card.open")),),),
                   expects="choice")
     leaders = await member_store.team_leaders(conn, record.dong_code)
     return [(m.telegram_user_id, reply) for m in leaders if m.telegram_user_id]

@@ -5,22 +5,19 @@ object and response classes cost more per update than the whole dialog engine, s
 reads the body and answers directly. Everything else (playground, API, health) goes on to
 FastAPI. Answers: 200 (processed, or a redelivery), 400 (not an update), 403 (wrong or missing
 secret, compared in constant time), 404 (no Telegram configured), 405, 413 (oversized), 503
-(the store is unavailable: nothing was committed, so Telegram's redelivery is safe).
+(the store is unavailable: nothing was committed, so Telegram's redelivery is safe). An update
+that cannot be processed otherwise is a dead letter (bot/chat_changes.py), answered 200.
 """
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
-import sqlite3
 import time
 
 import orjson
 from prometheus_client import Counter, Histogram
-from sqlalchemy.exc import SQLAlchemyError
 
-from bot.telegram_transport import WEBHOOK_PATH, NotAnUpdate
-from state.conversations import ConversationChanged
+from bot.telegram_transport import TRANSIENT_ERRORS, WEBHOOK_PATH, NotAnUpdate
 
 log = logging.getLogger(__name__)
 MAX_UPDATE_BYTES = 256 * 1024  # a Telegram update is a few KB; anything bigger is not one
@@ -28,7 +25,9 @@ SECRET_HEADER = b"x-telegram-bot-api-secret-token"
 UPDATES = Counter("salpim_updates_total", "Telegram updates received", ["outcome"])
 TURN_SECONDS = Histogram("salpim_webhook_seconds", "Webhook handling time, receipt to replies sent",
                          buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
-STORE_ERRORS = (SQLAlchemyError, sqlite3.Error, OSError, asyncio.TimeoutError, ConversationChanged)
+# Only a passing store failure asks Telegram for the update again; the channel turns anything
+# else into a dead letter (answered 200), so no update is redelivered forever.
+STORE_ERRORS = TRANSIENT_ERRORS
 
 
 class TelegramWebhook:

@@ -64,6 +64,11 @@ def add_parser(sub) -> None:
                                                   "(the service also does it every day)")
     retention.set_defaults(handler=_retention)
 
+    dead = cmds.add_parser("dead-letters", help="Telegram updates that could not be processed (newest first; "
+                                                "ids, kinds and error classes only)")
+    dead.add_argument("--limit", type=int, default=50)
+    dead.set_defaults(handler=_dead_letters)
+
 
 async def _with_store(work):
     from integrations.services import build_cipher, open_audit_chain
@@ -219,4 +224,16 @@ def _retention(args: argparse.Namespace) -> int:
                                              case_days=settings.retention_case_days)
     run = _run(work)
     print(f"anonymised: {run.reports} reports without a case, {run.cases} ended cases; {run.drafts} drafts erased")
+    return 0
+
+
+def _dead_letters(args: argparse.Namespace) -> int:
+    from state import dead_letters
+
+    async def work(db, conn, cipher):
+        return await dead_letters.count(conn), await dead_letters.latest(conn, args.limit)
+    total, rows = _run(work)
+    print(f"{total} dead letters")
+    for row in rows:
+        print(f"{row.at:%Y-%m-%d %H:%M:%S}  {row.channel}  update {row.update_id}  {row.kind}  {row.error}")
     return 0

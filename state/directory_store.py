@@ -2,7 +2,7 @@
 object the dialogs route with."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.db import Database
@@ -33,3 +33,12 @@ async def read_directory(conn: AsyncConnection) -> Directory:
     dongs = [Dong(r.code, r.name, r.sigungu_code, r.lat, r.lon, r.team_chat_id, r.phone)
              for r in await conn.execute(select(D))]
     return Directory.build(sigungus, dongs)
+
+
+async def move_team_chat(conn: AsyncConnection, old_chat_id: int, new_chat_id: int) -> list[str]:
+    """A team group became a supergroup: every 읍면동 alerted at the old id is alerted at the new
+    one. Returns the codes of the 읍면동 changed."""
+    codes = [r[0] for r in await conn.execute(select(D.c.code).where(D.c.team_chat_id == old_chat_id))]
+    if codes:
+        await conn.execute(update(D).where(D.c.team_chat_id == old_chat_id).values(team_chat_id=new_chat_id))
+    return codes

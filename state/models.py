@@ -262,3 +262,29 @@ class FollowupSubmission(Base):
     voided_at: Mapped[datetime | None]
     voided_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     void_reason_enc: Mapped[str | None] = mapped_column(Text)
+
+
+class DeadLetter(Base):
+    """An update we could not process, answered 200 so Telegram stops redelivering it, and kept
+    here for operators: which update, what kind, which error class, when — no personal data
+    (no text, no names, no chat ids)."""
+
+    __tablename__ = "dead_letters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    update_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(32))  # message, callback_query, edited_message, …
+    error: Mapped[str] = mapped_column(String(64))  # the exception's class name only
+    at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ChatReachability(Base):
+    """A chat that blocked the bot (or removed it from a group): nothing is sent there until it
+    comes back. One row per chat that ever went away; `reachable` flips back on return."""
+
+    __tablename__ = "chat_reachability"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    reachable: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(32))  # blocked, kicked, left, chat_not_found, back
+    changed_at: Mapped[datetime]

@@ -83,3 +83,12 @@ async def mark_retry(conn: AsyncConnection, message_id: int, attempts: int, now:
     if values["failed"]:
         values["payload_enc"] = None  # given up: nothing personal is kept for nothing
     await conn.execute(update(T).where(T.c.id == message_id).values(**values))
+
+
+async def postpone(conn: AsyncConnection, message_id: int, until: datetime, attempts: int | None = None) -> None:
+    """A message its chat's line is holding (Telegram said wait, or a retry is pending): no
+    sweeper takes it before `until`."""
+    values: dict[str, Any] = {"next_attempt_at": until}
+    if attempts is not None:
+        values["attempts"] = attempts
+    await conn.execute(update(T).where(T.c.id == message_id, T.c.sent_at.is_(None)).values(**values))

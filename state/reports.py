@@ -279,3 +279,13 @@ async def photos_to_fetch(conn: AsyncConnection, limit: int = 10) -> list[tuple[
 
 async def store_photo(conn: AsyncConnection, photo_id: int, values: dict[str, Any]) -> None:
     await conn.execute(update(P).where(P.c.id == photo_id).values(**values))
+
+
+async def reporter_chat(conn: AsyncConnection, cipher: FieldCipher, report_id: int) -> tuple[str, str] | None:
+    """(channel, chat id) of a reporter who left a way back (not an anonymous report)."""
+    stored = (await conn.execute(select(T.c.reporter_chat_enc).where(T.c.id == report_id))).scalar_one_or_none()
+    plain = cipher.decrypt(stored, "reports.reporter_chat") if stored else None
+    if not plain or ":" not in plain:
+        return None
+    channel, chat_id = plain.split(":", 1)
+    return channel, chat_id

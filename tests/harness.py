@@ -53,9 +53,22 @@ class Service:
     def services(self):
         return self.app.state.services
 
-    async def post_update(self, update: dict[str, Any], secret: str | None = WEBHOOK_SECRET) -> httpx.Response:
+    async def delivered(self) -> None:
+        """Wait until the outbox has sent everything queued (sending never holds the webhook)."""
+        telegram = self.services.telegram
+        if telegram is not None:
+            await telegram.sender.drained()
+            await telegram.sender.flush()
+
+    async def post_update(self, update: dict[str, Any], secret: str | None = WEBHOOK_SECRET, *,
+                          wait: bool = True) -> httpx.Response:
+        """Post as Telegram would; then (wait=True) let the outbox send what the update queued,
+        as a person's phone would show it a moment later. The webhook itself never waits."""
         headers = {"X-Telegram-Bot-Api-Secret-Token": secret} if secret is not None else {}
-        return await self.client.post("/telegram/webhook", json=update, headers=headers)
+        response = await self.client.post("/telegram/webhook", json=update, headers=headers)
+        if wait:
+            await self.delivered()
+        return response
 
 
 class TelegramUser:
@@ -81,6 +94,7 @@ class TelegramUser:
     async def send_update(self, update: dict[str, Any]) -> list[Call]:
         response = await self.service.post_update(update)
         assert response.status_code == 200, response.text
+        await self.service.delivered()
         return self.new_messages()
 
     async def say(self, text: str) -> list[Call]:
@@ -89,11 +103,14 @@ class TelegramUser:
     async def send(self, **content: Any) -> list[Call]:
         return await self.send_update(self.message_update(**content))
 
-    def press_update(self, data: str) -> dict[str, Any]:
+    def press_update(self, data: str, message_id: int | None = None) -> dict[str, Any]:
+        """A press comes with the message its keyboard is on (by default the latest one)."""
+        if message_id is None:
+            message_id = self.keyboard_message_id()
         uid = next(_update_ids)
         return {"update_id": uid, "callback_query": {
             "id": f"cb{uid}", "from": self._from(), "chat_instance": "x", "data": data,
-            "message": {"message_id": 1, "date": 1763700000, "chat": self.chat, "text": "…"}}}
+            "message": {"message_id": message_id, "date": 1763700000, "chat": self.chat, "text": "…"}}}
 
     async def press(self, label: str) -> list[Call]:
         """Press the button with this label (exact, or contained) on the latest keyboard."""
@@ -102,11 +119,18 @@ class TelegramUser:
             return await self.say(value)
         return await self.send_update(self.press_update(value))
 
+    def keyboard_message_id(self) -> int:
+        """The message id of the latest message with a keyboard (a press comes with it)."""
+        for call in reversed(self.fake.sent(self.user_id)):
+            if (call.params.get("reply_markup") or {}).get("inline_keyboard"):
+                return call.message_id or 1
+        return 1
+
     def find_button(self, label: str) -> tuple[str, str]:
         for call in reversed(self.fake.sent(self.user_id)):
             markup = call.params.get("reply_markup")
-            if not markup:
-                continue
+            if not markup or not (markup.get("inline_keyboard") or markup.get("keyboard")):
+                continue  # no keyboard, or one taken away (remove_keyboard)
             if "inline_keyboard" in markup:
                 buttons = [b for row in markup["inline_keyboard"] for b in row]
                 for match in (lambda b: b["text"] == label, lambda b: label in b["text"]):

@@ -52,6 +52,7 @@ class TeamChat:
         update["callback_query"]["message"]["chat"] = {"id": TEAM_CHAT, "type": "supergroup", "title": "혜화동 팀"}
         response = await self.service.post_update(update)
         assert response.status_code == 200
+        await self.service.delivered()
         return response
 
 
@@ -88,8 +89,11 @@ async def test_the_whole_case_from_alert_to_closure(office, fake_api):
         assert secret not in alert_text  # no address, no free text in a group chat
 
     team = TeamChat(service, fake_api)
-    await team.press("담당하기", by=OTHER_DONG_WORKER)
-    assert "내 읍면동의 신고가 아니에요" in fake_api.texts(TEAM_CHAT)[-1]  # one answer for "not yours" and "none"
+    before = len(fake_api.texts(TEAM_CHAT))
+    refused = await team.press("담당하기", by=OTHER_DONG_WORKER)
+    # The refusal is shown on the button (answerCallbackQuery), never posted into the group.
+    assert "내 읍면동의 신고가 아니에요" in refused.json()["text"]
+    assert len(fake_api.texts(TEAM_CHAT)) == before
     await team.press("담당하기", by=CASEWORKER)
     assert "담당자가 배정되었어요" in fake_api.texts(TEAM_CHAT)[-1]
     assert all("명륜길" not in t for t in fake_api.texts(TEAM_CHAT))

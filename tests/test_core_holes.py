@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from dialogs import callback_data as cb
 from state import members
 from state.models import CaseEvent
 from state.timeutil import utcnow
@@ -55,7 +56,7 @@ async def test_a_team_leader_assigns_only_to_the_active_team_of_that_dong(office
         from state.reports import by_receipt
         report_id = (await by_receipt(conn, office.receipt_a)).id
     leader = TelegramUser(office, fake_api, user_id=8101)
-    await leader.send_update(leader.press_update(f"|case:assignto:{report_id}:{target}"))
+    await leader.send_update(leader.press_update("|" + cb.assign_to(report_id, target)))
     assert "담당 직원에게만 배정할 수 있어요" in leader.last_text()
     for n in range(8100, 8107):
         assert all("며칠째" not in c.params.get("text", "") for c in fake_api.sent(n))
@@ -67,8 +68,8 @@ async def test_a_case_card_never_reaches_a_group_chat(office, fake_api):
     version = (await office.client.get(f"/api/cases/{case_id}", headers=auth(office, "cw_a"))).json()["version"]
     worker = TelegramUser(office, fake_api, user_id=8100)
     before = len(fake_api.sent(TEAM_CHAT))
-    for data in (f"|case:act:{case_id}:{version}:assign_counsellor", f"|case:open:{case_id}",
-                 f"|case:fact:{case_id}:personal_data_consent", f"|case:record:{case_id}"):
+    for data in ("|" + cb.act(case_id, version, "assign_counsellor"), "|" + cb.open_case(case_id),
+                 "|" + cb.toggle_fact(case_id, "personal_data_consent"), "|" + cb.full_record(case_id)):
         update = worker.press_update(data)
         update["callback_query"]["message"]["chat"] = {"id": TEAM_CHAT, "type": "supergroup", "title": "혜화동 팀"}
         assert (await office.post_update(update)).status_code == 200
@@ -81,7 +82,7 @@ async def test_a_case_card_never_reaches_a_group_chat(office, fake_api):
 async def test_consent_set_over_telegram_is_versioned_evented_and_audited(office, fake_api):
     case = (await take(office, office.receipt_a)).json()
     worker = TelegramUser(office, fake_api, user_id=8100)
-    await worker.send_update(worker.press_update(f"|case:fact:{case['id']}:personal_data_consent"))
+    await worker.send_update(worker.press_update("|" + cb.toggle_fact(case["id"], "personal_data_consent")))
     detail = (await office.client.get(f"/api/cases/{case['id']}", headers=auth(office, "cw_a"))).json()
     assert detail["facts"]["personal_data_consent"] is True and detail["version"] == case["version"] + 1
     assert any(h["action"] == "set_fact" and h["detail"] == {"personal_data_consent": True} for h in detail["history"])

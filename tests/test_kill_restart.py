@@ -74,8 +74,9 @@ async def test_sigkill_mid_dialog_resumes_and_nothing_is_lost_or_doubled(tmp_pat
     service = ServiceProcess(db_path, fake_api.url, tmp_path)
     await service.start()
     users = [TelegramUser(None, fake_api, user_id=9_100_000 + i) for i in range(3)]
-    script = ["/start report", "이웃·지인 일이에요", "|q:toggle:isolation", "|q:done", "혼자 사는 어르신",
-              "어르신(80세 이상)", "여성", "혜화동", "|q:skip", "며칠째 안 보여요", "|q:anonymous", "|q:file"]
+    script = ["/start report", "이웃·지인 일이에요", "|q:resident", "|q:toggle:isolation", "|q:done", "혼자 사는 어르신",
+              "어르신(80세 이상)", "여성", "혜화동", "|q:skip", "며칠째 안 보여요", "|q:no", "|q:anonymous",
+              "|q:file"]  # |q:no: no same-day visit (the 고독사 question)
 
     def update_for(user: TelegramUser, step: str) -> dict:
         return user.press_update(step) if step.startswith("|") else user.message_update(text=step)
@@ -83,7 +84,7 @@ async def test_sigkill_mid_dialog_resumes_and_nothing_is_lost_or_doubled(tmp_pat
     kills = 0
     for index, step in enumerate(script):
         updates = [update_for(u, step) for u in users]
-        if index in (3, 7, 11):  # kill while these updates are in flight, then redeliver them
+        if index in (3, 7, 13):  # kill while these updates are in flight (13: filing), then redeliver them
             pending = [asyncio.create_task(service.post(u)) for u in updates]
             await asyncio.sleep(0.005 * index)
             service.kill()
@@ -96,6 +97,11 @@ async def test_sigkill_mid_dialog_resumes_and_nothing_is_lost_or_doubled(tmp_pat
             service.kill()
             kills += 1
             await service.start()
+    # Sends leave through the outbox after the webhook answered: give the last ones a moment (bounded).
+    for _ in range(200):
+        if all(any("접수되었습니다" in t for t in fake_api.texts(u.user_id)) for u in users):
+            break
+        await asyncio.sleep(0.05)
     service.kill()
     engine = create_engine(f"sqlite:///{db_path}")
     with engine.connect() as conn:

@@ -22,6 +22,7 @@ from core.actor import Actor, Channel, member_actor
 from core.permissions import TABLE, Action, Scope
 from core.refusals import Refused
 from core.work import Work
+from dialogs import callback_data as cb
 from state import members
 from state.models import AuditEntry, ConversationRow
 from state.timeutil import utcnow
@@ -226,14 +227,14 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
     t = w.targets[("telegram", who)]
     return {
         Action.READ_OWN_REPORTS: ("say", "/status"),
-        Action.READ_REPORT: ("press", f"case:record:{t.case}"),
-        Action.TAKE_REPORT: ("press", f"case:take:{t.untaken}"),
-        Action.ASSIGN_CASE: ("press", f"case:assignto:{t.untaken2}:{w.ids[ASSIGNEE]}"),
+        Action.READ_REPORT: ("press", cb.full_record(t.case)),
+        Action.TAKE_REPORT: ("press", cb.take(t.untaken)),
+        Action.ASSIGN_CASE: ("press", cb.assign_to(t.untaken2, w.ids[ASSIGNEE])),
         Action.LIST_CASES: ("say", "/cases"),
         Action.READ_CASE: ("say", f"/case {t.case}"),
-        Action.ACT_ON_CASE: ("press", f"case:act:{t.case}:{version}:assign_counsellor"),
-        Action.SET_CASE_FACT: ("press", f"case:fact:{t.case}:personal_data_consent"),
-        Action.RECORD_FOLLOWUP: ("press", f"case:followup:{t.case}"),
+        Action.ACT_ON_CASE: ("press", cb.act(t.case, version, "assign_counsellor")),
+        Action.SET_CASE_FACT: ("press", cb.toggle_fact(t.case, "personal_data_consent")),
+        Action.RECORD_FOLLOWUP: ("press", cb.followup(t.case)),
     }.get(action)
 
 
@@ -248,8 +249,13 @@ async def telegram_attempt(w: World, action: Action, who: str) -> bool:
     kind, value = telegram_input(w, action, who, version)  # type: ignore[misc]
     user = TelegramUser(w.service, w.fake, user_id=w.telegram[who])
     user.new_messages()
-    replies = await (user.say(value) if kind == "say" else user.send_update(user.press_update(f"|{value}")))
-    text = "\n".join(c.params.get("text", "") for c in replies)
+    update = user.message_update(text=value) if kind == "say" else user.press_update(f"|{value}")
+    response = await w.service.post_update(update)
+    assert response.status_code == 200, response.text
+    # A press is answered on the button itself (answerCallbackQuery in the webhook's answer),
+    # and anything longer in the chat.
+    toast = response.json().get("text", "") if response.content else ""
+    text = "\n".join([toast, *(c.params.get("text", "") for c in user.new_messages())])
     assert "이전 질문의 버튼" not in text and "알 수 없는" not in text, (action, who, text)  # not understood at all
     # What a person reads in their own chat: a refusal, or the answer.
     refused = any(r in text for r in REFUSALS)

@@ -27,7 +27,8 @@ async def test_quick_taps_on_one_keyboard_all_count_in_order(service, user, fake
     taps = [user.press_update(user.find_button(label)[1]) for label in ("고립", "집·주거", "돌봐줄")]
     responses = await asyncio.gather(*(service.post_update(u) for u in taps))
     assert all(r.status_code == 200 for r in responses)
-    out = user.new_messages()
+    assert user.new_messages() == []  # each tap redraws the keyboard in place (editMessageReplyMarkup)
+    out = [c for c in fake_api.calls if c.method == "editMessageReplyMarkup"]
     assert len(out) == 3
     assert "☑ 선택 완료 (3)" in user.buttons()  # three toggles, none lost to a race
     counts = [str(o.params["reply_markup"]).count("✅") for o in out]

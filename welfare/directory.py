@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 
@@ -50,6 +50,11 @@ class Directory:
 
     def dong(self, code: str) -> Dong | None:
         return self._by_code.get(code)
+
+    def with_team_chat_moved(self, old_chat_id: int, new_chat_id: int) -> Directory:
+        """The directory after a team's Telegram group got a new id (it became a supergroup)."""
+        dongs = [replace(d, team_chat_id=new_chat_id) if d.team_chat_id == old_chat_id else d for d in self.dongs]
+        return Directory.build(list(self.sigungus), dongs)
 
     def sigungu(self, code: str) -> Sigungu | None:
         return next((s for s in self.sigungus if s.code == code), None)

@@ -1,0 +1,206 @@
+"""Button values for casework, and the callback data Telegram carries, within its 64 bytes.
+
+Telegram refuses an inline button whose callback_data is over 64 bytes (the whole message is
+refused: a case card never reaches the worker). A readable value like
+``case:act:12345:1:refer_elsewhere:self_sufficiency_case_management`` is 65 bytes, so case
+buttons are encoded compactly: ids in base 36, actions and reasons as their position in the
+domain enum. The longest possible value — every id at 2^63-1, the longest action and reason —
+plus the conversation version in front stays within the limit (tests/test_callback_data.py).
+
+Ids are parsed strictly: ASCII digits (or base-36 letters) only, never ``str.isdigit`` (which
+is true for "²"), and bounded to 64 bits so no store ever sees a number it cannot hold.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from welfare.case_lifecycle import (
+    CaseAction, ClosureReason, EarlyClosureReason, HardCaseReason, NotSelectedReason, ReferralTarget,
+)
+
+CALLBACK_MAX_BYTES = 64  # Telegram's limit for callback_data
+MAX_ID = 2 ** 63 - 1  # a signed 64-bit integer: what BIGINT columns (and Telegram's ids) hold
+CASE_PREFIX = "case:"
+_DIGITS = "0123456789"
+_B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+# Codes are positions in these tuples and enums: APPEND ONLY, or buttons already in chats change
+# meaning (a pinned test keeps a few codes fixed).
+KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act")
+FACTS = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
+ACTIONS: tuple[str, ...] = tuple(a.value for a in CaseAction)
+# Actions that need a reason chosen first, and the enum of its reasons.
+REASON_ENUMS: dict[str, type[Enum]] = {
+    "select_not_selected": NotSelectedReason,
+    "register_closure_review": ClosureReason,
+    "close_internally": EarlyClosureReason,
+    "refer_elsewhere": ReferralTarget,
+    "escalate_hard_case": HardCaseReason,
+}
+
+
+def parse_id(text: str) -> int | None:
+    """A decimal id typed or carried by a person: ASCII digits only, 1..2^63-1; else None."""
+    if not text or len(text) > 19 or any(ch not in _DIGITS for ch in text):
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
+def _b36(value: int) -> str:
+    if not 0 <= value <= MAX_ID:
+        raise ValueError("id out of range")
+    out = ""
+    while True:
+        value, digit = divmod(value, 36)
+        out = _B36[digit] + out
+        if value == 0:
+            return out
+
+
+def _from_b36(text: str) -> int | None:
+    if not text or len(text) > 13 or any(ch not in _B36 for ch in text) or (len(text) > 1 and text[0] == "0"):
+        return None
+    value = int(text, 36)
+    return value if value <= MAX_ID else None
+
+
+def _code(options: tuple[str, ...], value: str) -> str:
+    return _b36(options.index(value))
+
+
+def _decode(options: tuple[str, ...], code: str) -> str | None:
+    index = _from_b36(code)
+    return options[index] if index is not None and index < len(options) else None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseButton:
+    """What a casework button means. `subject` is a report id (take, assign, assignto) or a
+    case id (the rest); `second` the worker (assignto) or the case version (act); `name` the
+    fact (fact) or the action (act); `reason` the chosen reason of an act that needs one."""
+
+    kind: str
+    subject: int
+    second: int | None = None
+    name: str | None = None
+    reason: str | None = None
+
+    def value(self) -> str:
+        parts = [_code(KINDS, self.kind), _b36(self.subject)]
+        if self.kind == "assignto":
+            parts.append(_b36(self._need(self.second)))
+        elif self.kind == "fact":
+            parts.append(_code(FACTS, self._need(self.name)))
+        elif self.kind == "act":
+            action = self._need(self.name)
+            parts += [_b36(self._need(self.second)), _code(ACTIONS, action)]
+            if self.reason is not None:
+                parts.append(_code(_reasons(action), self.reason))
+        return CASE_PREFIX + ":".join(parts)
+
+    @staticmethod
+    def _need(value):
+        if value is None:
+            raise ValueError("incomplete case button")
+        return value
+
+
+def _reasons(action: str) -> tuple[str, ...]:
+    enum = REASON_ENUMS.get(action)
+    if enum is None:
+        raise ValueError("this action takes no reason")
+    return tuple(str(m.value) for m in enum)
+
+
+def take(report_id: int) -> str:
+    return CaseButton("take", report_id).value()
+
+
+def assign(report_id: int) -> str:
+    return CaseButton("assign", report_id).value()
+
+
+def assign_to(report_id: int, worker_id: int) -> str:
+    return CaseButton("assignto", report_id, worker_id).value()
+
+
+def open_case(case_id: int) -> str:
+    return CaseButton("open", case_id).value()
+
+
+def full_record(case_id: int) -> str:
+    return CaseButton("record", case_id).value()
+
+
+def followup(case_id: int) -> str:
+    return CaseButton("followup", case_id).value()
+
+
+def toggle_fact(case_id: int, fact: str) -> str:
+    return CaseButton("fact", case_id, name=fact).value()
+
+
+def act(case_id: int, version: int, action: str, reason: str | None = None) -> str:
+    return CaseButton("act", case_id, version, action, reason).value()
+
+
+def is_case_button(value: str) -> bool:
+    return value.startswith(CASE_PREFIX)
+
+
+def parse_case_button(value: str) -> CaseButton | None:
+    """The meaning of a case button's value, or None for anything forged, old or malformed."""
+    if not is_case_button(value) or len(value) > CALLBACK_MAX_BYTES:
+        return None
+    parts = value[len(CASE_PREFIX):].split(":")
+    kind = _decode(KINDS, parts[0])
+    subject = _from_b36(parts[1]) if len(parts) > 1 else None
+    if kind is None or subject is None:
+        return None
+    rest = parts[2:]
+    if kind in ("take", "assign", "open", "record", "followup"):
+        return CaseButton(kind, subject) if not rest else None
+    if kind == "assignto":
+        worker = _from_b36(rest[0]) if len(rest) == 1 else None
+        return CaseButton(kind, subject, worker) if worker is not None else None
+    if kind == "fact":
+        fact = _decode(FACTS, rest[0]) if len(rest) == 1 else None
+        return CaseButton(kind, subject, name=fact) if fact is not None else None
+    # act: version, action[, reason]
+    if len(rest) not in (2, 3):
+        return None
+    version, action = _from_b36(rest[0]), _decode(ACTIONS, rest[1])
+    if version is None or action is None:
+        return None
+    reason = None
+    if len(rest) == 3:
+        if action not in REASON_ENUMS:
+            return None
+        reason = _decode(_reasons(action), rest[2])
+        if reason is None:
+            return None
+    return CaseButton(kind, subject, version, action, reason)
+
+
+# -- the callback data itself: "<conversation version>|<button value>" ---------------------------
+def encode_callback(version: int | None, value: str) -> str:
+    """Callback data for a button drawn at this conversation version (None: any version)."""
+    data = f"{_b36(version) if version is not None else ''}|{value}"
+    if len(data.encode()) > CALLBACK_MAX_BYTES:
+        raise ValueError("callback data over Telegram's 64 bytes")
+    return data
+
+
+def decode_callback(data: str) -> tuple[int | None, str] | None:
+    """(version, value), or None for data we never made (forged, truncated, or over 64 bytes)."""
+    if len(data.encode()) > CALLBACK_MAX_BYTES:
+        return None
+    version, sep, value = data.partition("|")
+    if not sep or not value:
+        return None
+    if version == "":
+        return None, value
+    number = _from_b36(version)
+    return (number, value) if number is not None else None
