@@ -41,7 +41,7 @@ SITUATION_IDS = (*[s for s in SHARED_SITUATIONS if s != "other"], *FINDER_TOPICS
 URGENT_CALL = {"violence_abuse": "urgent.violence_abuse.call", "mental_health": "urgent.suicide_risk.call"}
 SIZES = ("1", "2", "3", "4", "5", "6")  # "6" stands for 6 or more
 MISSING_QUESTIONS = ("ages", "disability", "severe", "monthly_income", "income_exact", "couple",
-                     "applicant_income", "housing", "assets", "region", "financial_assets", "young_carer")
+                     "applicant_income", "housing", "assets", "region", "financial_assets", "young_carer", "similar_care")
 BEFORE_RESULTS = ("life_stage", "confirm", "household_size", "concerns", *MISSING_QUESTIONS)
 
 
@@ -335,6 +335,7 @@ class Finder:
                                    "finder.question.region", 3),
             "financial_assets": self._amount("financial_assets"),
             "young_carer": yes_no("young_carer", "finder.question.young_carer"),
+            "similar_care": yes_no("similar_care", "finder.question.similar_care"),
             "results": (self.ask_results, self.parse_results),
             "where_sigungu": (report_flow.ask_sigungu, report_flow.parse_sigungu),
             "where": (contact.ask_where, report_flow.parse_where),

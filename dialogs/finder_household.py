@@ -47,7 +47,8 @@ QUESTION_OF = {
     "member_age": "ages", "monthly_income": "monthly_income", "income_exact": "income_exact",
     "member_disability": "disability", "member_severe_disability": "severe", "couple": "couple",
     "applicant_income": "applicant_income", "housing": "housing", "assets": "assets", "region": "region",
-    "financial_assets": "financial_assets", "young_carer": "young_carer", "situations": "concerns",
+    "financial_assets": "financial_assets", "young_carer": "young_carer", "similar_care": "similar_care",
+    "situations": "concerns",
 }
 # Asked for a "likely" result too (they often change the answer); others only when they decide.
 REFINING = frozenset({"assets", "housing"})
@@ -139,6 +140,8 @@ def household(answers: Mapping[str, Any], end: str = "hi", override: Mapping[str
         data["situations"] = picked
     if answers.get("couple") in ("yes", "no"):
         data["couple"] = answers["couple"] == "yes"
+    if answers.get("similar_care") in ("yes", "no"):
+        data["similar_care"] = answers["similar_care"] == "yes"
     if answers.get("housing") in HOUSING:
         data["housing"] = answers["housing"]
     if answers.get("region") in REGIONS:

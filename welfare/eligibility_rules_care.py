@@ -47,6 +47,7 @@ R_PILOT_REGIONS = "finder.reason.pilot_regions_only"
 R_LOCAL_RULES_VARY = "finder.reason.local_rules_vary"
 R_LOW_INCOME_LOCAL = "finder.reason.income_within_local_limit"
 R_NOT_SINGLE_PERSON = "finder.reason.not_single_person"
+R_SIMILAR_CARE = "finder.reason.similar_care_programme"
 N_URGENT_HELP = "finder.note.urgent_help"
 
 CARE_SITUATIONS = ("care_gap", "health", "mental_health", "isolation")
@@ -132,6 +133,13 @@ def elderly_customized_care(h: Household, ps: ParameterSet, a: Assessment, _: Ma
     min_age = ps.value("elderly_care.age_min")
     if oldest_at_least(h, a, min_age) is False:
         return
+    # "유사중복사업 자격에 해당되지 않는 자" (guide L4263, L4799–4801): someone with a 장기요양
+    # 등급 or in a similar programme gets that instead (the 시장·군수·구청장 may make exceptions).
+    if h.similar_care is True:
+        a.failed(R_SIMILAR_CARE, benefit="finder.benefit.elderly_care")
+        return
+    if h.similar_care is None:
+        a.unknown(Q["similar_care"])
     # 기초수급·차상위·기초연금 수급자 (guide L4254–4263); without them, 기초연금's test stands in.
     basis = ("near_poor", "basic_pension", *BASIC_BENEFITS)
     received = [b for b in basis if h.receives is not None and b in h.receives]

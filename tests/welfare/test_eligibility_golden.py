@@ -171,7 +171,11 @@ CASES = [
     Case("energy_income_above", "energy_voucher", {"members": adults(30, 3), "monthly_income": 5_000_000}, "not_eligible"),
     Case("energy_no_trait", "energy_voucher", {"members": [{"age": 40, "disability": False}], "monthly_income": 500_000, "situations": []}, "not_eligible"),
     # 80, alone, 1,000,000 ≤ 2,470,000 (기초연금 test stands in) → likely (an assessment decides)
-    Case("elderly_care_alone", "elderly_customized_care", {"members": adults(80), "monthly_income": 1_000_000}, "likely"),
+    Case("elderly_care_alone", "elderly_customized_care", {"members": adults(80), "monthly_income": 1_000_000, "similar_care": False}, "likely"),
+    # 유사·중복 사업 (guide L4263, L4799–4801): a 장기요양 등급 excludes; unknown is asked, never assumed
+    Case("elderly_care_long_term_care", "elderly_customized_care", {"members": adults(80), "monthly_income": 1_000_000, "similar_care": True},
+         "not_eligible", ("finder.reason.similar_care_programme", {"benefit": "finder.benefit.elderly_care"})),
+    Case("elderly_care_similar_unknown", "elderly_customized_care", {"members": adults(80), "monthly_income": 1_000_000}, "need_more_info", missing=("similar_care",)),
     Case("elderly_care_60", "elderly_customized_care", {"members": adults(60), "monthly_income": 1_000_000}, "not_eligible"),
     Case("case_management_three_needs", "integrated_case_management", {"members": adults(48), "situations": ["job_loss", "money_basics", "mental_health"]},
          "likely", ("finder.reason.multiple_needs", {"count": 3})),
