@@ -152,12 +152,12 @@ def household(answers: Mapping[str, Any], end: str = "hi", override: Mapping[str
     return data
 
 
-def _shown(answers: Mapping[str, Any], end: str) -> dict[tuple[str, int], Msg]:
+def _shown(answers: Mapping[str, Any], end: str) -> dict[tuple[str, int], Mapping[str, int | None]]:
     """Amount params to show as the band chosen (not as the band's edge)."""
-    shown: dict[tuple[str, int], Msg] = {}
+    shown: dict[tuple[str, int], Mapping[str, int | None]] = {}
     for name, value in amounts(answers).items():
         if is_band(value):
-            shown[(_SHOWN_AS[name], amount_at(value, end))] = amount_label(value, in_sentence=True)  # type: ignore[index]
+            shown[(_SHOWN_AS[name], amount_at(value, end))] = value  # type: ignore[index]
     return shown
 
 

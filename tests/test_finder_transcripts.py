@@ -120,6 +120,8 @@ async def test_guided_path_in_english(finder_service, fake_api):
     out = await user.press("up to about ₩2,470,000")
     assert "assets" in texts(out)
     out = await user.press("up to about ₩20,000,000")
+    assert "long-term care grade" in texts(out)  # 노인맞춤돌봄 excludes those already in such care
+    out = await user.press("No")
     result = texts(out)
     assert "✅ 1. Basic pension — Meets the criteria" in result
     assert "Why:" in result and "Aged 78, at or above the minimum age of 65" in result
@@ -156,6 +158,8 @@ async def test_free_text_worried_about_mother_living_alone(resident):
     await resident.say("81")
     await resident.press("약 247만원 이하")
     out = await resident.press("약 2,000만원 이하")
+    assert "장기요양 등급" in texts(out)  # 노인맞춤돌봄 asks: those already in such care are excluded
+    out = await resident.press("아니요")
     result = texts(out)
     assert "기초연금 — 기준에 맞아요" in result and "노인맞춤돌봄서비스" in result
 
@@ -255,7 +259,8 @@ async def test_the_dong_phone_when_the_directory_has_one(tmp_path, fake_api):
         await user.press("선택 완료")
         await user.press("잘 모르겠어요")  # age
         await user.press("잘 모르겠어요")  # income
-        out = await user.press("잘 모르겠어요")  # assets
+        await user.press("잘 모르겠어요")  # assets
+        out = await user.press("잘 모르겠어요")  # already in similar care
         assert "조금 더 알려 주세요" in texts(out)  # unknown answers ask, never exclude
         out = await user.press("동 주민센터 전화번호")
         assert "어느 동" in texts(out)
@@ -311,3 +316,17 @@ async def test_an_idle_finder_is_closed_not_kept_as_a_draft(service, fake_api):
     async with service.services.db.read() as conn:
         row = (await conn.execute(ConversationRow.__table__.select())).mappings().one()
     assert row["flow"] is None and row["answers_enc"] is None
+
+
+async def test_someone_with_a_long_term_care_grade_is_told_why_customised_care_does_not_fit(resident):
+    await resident.say("/finder")
+    for label in ("노년", "1명", "고립", "선택 완료"):
+        await resident.press(label)
+    await resident.say("81")
+    await resident.press("약 247만원 이하")
+    out = await resident.press("약 2,000만원 이하")
+    assert "장기요양 등급" in texts(out)
+    out = await resident.press("예")
+    result = texts(out)
+    assert "맞지 않는 것:" in result and "노인맞춤돌봄서비스" in result.split("맞지 않는 것:")[1]
+    assert "✅ 1. 기초연금" in result  # the other answers stand
