@@ -73,13 +73,26 @@ def test_any_text_at_any_finder_question(question, text):
     assert all(len(v) <= 1000 and "\x00" not in v for v in stored_text)
 
 
+REFUSALS = {"input.use_buttons", "input.wanted.text", "input.wanted.location", "input.wanted.phone"}
+
+
 @settings(max_examples=40, deadline=None)
 @given(value=st.text(max_size=60))
 def test_any_forged_button_at_any_question_is_refused_politely(value):
     for question in FINDER.order:
         convo = Conversation("telegram", "1", flow="finder", state=question, answers=dict(ANSWERS_SO_FAR),
                              history=["life_stage"], version=3, exists=True)
-        rendered_ok(ENGINE.handle(convo, Choice("q:" + value, 3), CTX))
+        turn = ENGINE.handle(convo, Choice("q:" + value, 3), CTX)
+        rendered_ok(turn)
+        offered = {b.value for r in turn.replies for row in r.buttons for b in row}
+        if "q:" + value in offered:
+            continue  # hypothesis found a real button of this question: not a forgery
+        # The refusal says what to do instead, the same question is asked again, nothing changed.
+        assert turn.replies[0].lines[0].key in REFUSALS, (question, turn.replies[0].lines)
+        assert turn.replies[-1].buttons, question  # the question again, with its buttons
+        after = turn.conversation
+        assert (after.flow, after.state) == ("finder", question)
+        assert after.answers == ANSWERS_SO_FAR and not turn.commands, question
 
 
 @pytest.mark.parametrize(("typed", "won"), [

@@ -99,11 +99,26 @@ async def test_guided_path_to_an_explained_short_list_in_korean(resident, finder
     assert "820557" not in str(answers) and "monthly_income" not in str(answers)
 
 
-async def test_taps_of_a_typical_guided_path(resident):
+async def test_taps_of_a_typical_guided_path(resident, finder_service, monkeypatch):
     await resident.say("/finder")
-    taps = await guided_until_results(resident)
+    # Count what actually reached the webhook: button presses (callback queries the service
+    # acknowledged) and typed messages, not the labels this test meant to press.
+    posted: list[tuple[str, dict]] = []
+    original = finder_service.post_update
+
+    async def counting(update, *args, **kwargs):
+        response = await original(update, *args, **kwargs)
+        kind = "press" if "callback_query" in update else "message"
+        posted.append((kind, response.json() if response.content else {}))
+        return response
+
+    monkeypatch.setattr(finder_service, "post_update", counting)
+    await guided_until_results(resident)
     assert "📋 정리하면" in resident.last_text()
-    assert taps <= 9  # + one typed age; the menu button that opens it is not counted
+    presses = [ack for kind, ack in posted if kind == "press"]
+    assert all(ack.get("method") == "answerCallbackQuery" for ack in presses)  # each press was taken
+    assert 1 <= len(presses) <= 9  # the menu button that opens the finder is not counted
+    assert [kind for kind, _ in posted].count("message") == 1  # one typed age
 
 
 async def test_guided_path_in_english(finder_service, fake_api):
