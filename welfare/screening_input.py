@@ -28,7 +28,7 @@ SHARED_SITUATIONS: tuple[str, ...] = (
     "children_youth",
     "other",
 )
-FINDER_TOPICS: tuple[str, ...] = ("disability", "single_parent", "elderly", "young_carer", "energy")
+FINDER_TOPICS: tuple[str, ...] = ("disability", "single_parent", "elderly", "young_carer", "energy", "dementia")
 SITUATIONS: frozenset[str] = frozenset(SHARED_SITUATIONS + FINDER_TOPICS)
 
 HOUSING: tuple[str, ...] = (

@@ -185,6 +185,18 @@ CASES = [
     Case("young_carer_too_old", "young_carer_support", {"members": adults(40, 70), "situations": ["young_carer"]}, "not_eligible"),
     Case("isolated_youth", "isolated_youth_support", {"members": adults(25), "situations": ["isolation"]}, "likely"),
     Case("isolated_youth_45", "isolated_youth_support", {"members": adults(45), "situations": ["isolation"]}, "not_eligible"),
+    # ---- 치매안심센터, 노인장기요양보험 (치매: 정신적 건강, guide L11243) ----------------------------
+    # counselling is open to all; the 60+ screening age is unverified → likely
+    Case("dementia_centre", "dementia_care_centre", {"members": [{}], "situations": ["dementia"]}, "likely",
+         ("finder.reason.situation_reported", {"situation": "finder.situation.dementia"})),
+    Case("dementia_centre_no_worry", "dementia_care_centre", {"members": adults(50), "situations": ["job_loss"]}, "not_eligible"),
+    # 65+ (노인장기요양보험법 제2조제1호); younger with dementia (노인성 질병) may apply; 64 without it not
+    Case("long_term_care_65", "long_term_care_insurance", {"members": adults(65), "situations": []}, "likely",
+         ("finder.reason.age_at_or_above", {"age": 65, "min_age": 65})),
+    Case("long_term_care_dementia_young", "long_term_care_insurance", {"members": adults(58), "situations": ["dementia"]}, "likely",
+         ("finder.reason.geriatric_disease_reported", {"min_age": 65})),
+    Case("long_term_care_dementia_age_unknown", "long_term_care_insurance", {"members": [{}], "situations": ["dementia"]}, "likely"),
+    Case("long_term_care_64", "long_term_care_insurance", {"members": adults(64), "situations": ["health"]}, "not_eligible"),
     # ---- local examples ---------------------------------------------------------------------
     Case("food_bank", "example_food_bank", {"members": adults(50), "situations": ["money_basics"]}, "likely"),
     Case("middle_aged_group", "example_middle_aged_social_program", {"members": adults(50), "situations": ["isolation"]}, "likely"),
