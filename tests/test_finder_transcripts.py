@@ -166,10 +166,13 @@ async def test_free_text_worried_about_mother_living_alone(resident):
     await resident.say("/finder")
     out = await resident.say("혼자 사는 어머니가 걱정돼요")
     assert "고립·연락 끊김" in texts(out) and "어르신" in texts(out) and "맞나요?" in texts(out)
+    assert "혼자 사시는 것으로 알아들었어요" in texts(out)
     await resident.press("맞아요")
     assert "✅ 노년" in resident.buttons()  # suggested from what was written
-    await resident.press("노년")
-    await resident.press("1명")
+    out = await resident.press("노년")
+    # "혼자 사는": the household size is not asked; the age question is about one person
+    assert "몇 명" not in texts(out) and "도움이 필요한 분의 나이" in texts(out)
+    assert "가구원 한 명 한 명" not in texts(out)
     await resident.say("81")
     await resident.press("약 247만원 이하")
     out = await resident.press("약 2,000만원 이하")
@@ -345,3 +348,29 @@ async def test_someone_with_a_long_term_care_grade_is_told_why_customised_care_d
     result = texts(out)
     assert "맞지 않는 것:" in result and "노인맞춤돌봄서비스" in result.split("맞지 않는 것:")[1]
     assert "✅ 1. 기초연금" in result  # the other answers stand
+
+
+async def test_household_size_and_spouse_asked_only_when_unknown(resident):
+    await resident.say("/finder")
+    out = await resident.say("월세가 밀렸어요")  # nothing said about who lives there
+    assert "혼자 사시는 것으로" not in texts(out)
+    await resident.press("맞아요")
+    out = await resident.press("노년")
+    assert "1명" in resident.buttons()  # the size is asked: nobody said it
+    await resident.press("2명")
+    out = await resident.say("75, 73")
+    assert "한 달 소득" in texts(out)
+    await resident.say("900만원")
+    # the region comes from the directory (종로구: 대도시), the spouse question is asked
+    for _ in range(6):
+        text = resident.last_text()
+        assert "대도시, 중소도시, 농어촌" not in text
+        if "배우자와 함께" in text:
+            break
+        await resident.press("잘 모르겠어요")
+    assert "배우자와 함께" in resident.last_text()
+    out = await resident.press("예")
+    while "📋 정리하면" not in resident.last_text():
+        assert "배우자의 한 달 소득" not in resident.last_text()
+        await resident.press("잘 모르겠어요")
+    assert "맞지 않는 것:" in resident.last_text() and "기초연금" in resident.last_text().split("맞지 않는 것:")[1]
