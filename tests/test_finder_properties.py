@@ -130,3 +130,29 @@ def test_unknown_answers_never_exclude():
     found = {f.service.id: f for f in findings(answers, NOW, DATA)}
     assert found["basic_pension"].status is Status.NEED_MORE_INFO
     assert found["elderly_customized_care"].status is Status.NEED_MORE_INFO
+
+
+def test_what_the_finder_knows_changes_how_it_asks():
+    from dialogs.flow import Asking
+
+    def first_line(question: str, answers: dict) -> str:
+        reply = FINDER.questions[question].ask(Asking(answers, CTX))
+        return CATALOGS.render("ko", reply.lines[0])
+
+    older = {"life_stage": "elderly", "household_size": 2, "situations": ["money_basics"], "ages": [75, 45]}
+    assert "배우자" in first_line("applicant_income", {**older, "couple": "yes"})
+    no_spouse = first_line("applicant_income", {**older, "couple": "no"})  # "배우자 없음"
+    assert "배우자" not in no_spouse and "본인의 한 달 소득" in no_spouse
+    assert "가구원 한 명 한 명" in first_line("ages", {**older})
+    assert first_line("ages", {**older, "household_size": 1}) == "도움이 필요한 분의 나이(만 나이)를 알려 주세요."
+
+
+def test_spouse_and_size_from_the_first_words_are_not_asked_again():
+    convo = Conversation("telegram", "1", flow="finder", state="life_stage", version=1, exists=True)
+    turn = ENGINE.handle(convo, Text("혼자 사는데 배우자 없고 생활비가 없어요"), CTX)
+    turn = ENGINE.handle(turn.conversation, Choice("q:yes", turn.conversation.version), CTX)
+    turn = ENGINE.handle(turn.conversation, Choice("q:elderly", turn.conversation.version), CTX)
+    answers = turn.conversation.answers
+    assert answers["household_size"] == 1 and answers["couple"] == "no"
+    assert answers["region"] == "metropolitan"  # 종로구's directory: 대도시, never asked
+    assert turn.conversation.state == "ages"  # not household_size
