@@ -30,18 +30,19 @@ from dialogs.flow import DONE, Accept, Asking, Flow, Parsed, Question, Reject, R
 from dialogs.questions import MAX_TEXT, answer_value, check_text, option, rows, selected_set, wrong_kind
 from dialogs.replies import Msg, Reply
 from welfare.finder_format import Won
-from welfare.free_text import map_free_text
+from welfare.free_text import household_facts, map_free_text
 from welfare.screening_input import FINDER_TOPICS, HOUSING, REGIONS, SHARED_SITUATIONS
 from welfare.service_catalogue import LIFE_STAGES
 
 TOTAL_STEPS = 5
 NEXT, PICKING, HEARD, CONFIRMING = "_next", "_situations_picking", "_heard", "_confirming"
+FACTS = "_facts"  # what the person's words said about the household ("혼자 살아요"): not asked again
 FREE_TEXT_CHARS = 500  # what we analyse of a message (≤ 8 ms once Kiwi is warm; a sentence ~0.2 ms)
 SITUATION_IDS = (*[s for s in SHARED_SITUATIONS if s != "other"], *FINDER_TOPICS, "other")
 URGENT_CALL = {"violence_abuse": "urgent.violence_abuse.call", "mental_health": "urgent.suicide_risk.call"}
 SIZES = ("1", "2", "3", "4", "5", "6")  # "6" stands for 6 or more
 MISSING_QUESTIONS = ("ages", "disability", "severe", "monthly_income", "income_exact", "couple",
-                     "applicant_income", "housing", "assets", "region", "financial_assets", "young_carer")
+                     "applicant_income", "housing", "assets", "region", "financial_assets", "young_carer", "similar_care")
 BEFORE_RESULTS = ("life_stage", "confirm", "household_size", "concerns", *MISSING_QUESTIONS)
 
 
@@ -89,6 +90,9 @@ class Finder:
             if name in BEFORE_RESULTS:
                 also["results"] = None  # a changed answer: the list is made again
             answers = {**asking.answers, name: parsed.value, **also}
+            region = asking.ctx.directory.known_region(answers.get("where"))
+            if answers.get("region") is None and region is not None:
+                also["region"] = answers["region"] = region  # the directory knows: not asked
             nxt = self.route(answers, asking.ctx)
             notes = parsed.notes
             if nxt == "results" and name in BEFORE_RESULTS:
@@ -119,7 +123,8 @@ class Finder:
             return heard
         if not heard:  # not understood: the guided questions, from here
             return Stay(notes=(Reply((Msg("finder.free_text.not_understood"),)),))
-        return Accept(asking.answers.get("life_stage"), also={HEARD: heard, CONFIRMING: True})
+        return Accept(asking.answers.get("life_stage"),
+                      also={HEARD: heard, CONFIRMING: True, FACTS: household_facts(event.text[:FREE_TEXT_CHARS])})
 
     @staticmethod
     def understand(text: str) -> list[str] | Reject:
@@ -131,21 +136,24 @@ class Finder:
     def ask_confirm(self, asking: Asking) -> Reply:
         heard = asking.answers.get(HEARD) or []
         lines = [Msg("finder.understood", {"value": [Msg(f"finder.situation.{s}") for s in heard]})]
+        if (asking.answers.get(FACTS) or {}).get("household_size") == 1:
+            lines.append(Msg("finder.understood.alone"))
         lines += _urgent_lines(heard)
         buttons = ((option("yes", Msg("finder.understood.yes")),), (option("fix", Msg("finder.understood.fix")),))
         return Reply(tuple(lines), buttons, expects="choice")
 
     def parse_confirm(self, event: Event, asking: Asking) -> Parsed:
         value, heard = answer_value(event), list(asking.answers.get(HEARD) or [])
+        facts = dict(asking.answers.get(FACTS) or {})  # the household as they described it
         if value == "yes":
-            return Accept("yes", also={CONFIRMING: False, "situations": heard, PICKING: heard})
+            return Accept("yes", also={CONFIRMING: False, "situations": heard, PICKING: heard, **facts})
         if value == "fix":
-            return Accept("fix", also={CONFIRMING: False, PICKING: heard})
+            return Accept("fix", also={CONFIRMING: False, PICKING: heard, **facts})
         if isinstance(event, Text):  # said again, differently
             again = self.understand(event.text)
             if isinstance(again, Reject) or not again:
                 return again if isinstance(again, Reject) else Reject(Msg("finder.free_text.not_understood_here"))
-            return Stay({HEARD: again})
+            return Stay({HEARD: again, FACTS: household_facts(event.text[:FREE_TEXT_CHARS])})
         return wrong_kind(event, "buttons")
 
     # -- 2. household size -----------------------------------------------------------------
@@ -196,14 +204,19 @@ class Finder:
                 return Reject(Msg("finder.free_text.not_understood_here"))
             picked += [s for s in heard if s not in picked]
             lines = [Msg("finder.concerns.heard", {"value": [Msg(f"finder.situation.{s}") for s in heard]})]
-            return Stay({PICKING: picked}, (Reply((*lines, *_urgent_lines(heard))),))
+            facts = {k: v for k, v in household_facts(event.text[:FREE_TEXT_CHARS]).items()
+                     if k != "household_size"}  # the size was answered just before: keep it
+            return Stay({PICKING: picked, **facts}, (Reply((*lines, *_urgent_lines(heard))),))
         return wrong_kind(event, "buttons")
 
     # -- 4. what a candidate service still needs -------------------------------------------
     def ask_ages(self, asking: Asking) -> Reply:
         size = int(asking.answers.get("household_size") or 1)
-        hint = Msg("finder.ages.hint", {"count": size}) if size > 1 else Msg("finder.ages.hint_one")
-        return Reply((question_msg("member_age"), hint),
+        if size > 1:
+            question, hint = question_msg("member_age"), Msg("finder.ages.hint", {"count": size})
+        else:  # one person: their age, not "every member's"
+            question, hint = Msg("finder.question.member_age.one"), Msg("finder.ages.hint_one")
+        return Reply((question, hint),
                      ((option("skip", Msg("finder.unknown")),),), expects="text")
 
     def parse_ages(self, event: Event, asking: Asking) -> Parsed:
@@ -248,7 +261,10 @@ class Finder:
             current = asking.answers.get(name)
             buttons = [option(_band_value(b), amount_label(b), current == b) for b in offered(asking)]
             buttons.append(option("unknown", Msg("finder.unknown")))
-            return Reply((question_msg(name), Msg("finder.amount.hint")), rows(buttons, 2), expects="choice")
+            question = question_msg(name)
+            if name == "applicant_income" and asking.answers.get("couple") == "no":
+                question = Msg("finder.question.applicant_income.alone")  # no spouse: theirs alone
+            return Reply((question, Msg("finder.amount.hint")), rows(buttons, 2), expects="choice")
 
         def parse(event: Event, asking: Asking) -> Parsed:
             value = answer_value(event)
@@ -335,6 +351,7 @@ class Finder:
                                    "finder.question.region", 3),
             "financial_assets": self._amount("financial_assets"),
             "young_carer": yes_no("young_carer", "finder.question.young_carer"),
+            "similar_care": yes_no("similar_care", "finder.question.similar_care"),
             "results": (self.ask_results, self.parse_results),
             "where_sigungu": (report_flow.ask_sigungu, report_flow.parse_sigungu),
             "where": (contact.ask_where, report_flow.parse_where),

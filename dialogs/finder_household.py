@@ -47,7 +47,8 @@ QUESTION_OF = {
     "member_age": "ages", "monthly_income": "monthly_income", "income_exact": "income_exact",
     "member_disability": "disability", "member_severe_disability": "severe", "couple": "couple",
     "applicant_income": "applicant_income", "housing": "housing", "assets": "assets", "region": "region",
-    "financial_assets": "financial_assets", "young_carer": "young_carer", "situations": "concerns",
+    "financial_assets": "financial_assets", "young_carer": "young_carer", "similar_care": "similar_care",
+    "situations": "concerns",
 }
 # Asked for a "likely" result too (they often change the answer); others only when they decide.
 REFINING = frozenset({"assets", "housing"})
@@ -138,6 +139,8 @@ def household(answers: Mapping[str, Any], end: str = "hi", override: Mapping[str
         data["situations"] = picked
     if answers.get("couple") in ("yes", "no"):
         data["couple"] = answers["couple"] == "yes"
+    if answers.get("similar_care") in ("yes", "no"):
+        data["similar_care"] = answers["similar_care"] == "yes"
     if answers.get("housing") in HOUSING:
         data["housing"] = answers["housing"]
     if answers.get("region") in REGIONS:
@@ -148,12 +151,12 @@ def household(answers: Mapping[str, Any], end: str = "hi", override: Mapping[str
     return data
 
 
-def _shown(answers: Mapping[str, Any], end: str) -> dict[tuple[str, int], Msg]:
+def _shown(answers: Mapping[str, Any], end: str) -> dict[tuple[str, int], Mapping[str, int | None]]:
     """Amount params to show as the band chosen (not as the band's edge)."""
-    shown: dict[tuple[str, int], Msg] = {}
+    shown: dict[tuple[str, int], Mapping[str, int | None]] = {}
     for name, value in amounts(answers).items():
         if is_band(value):
-            shown[(_SHOWN_AS[name], amount_at(value, end))] = amount_label(value, in_sentence=True)  # type: ignore[index]
+            shown[(_SHOWN_AS[name], amount_at(value, end))] = value  # type: ignore[index]
     return shown
 
 

@@ -40,13 +40,20 @@ def localized(text: LocalizedText) -> Msg:
     return Msg("finder.localized", {"ko": text.ko, "en": text.en})
 
 
-def reason_msg(reason: Reason, shown: Mapping[tuple[str, int], Msg] | None = None) -> Msg:
+# The params of a reason that name a threshold (the rest name the person's own figures).
+THRESHOLD_PARAMS = frozenset({"threshold", "single_threshold", "couple_threshold", "limit", "low_limit", "high_limit"})
+
+
+def reason_msg(reason: Reason, shown: Mapping[tuple[str, int], Mapping[str, int | None]] | None = None) -> Msg:
     """A domain reason (or note) as a message. ``shown`` replaces an amount param's value
-    with another message, e.g. the income band the person chose instead of its edge."""
+    with the band the person chose instead of its edge; a band edge that is the reason's own
+    threshold is not said again ("820,556원 이하 금액은 … 820,556원 이하" → "고르신 금액은 …")."""
+    thresholds = {v for k, v in reason.params.items() if k in THRESHOLD_PARAMS and isinstance(v, int)}
     params: dict[str, object] = {}
     for name, value in reason.params.items():
         if name in AMOUNT_PARAMS and isinstance(value, int) and not isinstance(value, bool):
-            params[name] = (shown or {}).get((name, value)) or Won(value)
+            band = (shown or {}).get((name, value))
+            params[name] = amount_label(band, in_sentence=True, said=thresholds) if band else Won(value)
         elif isinstance(value, str) and value.startswith(KEY_PREFIX):
             params[name] = Msg(value)
         else:
@@ -114,14 +121,25 @@ def common_notes(findings: Iterable[Finding]) -> list[Msg]:
     return notes
 
 
-def amount_label(amount: Mapping[str, int | None], in_sentence: bool = False) -> Msg:
+def amount_label(amount: Mapping[str, int | None], in_sentence: bool = False,
+                 said: frozenset[int] | set[int] = frozenset()) -> Msg:
     """How an amount answer reads: an exact figure, or the band chosen — on a button rounded
     to 만원 ("약 82만원~103만원"); ``in_sentence``, standing in a reason for the figure, with
     its exact edges ("820,556원 초과 1,025,695원 이하 금액은 …"), so it never seems to
-    contradict the exact threshold beside it."""
+    contradict the exact threshold beside it. Edges in ``said`` (the sentence's own
+    thresholds) are left out, so no figure is said twice in one sentence."""
     if amount.get("exact") is not None:
         return Msg("finder.amount.exact", {"amount": Won(int(amount["exact"]))})  # type: ignore[arg-type]
     lo, hi = amount.get("lo") or 0, amount.get("hi")
+    if in_sentence and said:
+        lo_said = lo > 0 and lo - 1 in said
+        hi_said = hi is not None and hi in said
+        if (hi is None and lo_said) or (lo == 0 and hi_said) or (lo_said and hi_said):
+            return Msg("finder.band.chosen.amount")
+        if lo_said and hi is not None:
+            return Msg("finder.band.up_to.chosen", {"hi": Won(hi)})
+        if hi_said and lo > 0:
+            return Msg("finder.band.over.chosen", {"lo": Won(lo - 1)})
     shown = (lambda v: Won(v)) if in_sentence else (lambda v: Won(_round_man(v)))  # noqa: E731
     suffix = ".amount" if in_sentence else ""
     if hi is None:

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from state.db import Database
 from state.models import Dong as DongRow
 from state.models import Sigungu as SigunguRow
-from welfare.directory import Directory, Dong, Sigungu
+from welfare.directory import Directory, Dong, Sigungu, region_of
 
 S, D = SigunguRow.__table__, DongRow.__table__
 
@@ -30,7 +30,10 @@ async def upsert_directory(db: Database, conn: AsyncConnection, directory: Direc
 
 async def read_directory(conn: AsyncConnection) -> Directory:
     sigungus = [Sigungu(r.code, r.name) for r in await conn.execute(select(S))]
-    dongs = [Dong(r.code, r.name, r.sigungu_code, r.lat, r.lon, r.team_chat_id, r.phone)
+    names = {sg.code: sg.name for sg in sigungus}
+    # The 지역 구분 is not stored: it follows from the 시군구's name (welfare.directory.region_of).
+    dongs = [Dong(r.code, r.name, r.sigungu_code, r.lat, r.lon, r.team_chat_id, r.phone,
+                  region_of(names.get(r.sigungu_code, "")))
              for r in await conn.execute(select(D))]
     return Directory.build(sigungus, dongs)
 

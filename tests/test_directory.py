@@ -85,3 +85,25 @@ def test_admin_invite_accepts_the_short_role_name(tmp_path, monkeypatch, capsys)
         assert "invite code:" in out and "start=invite-" in out
     finally:
         settings_module.get_settings.cache_clear()
+
+
+def test_region_follows_the_sigungu_and_a_csv_column_overrides_it() -> None:
+    from welfare.directory import Directory, parse_directory_csv, region_of
+
+    assert region_of("서울특별시 종로구") == "metropolitan"
+    assert region_of("부산광역시 기장군") == "rural"
+    assert region_of("경기도 수원시 장안구") == "small_city"
+    assert region_of("전라남도 해남군") == "rural"
+    assert region_of("세종특별자치시") == "small_city"
+    text = ("sigungu_code,sigungu_name,dong_code,dong_name,region\n"
+            "11110,서울특별시 종로구,1111065000,혜화동,\n"
+            "46820,전라남도 해남군,4682025000,해남읍,\n"
+            "41111,경기도 수원시 장안구,4111156000,파장동,rural\n")
+    directory = Directory.build(*parse_directory_csv(text))
+    assert [d.region for d in directory.dongs] == ["metropolitan", "small_city", "rural"][:0] or \
+        {d.code: d.region for d in directory.dongs} == {"1111065000": "metropolitan", "4682025000": "rural",
+                                                         "4111156000": "rural"}
+    assert directory.known_region("1111065000") == "metropolitan"
+    assert directory.known_region() is None  # several regions and no 읍면동 chosen: ask
+    jongno = Directory.build(*parse_directory_csv(text.splitlines()[0] + "\n" + text.splitlines()[1] + "\n"))
+    assert jongno.known_region() == "metropolitan"

@@ -20,6 +20,7 @@ from integrations.services import build_engine
 from salpim.settings import DEFAULT_DIRECTORY
 from welfare.directory import load_directory_csv
 from welfare.eligibility_checks import Status
+from welfare.screening_input import REGIONS
 
 DATA = FinderData.load()
 ENGINE = build_engine(DATA)
@@ -57,9 +58,10 @@ def test_any_text_at_the_first_question(text):
     rendered_ok(turn)
     after = turn.conversation
     assert after.flow == "finder" and after.state in ("life_stage", "confirm")
-    # What was written is understood, not kept: only situation ids and where it leads are stored.
+    # What was written is understood, not kept: only situation ids, where it leads and the
+    # 지역 구분 the directory gives are stored.
     stored = [v for v in after.answers.values() if isinstance(v, str)]
-    assert all(v in FINDER.questions for v in stored)
+    assert all(v in FINDER.questions or v in REGIONS for v in stored)
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -73,13 +75,26 @@ def test_any_text_at_any_finder_question(question, text):
     assert all(len(v) <= 1000 and "\x00" not in v for v in stored_text)
 
 
+REFUSALS = {"input.use_buttons", "input.wanted.text", "input.wanted.location", "input.wanted.phone"}
+
+
 @settings(max_examples=40, deadline=None)
 @given(value=st.text(max_size=60))
 def test_any_forged_button_at_any_question_is_refused_politely(value):
     for question in FINDER.order:
         convo = Conversation("telegram", "1", flow="finder", state=question, answers=dict(ANSWERS_SO_FAR),
                              history=["life_stage"], version=3, exists=True)
-        rendered_ok(ENGINE.handle(convo, Choice("q:" + value, 3), CTX))
+        turn = ENGINE.handle(convo, Choice("q:" + value, 3), CTX)
+        rendered_ok(turn)
+        offered = {b.value for r in turn.replies for row in r.buttons for b in row}
+        if "q:" + value in offered:
+            continue  # hypothesis found a real button of this question: not a forgery
+        # The refusal says what to do instead, the same question is asked again, nothing changed.
+        assert turn.replies[0].lines[0].key in REFUSALS, (question, turn.replies[0].lines)
+        assert turn.replies[-1].buttons, question  # the question again, with its buttons
+        after = turn.conversation
+        assert (after.flow, after.state) == ("finder", question)
+        assert after.answers == ANSWERS_SO_FAR and not turn.commands, question
 
 
 @pytest.mark.parametrize(("typed", "won"), [
@@ -115,3 +130,29 @@ def test_unknown_answers_never_exclude():
     found = {f.service.id: f for f in findings(answers, NOW, DATA)}
     assert found["basic_pension"].status is Status.NEED_MORE_INFO
     assert found["elderly_customized_care"].status is Status.NEED_MORE_INFO
+
+
+def test_what_the_finder_knows_changes_how_it_asks():
+    from dialogs.flow import Asking
+
+    def first_line(question: str, answers: dict) -> str:
+        reply = FINDER.questions[question].ask(Asking(answers, CTX))
+        return CATALOGS.render("ko", reply.lines[0])
+
+    older = {"life_stage": "elderly", "household_size": 2, "situations": ["money_basics"], "ages": [75, 45]}
+    assert "배우자" in first_line("applicant_income", {**older, "couple": "yes"})
+    no_spouse = first_line("applicant_income", {**older, "couple": "no"})  # "배우자 없음"
+    assert "배우자" not in no_spouse and "본인의 한 달 소득" in no_spouse
+    assert "가구원 한 명 한 명" in first_line("ages", {**older})
+    assert first_line("ages", {**older, "household_size": 1}) == "도움이 필요한 분의 나이(만 나이)를 알려 주세요."
+
+
+def test_spouse_and_size_from_the_first_words_are_not_asked_again():
+    convo = Conversation("telegram", "1", flow="finder", state="life_stage", version=1, exists=True)
+    turn = ENGINE.handle(convo, Text("혼자 사는데 배우자 없고 생활비가 없어요"), CTX)
+    turn = ENGINE.handle(turn.conversation, Choice("q:yes", turn.conversation.version), CTX)
+    turn = ENGINE.handle(turn.conversation, Choice("q:elderly", turn.conversation.version), CTX)
+    answers = turn.conversation.answers
+    assert answers["household_size"] == 1 and answers["couple"] == "no"
+    assert answers["region"] == "metropolitan"  # 종로구's directory: 대도시, never asked
+    assert turn.conversation.state == "ages"  # not household_size

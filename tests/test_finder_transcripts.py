@@ -99,11 +99,26 @@ async def test_guided_path_to_an_explained_short_list_in_korean(resident, finder
     assert "820557" not in str(answers) and "monthly_income" not in str(answers)
 
 
-async def test_taps_of_a_typical_guided_path(resident):
+async def test_taps_of_a_typical_guided_path(resident, finder_service, monkeypatch):
     await resident.say("/finder")
-    taps = await guided_until_results(resident)
+    # Count what actually reached the webhook: button presses (callback queries the service
+    # acknowledged) and typed messages, not the labels this test meant to press.
+    posted: list[tuple[str, dict]] = []
+    original = finder_service.post_update
+
+    async def counting(update, *args, **kwargs):
+        response = await original(update, *args, **kwargs)
+        kind = "press" if "callback_query" in update else "message"
+        posted.append((kind, response.json() if response.content else {}))
+        return response
+
+    monkeypatch.setattr(finder_service, "post_update", counting)
+    await guided_until_results(resident)
     assert "📋 정리하면" in resident.last_text()
-    assert taps <= 9  # + one typed age; the menu button that opens it is not counted
+    presses = [ack for kind, ack in posted if kind == "press"]
+    assert all(ack.get("method") == "answerCallbackQuery" for ack in presses)  # each press was taken
+    assert 1 <= len(presses) <= 9  # the menu button that opens the finder is not counted
+    assert [kind for kind, _ in posted].count("message") == 1  # one typed age
 
 
 async def test_guided_path_in_english(finder_service, fake_api):
@@ -120,6 +135,8 @@ async def test_guided_path_in_english(finder_service, fake_api):
     out = await user.press("up to about ₩2,470,000")
     assert "assets" in texts(out)
     out = await user.press("up to about ₩20,000,000")
+    assert "long-term care grade" in texts(out)  # 노인맞춤돌봄 excludes those already in such care
+    out = await user.press("No")
     result = texts(out)
     assert "✅ 1. Basic pension — Meets the criteria" in result
     assert "Why:" in result and "Aged 78, at or above the minimum age of 65" in result
@@ -149,13 +166,18 @@ async def test_free_text_worried_about_mother_living_alone(resident):
     await resident.say("/finder")
     out = await resident.say("혼자 사는 어머니가 걱정돼요")
     assert "고립·연락 끊김" in texts(out) and "어르신" in texts(out) and "맞나요?" in texts(out)
+    assert "혼자 사시는 것으로 알아들었어요" in texts(out)
     await resident.press("맞아요")
     assert "✅ 노년" in resident.buttons()  # suggested from what was written
-    await resident.press("노년")
-    await resident.press("1명")
+    out = await resident.press("노년")
+    # "혼자 사는": the household size is not asked; the age question is about one person
+    assert "몇 명" not in texts(out) and "도움이 필요한 분의 나이" in texts(out)
+    assert "가구원 한 명 한 명" not in texts(out)
     await resident.say("81")
     await resident.press("약 247만원 이하")
     out = await resident.press("약 2,000만원 이하")
+    assert "장기요양 등급" in texts(out)  # 노인맞춤돌봄 asks: those already in such care are excluded
+    out = await resident.press("아니요")
     result = texts(out)
     assert "기초연금 — 기준에 맞아요" in result and "노인맞춤돌봄서비스" in result
 
@@ -255,7 +277,8 @@ async def test_the_dong_phone_when_the_directory_has_one(tmp_path, fake_api):
         await user.press("선택 완료")
         await user.press("잘 모르겠어요")  # age
         await user.press("잘 모르겠어요")  # income
-        out = await user.press("잘 모르겠어요")  # assets
+        await user.press("잘 모르겠어요")  # assets
+        out = await user.press("잘 모르겠어요")  # already in similar care
         assert "조금 더 알려 주세요" in texts(out)  # unknown answers ask, never exclude
         out = await user.press("동 주민센터 전화번호")
         assert "어느 동" in texts(out)
@@ -311,3 +334,43 @@ async def test_an_idle_finder_is_closed_not_kept_as_a_draft(service, fake_api):
     async with service.services.db.read() as conn:
         row = (await conn.execute(ConversationRow.__table__.select())).mappings().one()
     assert row["flow"] is None and row["answers_enc"] is None
+
+
+async def test_someone_with_a_long_term_care_grade_is_told_why_customised_care_does_not_fit(resident):
+    await resident.say("/finder")
+    for label in ("노년", "1명", "고립", "선택 완료"):
+        await resident.press(label)
+    await resident.say("81")
+    await resident.press("약 247만원 이하")
+    out = await resident.press("약 2,000만원 이하")
+    assert "장기요양 등급" in texts(out)
+    out = await resident.press("예")
+    result = texts(out)
+    assert "맞지 않는 것:" in result and "노인맞춤돌봄서비스" in result.split("맞지 않는 것:")[1]
+    assert "✅ 1. 기초연금" in result  # the other answers stand
+
+
+async def test_household_size_and_spouse_asked_only_when_unknown(resident):
+    await resident.say("/finder")
+    out = await resident.say("월세가 밀렸어요")  # nothing said about who lives there
+    assert "혼자 사시는 것으로" not in texts(out)
+    await resident.press("맞아요")
+    out = await resident.press("노년")
+    assert "1명" in resident.buttons()  # the size is asked: nobody said it
+    await resident.press("2명")
+    out = await resident.say("75, 73")
+    assert "한 달 소득" in texts(out)
+    await resident.say("900만원")
+    # the region comes from the directory (종로구: 대도시), the spouse question is asked
+    for _ in range(6):
+        text = resident.last_text()
+        assert "대도시, 중소도시, 농어촌" not in text
+        if "배우자와 함께" in text:
+            break
+        await resident.press("잘 모르겠어요")
+    assert "배우자와 함께" in resident.last_text()
+    out = await resident.press("예")
+    while "📋 정리하면" not in resident.last_text():
+        assert "배우자의 한 달 소득" not in resident.last_text()
+        await resident.press("잘 모르겠어요")
+    assert "맞지 않는 것:" in resident.last_text() and "기초연금" in resident.last_text().split("맞지 않는 것:")[1]

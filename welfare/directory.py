@@ -22,6 +22,7 @@ class Dong:
     lon: float | None = None
     team_chat_id: int | None = None  # the team's Telegram group chat for PII-free alerts
     phone: str = ""
+    region: str = ""  # 지역 구분 for 긴급복지지원: metropolitan / small_city / rural (see region_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,19 @@ class DirectoryError(ValueError):
     """A directory file that cannot be loaded; the message names the row."""
 
 
-CSV_COLUMNS = ("sigungu_code", "sigungu_name", "dong_code", "dong_name", "lat", "lon", "team_chat_id", "phone")
+CSV_COLUMNS = ("sigungu_code", "sigungu_name", "dong_code", "dong_name", "lat", "lon", "team_chat_id", "phone", "region")
+REGIONS = ("metropolitan", "small_city", "rural")  # 대도시 / 중소도시 / 농어촌
+
+
+def region_of(sigungu_name: str) -> str:
+    """The 지역 구분 of a 시군구 by its name: 특별시·광역시의 구 → 대도시; any 군 → 농어촌;
+    the rest (도의 시, 세종특별자치시, 제주의 행정시) → 중소도시. A CSV ``region`` overrides it."""
+    words = sigungu_name.split()
+    if words and words[-1].endswith("군"):
+        return "rural"
+    if len(words) >= 2 and words[0].endswith(("특별시", "광역시")) and words[-1].endswith("구"):
+        return "metropolitan"
+    return "small_city"
 
 
 @dataclass(frozen=True)
@@ -61,6 +74,15 @@ class Directory:
 
     def dongs_of(self, sigungu_code: str) -> list[Dong]:
         return [d for d in self.dongs if d.sigungu_code == sigungu_code]
+
+    def known_region(self, dong_code: str | None = None) -> str | None:
+        """The 지역 구분 where a person is: their 읍면동's, or the one every 읍면동 of the
+        directory shares (a 시군구's own service); None when it could be more than one."""
+        dong = self.dong(dong_code or "")
+        if dong is not None:
+            return dong.region or None
+        found = {d.region for d in self.dongs}
+        return found.pop() if len(found) == 1 and "" not in found else None
 
     def nearest_dong(self, lat: float, lon: float, max_km: float = 5.0) -> Dong | None:
         """The 읍면동 whose centre is nearest to a location pin, if one lies within max_km.
@@ -105,8 +127,11 @@ def parse_directory_csv(text: str) -> tuple[list[Sigungu], list[Dong]]:
             chat = (row.get("team_chat_id") or "").strip()
             sg_code = row["sigungu_code"].strip()
             sigungus[sg_code] = Sigungu(sg_code, row["sigungu_name"].strip())
+            region = (row.get("region") or "").strip() or region_of(row["sigungu_name"].strip())
+            if region not in REGIONS:
+                raise ValueError(f"region must be one of {', '.join(REGIONS)}")
             dongs.append(Dong(code, row["dong_name"].strip(), sg_code, lat, lon,
-                              int(chat) if chat else None, (row.get("phone") or "").strip()))
+                              int(chat) if chat else None, (row.get("phone") or "").strip(), region))
         except (ValueError, KeyError, AttributeError) as exc:
             raise DirectoryError(f"row {line_no}: {exc}") from None
     return list(sigungus.values()), dongs

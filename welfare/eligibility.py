@@ -118,6 +118,7 @@ def message_keys() -> frozenset[str]:
         for b in (
             "livelihood", "medical", "housing", "education", "near_poor", "emergency", "basic_pension",
             "disability_pension", "single_parent", "elderly_care", "case_management", "young_carer",
+            "dementia_care_centre", "long_term_care",
         )
     )
     keys.update(f"finder.life_stage.{x}" for x in LIFE_STAGES)

@@ -61,6 +61,7 @@ QUESTION_IDS: tuple[str, ...] = (
     "couple",
     "situations",
     "young_carer",
+    "similar_care",
 )
 Q: dict[str, Question] = {qid: Question(qid) for qid in QUESTION_IDS}
 
@@ -70,6 +71,7 @@ R_INCOME_ABOVE = "finder.reason.income_above"
 R_PENSION_INCOME_AT_OR_BELOW = "finder.reason.pension_income_at_or_below"
 R_PENSION_INCOME_ABOVE = "finder.reason.pension_income_above"
 R_PENSION_INCOME_BETWEEN = "finder.reason.pension_income_between"
+R_PENSION_INCOME_ABOVE_BOTH = "finder.reason.pension_income_above_both"
 R_INCOME_INCLUDES_OTHERS = "finder.reason.income_includes_others"
 R_NO_ASSETS = "finder.reason.no_assets"
 R_ASSETS_WITHIN_DEDUCTION = "finder.reason.assets_within_deduction"
@@ -304,7 +306,13 @@ def pension_unit_income(
         if exact_income is not None and exact_income > couple_threshold:
             a.check(False, verified, R_PENSION_INCOME_AT_OR_BELOW, R_PENSION_INCOME_ABOVE, household_type=HOUSEHOLD_TYPE_COUPLE, income=exact_income, benefit=benefit, threshold=couple_threshold)
             return False, exact_income
-        a.unknown(Q["couple"], R_PENSION_INCOME_BETWEEN, income=bound, benefit=benefit, single_threshold=single_threshold, couple_threshold=couple_threshold)
+        if bound <= couple_threshold:
+            # single < income ≤ couple: only here does "it depends on a spouse" hold.
+            a.unknown(Q["couple"], R_PENSION_INCOME_BETWEEN, income=bound, benefit=benefit, single_threshold=single_threshold, couple_threshold=couple_threshold)
+        else:
+            # Above both: a couple is excluded; only if others' income is mixed in could the
+            # person's own income still be low enough. Ask which, never say "between".
+            a.unknown(Q["couple"], R_PENSION_INCOME_ABOVE_BOTH, income=bound, benefit=benefit, couple_threshold=couple_threshold)
         if exact_income is None and h.size > 2:
             a.unknown(Q["applicant_income"])
         return None, exact_income

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 
 from welfare.eligibility_checks import (
     Q,
+    R_AGE_AT_OR_ABOVE,
     R_INCOME_ABOVE,
     R_INCOME_AT_OR_BELOW,
     R_MEMBER_IN_AGE_RANGE,
@@ -47,6 +48,7 @@ R_PILOT_REGIONS = "finder.reason.pilot_regions_only"
 R_LOCAL_RULES_VARY = "finder.reason.local_rules_vary"
 R_LOW_INCOME_LOCAL = "finder.reason.income_within_local_limit"
 R_NOT_SINGLE_PERSON = "finder.reason.not_single_person"
+R_SIMILAR_CARE = "finder.reason.similar_care_programme"
 N_URGENT_HELP = "finder.note.urgent_help"
 
 CARE_SITUATIONS = ("care_gap", "health", "mental_health", "isolation")
@@ -132,6 +134,13 @@ def elderly_customized_care(h: Household, ps: ParameterSet, a: Assessment, _: Ma
     min_age = ps.value("elderly_care.age_min")
     if oldest_at_least(h, a, min_age) is False:
         return
+    # "유사중복사업 자격에 해당되지 않는 자" (guide L4263, L4799–4801): someone with a 장기요양
+    # 등급 or in a similar programme gets that instead (the 시장·군수·구청장 may make exceptions).
+    if h.similar_care is True:
+        a.failed(R_SIMILAR_CARE, benefit="finder.benefit.elderly_care")
+        return
+    if h.similar_care is None:
+        a.unknown(Q["similar_care"])
     # 기초수급·차상위·기초연금 수급자 (guide L4254–4263); without them, 기초연금's test stands in.
     basis = ("near_poor", "basic_pension", *BASIC_BENEFITS)
     received = [b for b in basis if h.receives is not None and b in h.receives]
@@ -157,6 +166,49 @@ def elderly_customized_care(h: Household, ps: ParameterSet, a: Assessment, _: Ma
 
 
 register("elderly_care", elderly_customized_care, ("elderly_care.age_min", "basic_pension.threshold_single", "basic_pension.threshold_couple"))
+
+
+# ---- 치매안심센터, 노인장기요양보험 ---------------------------------------------------------
+
+R_DEMENTIA_CENTRE_OPEN = "finder.reason.dementia_centre_open_to_all"
+R_GERIATRIC_DISEASE = "finder.reason.geriatric_disease_reported"
+R_LONG_TERM_CARE_AGE = "finder.reason.long_term_care_age_or_disease"
+# 치매 is a 정신적 건강 need (guide L11243–11246); the centre also sees worries about memory
+# reported as mental health or as a care gap.
+DEMENTIA_SITUATIONS = ("dementia", "mental_health", "care_gap")
+
+
+def dementia_care_centre(h: Household, ps: ParameterSet, a: Assessment, _: Mapping[str, object]) -> None:
+    if situation_any(h, a, DEMENTIA_SITUATIONS, "dementia") is False:
+        return
+    name = "dementia_centre.screening_age_min"
+    a.soft(R_DEMENTIA_CENTRE_OPEN, min_age=ps.value(name))
+    if not ps.verified(name):
+        a.unverified(failed=False)
+
+
+register("dementia_care_centre", dementia_care_centre, ("dementia_centre.screening_age_min",))
+
+
+def long_term_care(h: Household, ps: ParameterSet, a: Assessment, _: Mapping[str, object]) -> None:
+    """노인장기요양보험법 제2조제1호: 65세 이상, or younger with a 노인성 질병 (치매 among them)."""
+    min_age = ps.value("long_term_care.age_min")
+    ages = [m.age for m in h.members if m.age is not None]
+    if ages and max(ages) >= min_age:
+        a.passed(R_AGE_AT_OR_ABOVE, age=max(ages), min_age=min_age)
+    elif h.has_situation("dementia"):
+        a.passed(R_GERIATRIC_DISEASE, min_age=min_age)
+    elif h.any_age_unknown:
+        a.unknown(Q["member_age"])
+    elif h.situations is None:
+        a.unknown(Q["situations"])
+    else:
+        a.failed(R_LONG_TERM_CARE_AGE, min_age=min_age)
+        return
+    a.soft(R_ASSESSMENT_DECIDES, benefit="finder.benefit.long_term_care")
+
+
+register("long_term_care", long_term_care, ("long_term_care.age_min",))
 
 
 # ---- 통합사례관리, 청년미래센터, local resources ------------------------------------------

@@ -160,6 +160,56 @@ def _default_entries() -> tuple[SynonymEntry, ...]:
     return _DEFAULT_ENTRIES
 
 
+# What a person's words already say about the household, so the finder does not ask it again.
+# Kept as data beside the synonyms (synonyms.toml, [[fact]]): id → the finder answer it gives.
+FACTS: dict[str, tuple[str, object]] = {
+    "lives_alone": ("household_size", 1),
+    "no_spouse": ("couple", "no"),
+    "with_spouse": ("couple", "yes"),
+}
+
+
+def _load_facts(path: Path | None = None) -> tuple[SynonymEntry, ...]:
+    with Path(path or DEFAULT_SYNONYMS).open("rb") as fh:
+        document = tomllib.load(fh)
+    facts = []
+    for position, raw in enumerate(document.get("fact", [])):
+        if not isinstance(raw, dict) or raw.get("id") not in FACTS:
+            raise SynonymError(f"fact[{position}]: id must be one of {sorted(FACTS)}")
+        facts.append(SynonymEntry(raw["id"], "topic", frozenset(raw.get("terms", [])),
+                                  tuple(tuple(g) for g in raw.get("all_of", [])),
+                                  tuple(_NOT_WORD.sub("", t) for t in raw.get("text", []))))
+    return tuple(facts)
+
+
+def household_facts(text: str) -> dict[str, object]:
+    """Finder answers the text states outright ("혼자 살아요" → household_size 1)."""
+    if not isinstance(text, str) or not _HAS_WORD.search(text):
+        return {}
+    text = text[:MAX_TEXT_CHARS]
+    lemmas, squashed = _KIWI.lemmas(text), _NOT_WORD.sub("", text)
+    found: dict[str, object] = {}
+    for fact in _facts():
+        hit = bool(fact.terms & lemmas) or any(all(w in lemmas for w in g) for g in fact.all_of) \
+            or any(t and t in squashed for t in fact.text)
+        if hit:
+            name, value = FACTS[fact.id]
+            found.setdefault(name, value)
+    return found
+
+
+_FACTS: tuple[SynonymEntry, ...] | None = None
+
+
+def _facts() -> tuple[SynonymEntry, ...]:
+    global _FACTS
+    if _FACTS is None:
+        with _ENTRIES_LOCK:
+            if _FACTS is None:
+                _FACTS = _load_facts()
+    return _FACTS
+
+
 def map_free_text(text: str, entries: tuple[SynonymEntry, ...] | None = None) -> TextMapping:
     """Situations and topics the text points to, each with the words that matched."""
     if not isinstance(text, str):

@@ -28,7 +28,7 @@ SHARED_SITUATIONS: tuple[str, ...] = (
     "children_youth",
     "other",
 )
-FINDER_TOPICS: tuple[str, ...] = ("disability", "single_parent", "elderly", "young_carer", "energy")
+FINDER_TOPICS: tuple[str, ...] = ("disability", "single_parent", "elderly", "young_carer", "energy", "dementia")
 SITUATIONS: frozenset[str] = frozenset(SHARED_SITUATIONS + FINDER_TOPICS)
 
 HOUSING: tuple[str, ...] = (
@@ -66,6 +66,7 @@ _HOUSEHOLD_KEYS = frozenset(
         "couple",
         "situations",
         "receives",
+        "similar_care",
     }
 )
 _MEMBER_KEYS = frozenset({"age", "disability", "severe_disability", "pregnant"})
@@ -100,6 +101,8 @@ class Household:
     couple: bool | None = None
     situations: frozenset[str] | None = None
     receives: frozenset[str] | None = None
+    # Already in 노인장기요양보험 (a 장기요양 등급) or a similar care programme (유사·중복 사업).
+    similar_care: bool | None = None
 
     @property
     def size(self) -> int:
@@ -134,6 +137,7 @@ def parse_household(data: object) -> Household:
         couple=_flag(data, "couple", "couple"),
         situations=_id_set(data, "situations", SITUATIONS),
         receives=_id_set(data, "receives", frozenset(RECEIVES)),
+        similar_care=_flag(data, "similar_care", "similar_care"),
     )
 
 

@@ -171,7 +171,11 @@ CASES = [
     Case("energy_income_above", "energy_voucher", {"members": adults(30, 3), "monthly_income": 5_000_000}, "not_eligible"),
     Case("energy_no_trait", "energy_voucher", {"members": [{"age": 40, "disability": False}], "monthly_income": 500_000, "situations": []}, "not_eligible"),
     # 80, alone, 1,000,000 ≤ 2,470,000 (기초연금 test stands in) → likely (an assessment decides)
-    Case("elderly_care_alone", "elderly_customized_care", {"members": adults(80), "monthly_income": 1_000_000}, "likely"),
+    Case("elderly_care_alone", "elderly_customized_care", {"members": adults(80), "monthly_income": 1_000_000, "similar_care": False}, "likely"),
+    # 유사·중복 사업 (guide L4263, L4799–4801): a 장기요양 등급 excludes; unknown is asked, never assumed
+    Case("elderly_care_long_term_care", "elderly_customized_care", {"members": adults(80), "monthly_income": 1_000_000, "similar_care": True},
+         "not_eligible", ("finder.reason.similar_care_programme", {"benefit": "finder.benefit.elderly_care"})),
+    Case("elderly_care_similar_unknown", "elderly_customized_care", {"members": adults(80), "monthly_income": 1_000_000}, "need_more_info", missing=("similar_care",)),
     Case("elderly_care_60", "elderly_customized_care", {"members": adults(60), "monthly_income": 1_000_000}, "not_eligible"),
     Case("case_management_three_needs", "integrated_case_management", {"members": adults(48), "situations": ["job_loss", "money_basics", "mental_health"]},
          "likely", ("finder.reason.multiple_needs", {"count": 3})),
@@ -181,6 +185,18 @@ CASES = [
     Case("young_carer_too_old", "young_carer_support", {"members": adults(40, 70), "situations": ["young_carer"]}, "not_eligible"),
     Case("isolated_youth", "isolated_youth_support", {"members": adults(25), "situations": ["isolation"]}, "likely"),
     Case("isolated_youth_45", "isolated_youth_support", {"members": adults(45), "situations": ["isolation"]}, "not_eligible"),
+    # ---- 치매안심센터, 노인장기요양보험 (치매: 정신적 건강, guide L11243) ----------------------------
+    # counselling is open to all; the 60+ screening age is unverified → likely
+    Case("dementia_centre", "dementia_care_centre", {"members": [{}], "situations": ["dementia"]}, "likely",
+         ("finder.reason.situation_reported", {"situation": "finder.situation.dementia"})),
+    Case("dementia_centre_no_worry", "dementia_care_centre", {"members": adults(50), "situations": ["job_loss"]}, "not_eligible"),
+    # 65+ (노인장기요양보험법 제2조제1호); younger with dementia (노인성 질병) may apply; 64 without it not
+    Case("long_term_care_65", "long_term_care_insurance", {"members": adults(65), "situations": []}, "likely",
+         ("finder.reason.age_at_or_above", {"age": 65, "min_age": 65})),
+    Case("long_term_care_dementia_young", "long_term_care_insurance", {"members": adults(58), "situations": ["dementia"]}, "likely",
+         ("finder.reason.geriatric_disease_reported", {"min_age": 65})),
+    Case("long_term_care_dementia_age_unknown", "long_term_care_insurance", {"members": [{}], "situations": ["dementia"]}, "likely"),
+    Case("long_term_care_64", "long_term_care_insurance", {"members": adults(64), "situations": ["health"]}, "not_eligible"),
     # ---- local examples ---------------------------------------------------------------------
     Case("food_bank", "example_food_bank", {"members": adults(50), "situations": ["money_basics"]}, "likely"),
     Case("middle_aged_group", "example_middle_aged_social_program", {"members": adults(50), "situations": ["isolation"]}, "likely"),

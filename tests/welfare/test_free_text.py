@@ -27,7 +27,10 @@ PHRASES = [
     ("우울해서 아무것도 못하겠어", {"mental_health"}, set()),
     ("남편이 때려요", {"violence_abuse"}, set()),
     ("아빠가 술 먹고 때림", {"violence_abuse"}, set()),
-    ("할머니가 치매 같아요", {"health"}, {"elderly"}),
+    # 치매 is a 정신적 건강 need (guide L11243), its own finder topic: not a physical illness
+    ("할머니가 치매 같아요", set(), {"elderly", "dementia"}),
+    ("엄마가 치매인 것 같아요", set(), {"dementia"}),
+    ("요즘 기억을 못 하세요", set(), {"dementia"}),
     ("병원비가 없어요", {"health", "money_basics"}, set()),
     ("아들이 방에서 안 나와요", {"isolation"}, set()),
     ("옆집 할아버지가 며칠째 안 보여요", {"isolation"}, {"elderly"}),
