@@ -6,6 +6,8 @@ import asyncio
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from salpim.logging_setup import configure_logging
 from salpim.settings import get_settings
 
@@ -16,7 +18,16 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    configure_logging(get_settings().log_level)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        # One line per refused setting, named as the environment variable (the value is never shown).
+        for error in exc.errors():
+            name = "SALPIM_" + "_".join(str(part) for part in error["loc"]).upper()
+            message = error["msg"].removeprefix("Value error, ")
+            print(message if message.startswith(name) else f"{name}: {message}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
     return int(args.handler(args) or 0)
 
 

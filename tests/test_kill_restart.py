@@ -32,7 +32,7 @@ class ServiceProcess:
         self.env = {**os.environ, "SALPIM_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
                     "SALPIM_TELEGRAM_TOKEN": "123456:TEST-TOKEN", "SALPIM_TELEGRAM_API_URL": fake_url,
                     "SALPIM_WEBHOOK_SECRET": WEBHOOK_SECRET, "SALPIM_PUBLIC_URL": "https://salpim.example",
-                    "SALPIM_SECRET_KEY": "kill-test-key", "SALPIM_SEND_RATE_PER_SECOND": "1000",
+                    "SALPIM_SECRET_KEY": "kill-test-key-at-least-32-bytes-long", "SALPIM_SEND_RATE_PER_SECOND": "1000",
                     "SALPIM_LOG_LEVEL": "WARNING"}
         self.proc: subprocess.Popen | None = None
         self.log = open(tmp_path / "service.log", "ab")
