@@ -86,8 +86,8 @@ def test_migrate_on_a_fresh_clone_makes_the_database_folder_owner_only(tmp_path,
     assert database.is_file() and mode(database.parent) == 0o700
 
 
-def test_load_directory_on_a_fresh_clone_needs_no_migrate_folder_first(tmp_path):
-    """Alembic opens its own engine: the folder must exist before it does."""
+def test_migrations_make_the_database_folder_before_alembic_opens_it(tmp_path):
+    """Alembic opens its own engine (not state.db.Database): the folder must exist first."""
     database = tmp_path / "elsewhere" / "salpim.db"
     upgrade(f"sqlite+aiosqlite:///{database}")
     assert database.is_file() and mode(database.parent) == 0o700
