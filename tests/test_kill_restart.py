@@ -40,15 +40,19 @@ class ServiceProcess:
     async def start(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "salpim", "serve", "--port", str(self.port)],
                                      env=self.env, stdout=self.log, stderr=self.log)
+        # Bounded readiness wait, not a timing assertion: on a loaded 2-core machine a start
+        # (imports, migrations check, catalogs) has taken more than 10 s.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
         async with httpx.AsyncClient() as client:
-            for _ in range(200):
+            while loop.time() < deadline and self.proc.poll() is None:
                 try:
                     if (await client.get(f"{self.url}/healthz")).status_code == 200:
                         return
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.05)
-        raise RuntimeError("service did not start")
+        raise RuntimeError(f"service did not start (exit code {self.proc.poll()}; its log: {self.log.name})")
 
     def kill(self) -> None:
         assert self.proc is not None
