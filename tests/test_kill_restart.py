@@ -52,7 +52,10 @@ class ServiceProcess:
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.05)
-        raise RuntimeError(f"service did not start (exit code {self.proc.poll()}; its log: {self.log.name})")
+        code = self.proc.poll()
+        if code is None:  # never left running past a failed test
+            self.kill()
+        raise RuntimeError(f"service did not start (exit code {code}; its log: {self.log.name})")
 
     def kill(self) -> None:
         assert self.proc is not None
