@@ -1,27 +1,56 @@
 # Two commands: `make run` and `make test`. Everything they need is set up here.
+# What is installed is pinned, with hashes, in requirements.lock (`make lock` refreshes it).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LOCK := requirements.lock
+LOCK_VENV := .venv-lock
+PIP_TOOLS := pip-tools==7.5.2
 PO := $(wildcard locales/*/LC_MESSAGES/*.po)
 MO := $(PO:.po=.mo)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# `make salpim ARGS="admin invite --role honorary --dong 1111065000"` runs any other command.
+ARGS ?= --help
 
-.PHONY: run test setup catalogs migrate bench browser clean flows
+.PHONY: run test setup catalogs migrate lock lock-upgrade salpim directory staff invite token verify-audit bench browser clean flows
 
 run: setup migrate
-	@echo "Salpim is starting: playground at http://127.0.0.1:8000/playground (Ctrl-C stops)"
-	$(BIN)/salpim serve --host 127.0.0.1 --port 8000
+	@echo "Salpim is starting: playground at http://$(HOST):$(PORT)/playground (Ctrl-C stops)"
+	$(BIN)/salpim serve --host $(HOST) --port $(PORT)
 
 test: setup browser
 	$(BIN)/python -m pytest -q
 
 setup: $(STAMP) catalogs
 
-$(STAMP): pyproject.toml
+# The lock pins every package and its build tools (setuptools, wheel) with hashes; the project
+# itself is installed from the working tree without touching the network again.
+$(STAMP): $(LOCK) pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[test]'
+	$(BIN)/python -m pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps --no-build-isolation -e .
 	touch $(STAMP)
+
+# Re-pin after pyproject.toml changed: `make lock` keeps every pin that still fits and adds or
+# drops only what the change needs; `make lock-upgrade` takes every update on purpose. Both
+# cover pyproject's dependencies, the `test` extra and the build tools, for this Python and
+# platform, with the package index's hashes. Then `make test`, and commit requirements.lock.
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(LOCK_VENV)/bin/pip-compile --quiet --generate-hashes \
+  --allow-unsafe --all-build-deps --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+  --output-file $(LOCK) pyproject.toml
+
+lock: $(LOCK_VENV)/.installed
+	$(PIP_COMPILE)
+
+lock-upgrade: $(LOCK_VENV)/.installed
+	$(PIP_COMPILE) --upgrade
+
+$(LOCK_VENV)/.installed:
+	test -x $(LOCK_VENV)/bin/python || $(PY) -m venv $(LOCK_VENV)
+	$(LOCK_VENV)/bin/python -m pip install -q '$(PIP_TOOLS)'
+	touch $@
 
 catalogs: $(STAMP) $(MO)
 
@@ -30,6 +59,25 @@ locales/%.mo: locales/%.po
 
 migrate: setup
 	$(BIN)/salpim migrate
+
+# Everyday commands (each prints what it did; `make salpim ARGS=...` for the rest).
+salpim: setup
+	$(BIN)/salpim $(ARGS)
+
+directory: setup migrate
+	$(BIN)/salpim load-directory $(or $(FILE),welfare/data/directory_jongno.csv)
+
+staff: setup migrate
+	$(BIN)/salpim admin create-staff --role $(ROLE) $(if $(DONG),--dong $(DONG)) $(if $(SIGUNGU),--sigungu $(SIGUNGU))
+
+invite: setup migrate
+	$(BIN)/salpim admin invite --role $(ROLE) --dong $(DONG)
+
+token: setup migrate
+	$(BIN)/salpim admin token --member $(MEMBER)
+
+verify-audit: setup migrate
+	$(BIN)/salpim admin verify-audit
 
 flows: setup
 	$(BIN)/salpim flows
@@ -47,4 +95,4 @@ browser:
 	  else echo "chromium is not installed and cannot be (not root): the browser test will be skipped"; fi; }
 
 clean:
-	rm -rf $(VENV) var/*.db* $(MO)
+	rm -rf $(VENV) $(LOCK_VENV) var/*.db* $(MO)

@@ -6,6 +6,8 @@ import asyncio
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
 from salpim.logging_setup import configure_logging
 from salpim.settings import get_settings
 
@@ -16,8 +18,22 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    configure_logging(get_settings().log_level)
-    return int(args.handler(args) or 0)
+    try:
+        settings = get_settings()
+    except ValidationError as exc:
+        # One line per refused setting, named as the environment variable (the value is never shown).
+        for error in exc.errors():
+            name = "SALPIM_" + "_".join(str(part) for part in error["loc"]).upper()
+            message = error["msg"].removeprefix("Value error, ")
+            print(message if message.startswith(name) else f"{name}: {message}", file=sys.stderr)
+        return 2
+    configure_logging(settings.log_level)
+    from salpim.cli_admin import CommandRefused
+    try:
+        return int(args.handler(args) or 0)
+    except CommandRefused as refusal:
+        print(refusal, file=sys.stderr)
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     directory = sub.add_parser("load-directory", help="load or update the 읍면동 directory from a CSV file")
     directory.add_argument("file", type=Path, help="CSV with sigungu_code,sigungu_name,dong_code,dong_name,"
-                                                   "lat,lon,team_chat_id,phone (docs/directory.md)")
+                                                   "lat,lon,team_chat_id,phone (docs/directory.md); "
+                                                   "UTF-8 (with or without BOM) or CP949, as Korean Excel saves")
     directory.set_defaults(handler=_load_directory)
 
     flows = sub.add_parser("flows", help="print each dialog flow as a Mermaid state diagram")
@@ -63,13 +80,14 @@ def _migrate(args: argparse.Namespace) -> int:
 
 
 def _load_directory(args: argparse.Namespace) -> int:
+    from salpim.cli_csv import UnreadableCsv, read_csv_text
     from state.db import Database
     from state.directory_store import upsert_directory
-    from welfare.directory import DirectoryError, load_directory_csv
+    from welfare.directory import Directory, DirectoryError, parse_directory_csv
 
     try:
-        directory = load_directory_csv(args.file)
-    except (DirectoryError, OSError) as exc:
+        directory = Directory.build(*parse_directory_csv(read_csv_text(args.file)))
+    except (DirectoryError, UnreadableCsv, OSError) as exc:
         print(f"cannot load {args.file}: {exc}", file=sys.stderr)
         return 1
 

@@ -8,6 +8,10 @@ import sys
 from salpim.settings import get_settings
 
 
+class CommandRefused(Exception):
+    """What an administrator asked cannot be done: `salpim` prints the message and exits 1."""
+
+
 # Short names people type (the issue's own example says `--role honorary`).
 ROLE_ALIASES = {"honorary": "honorary_officer", "tongban": "tongban_jang", "mandatory": "mandatory_reporter"}
 
@@ -19,8 +23,8 @@ def add_parser(sub) -> None:
     staff = cmds.add_parser("create-staff", help="create a staff account (prints its id)")
     staff.add_argument("--role", required=True,
                        choices=["caseworker", "team_leader", "sigungu_admin", "auditor"])
-    staff.add_argument("--dong", help="읍면동 code (caseworker, team_leader)")
-    staff.add_argument("--sigungu", help="시군구 code (sigungu_admin, auditor)")
+    staff.add_argument("--dong", help="읍면동 code (required for caseworker, team_leader)")
+    staff.add_argument("--sigungu", help="시군구 code (required for sigungu_admin)")
     staff.add_argument("--telegram-user-id", type=int, help="their Telegram user id, to use the bot as staff")
     staff.set_defaults(handler=_create_staff)
 
@@ -87,18 +91,41 @@ def _run(work) -> object:
     return asyncio.run(_with_store(work))
 
 
+# Who sees what is decided by the account's scope (integrations/api/auth.py): a caseworker or
+# team leader sees one 읍면동, a 시군구 admin the 읍면동 of one 시군구. An account made without its
+# scope would see nothing, and nobody would notice until a case went unseen. (An auditor reads
+# the audit log, which has no scope.)
+DONG_ROLES = ("caseworker", "team_leader")
+SIGUNGU_ROLES = ("sigungu_admin",)
+
+
 def _create_staff(args: argparse.Namespace) -> int:
     from state import members
     from state.timeutil import utcnow
 
+    if args.role in DONG_ROLES and not args.dong:
+        print(f"a {args.role} works for one 읍면동: give its code with --dong "
+              f"(e.g. --dong 1111065000; the codes are in the directory CSV)", file=sys.stderr)
+        return 1
+    if args.role in SIGUNGU_ROLES and not args.sigungu:
+        print(f"a {args.role} works for one 시군구: give its code with --sigungu (e.g. --sigungu 11110)",
+              file=sys.stderr)
+        return 1
+
     async def work(db, conn, cipher):
+        from state.directory_store import read_directory
+        directory = await read_directory(conn)
         sigungu = args.sigungu
-        if args.dong and not sigungu:
-            from state.directory_store import read_directory
-            dong = (await read_directory(conn)).dong(args.dong)
+        if args.dong:
+            dong = directory.dong(args.dong)
             if dong is None:
-                raise SystemExit(f"unknown 읍면동 code {args.dong}")
+                raise CommandRefused(f"unknown 읍면동 code {args.dong} "
+                                     "(load the directory first: salpim load-directory)")
+            if sigungu and sigungu != dong.sigungu_code:
+                raise CommandRefused(f"읍면동 {args.dong} is not in 시군구 {sigungu}")
             sigungu = dong.sigungu_code
+        elif sigungu and directory.sigungu(sigungu) is None:
+            raise CommandRefused(f"unknown 시군구 code {sigungu} (load the directory first: salpim load-directory)")
         return await members.create_member(conn, cipher, role=args.role, dong_code=args.dong, sigungu_code=sigungu,
                                            now=utcnow(), telegram_user_id=args.telegram_user_id)
     print(f"staff account {_run(work)} created ({args.role})")
@@ -114,7 +141,7 @@ def _invite(args: argparse.Namespace) -> int:
     async def work(db, conn, cipher):
         from state.directory_store import read_directory
         if (await read_directory(conn)).dong(args.dong) is None:
-            raise SystemExit(f"unknown 읍면동 code {args.dong}")
+            raise CommandRefused(f"unknown 읍면동 code {args.dong}")
         return await members.create_invite(conn, cipher, role=args.role, dong_code=args.dong, now=utcnow(),
                                            valid_for=timedelta(days=args.days), max_uses=args.uses)
     code = _run(work)
@@ -129,15 +156,20 @@ def _token(args: argparse.Namespace) -> int:
     from state.timeutil import utcnow
 
     async def work(db, conn, cipher):
-        if await members.member_by_id(conn, args.member) is None:
-            raise SystemExit(f"no active staff account {args.member}")
+        member = await members.member_by_id(conn, args.member)  # active accounts only
+        if member is None or member.role not in members.STAFF_ROLES:
+            return None
         now = utcnow()
         token = await members.create_api_token(conn, cipher, args.member, now, args.label,
                                                valid_for=timedelta(days=args.days))
         await audit.record(conn, actor="admin:cli", action="create_token", subject=f"member:{args.member}", now=now,
                            detail={"days": args.days})
         return token
-    print(_run(work))
+    token = _run(work)
+    if token is None:
+        print(f"no active staff account {args.member} (see `salpim admin create-staff`)", file=sys.stderr)
+        return 1
+    print(token)
     print(f"(shown once; store it safely; valid for {args.days} days)", file=sys.stderr)
     return 0
 
@@ -167,7 +199,10 @@ def _deactivate(args: argparse.Namespace) -> int:
 
     async def work(db, conn, cipher):
         return await members.deactivate_member(conn, args.member)
-    print("deactivated" if _run(work) else "no such member")
+    if not _run(work):
+        print(f"no member {args.member}", file=sys.stderr)
+        return 1
+    print("deactivated")
     return 0
 
 

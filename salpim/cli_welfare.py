@@ -92,6 +92,7 @@ def _screen(args: argparse.Namespace) -> int:
 
 def _load_services(args: argparse.Namespace) -> int:
     from salpim.settings import get_settings
+    from state.private_files import ensure_private_dir
     from welfare.service_catalogue import CatalogueError, load_catalogue
 
     source: Path = args.file
@@ -111,7 +112,7 @@ def _load_services(args: argparse.Namespace) -> int:
         return 1
     known = {s.id for s in before}
     added = [s for s in after if s.id not in known]
-    target_dir.mkdir(parents=True, exist_ok=True)
+    ensure_private_dir(target_dir)  # var/services, owner-only like all of var/
     target = target_dir / source.name
     if source.resolve() != target.resolve():
         shutil.copyfile(source, target)

@@ -11,12 +11,15 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from state.crypto import check_master_secret
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIRECTORY = PROJECT_ROOT / "welfare" / "data" / "directory_jongno.csv"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SALPIM_", extra="ignore")
+    # hide_input_in_errors: a refused setting (a short secret key, say) is never echoed back.
+    model_config = SettingsConfigDict(env_prefix="SALPIM_", extra="ignore", hide_input_in_errors=True)
 
     # Store: SQLite file by default; any SQLAlchemy async URL (postgresql+asyncpg://...) otherwise.
     database_url: str = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'salpim.db'}"
@@ -88,6 +91,11 @@ class Settings(BaseSettings):
         if not hosts and self.public_url:
             hosts.add((urlsplit(self.public_url).hostname or "").lower())
         return frozenset(hosts - {""})
+
+    @field_validator("secret_key")
+    @classmethod
+    def _secret_key_long_enough(cls, value: str | None) -> str | None:
+        return check_master_secret(value) if value else value
 
     @property
     def var_dir(self) -> Path:

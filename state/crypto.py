@@ -20,6 +20,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from state.private_files import create_private_file, ensure_private_dir, narrow_to_owner
+
 PREFIX = "v1"
 
 
@@ -112,15 +114,33 @@ class FieldCipher:
         return [self._current, *(k for k in self._keys.values() if k is not self._current)]
 
 
-def resolve_master_secret(configured: str | None, var_dir: Path) -> str:
-    """The configured SALPIM_SECRET_KEY, or (for a local install) one made once under var/."""
-    if configured:
-        return configured
-    key_file = var_dir / "secret.key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    var_dir.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(32)
-    key_file.write_text(secret)
-    key_file.chmod(0o600)
+MIN_SECRET_BYTES = 32
+
+
+class WeakSecretError(ValueError):
+    """A master key too short to be a key (a password-like SALPIM_SECRET_KEY)."""
+
+
+def check_master_secret(secret: str) -> str:
+    """Refuse a master key under 32 bytes: HKDF stretches nothing, so a short key is a
+    guessable key. The message names the rule, never the value."""
+    if len(secret.encode("utf-8")) < MIN_SECRET_BYTES:
+        raise WeakSecretError(f"SALPIM_SECRET_KEY must be at least {MIN_SECRET_BYTES} bytes "
+                              f"(make one with: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')")
     return secret
+
+
+def resolve_master_secret(configured: str | None, var_dir: Path) -> str:
+    """The configured SALPIM_SECRET_KEY, or (for a local install) one made once under var/.
+
+    var/ and var/secret.key are created owner-only from the start (never written open and
+    narrowed afterwards); of several processes starting at once on a fresh install, one key wins.
+    """
+    if configured:
+        return check_master_secret(configured)
+    key_file = var_dir / "secret.key"
+    ensure_private_dir(var_dir, tighten=True)
+    if not key_file.exists():
+        create_private_file(key_file, secrets.token_urlsafe(32))
+    narrow_to_owner(key_file)
+    return check_master_secret(key_file.read_text().strip())

@@ -17,6 +17,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from state.private_files import ensure_private_dir
 from state.sqlite_batch import SqliteBatchWriter
 
 
@@ -28,7 +29,7 @@ class Database:
         # chat ids, receipt numbers or hashes of personal data).
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
         if self.is_sqlite:
-            _ensure_sqlite_dir(url)
+            ensure_sqlite_dir(url)
             kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
@@ -74,10 +75,15 @@ class Database:
         await self.engine.dispose()
 
 
-def _ensure_sqlite_dir(url: str) -> None:
+def ensure_sqlite_dir(url: str) -> None:
+    """The SQLite file's folder (var/ by default) is made owner-only when missing: the database
+    holds encrypted personal data and the keyed hashes that find it."""
+    if not url.startswith("sqlite"):
+        return
     path = url.split("///", 1)[-1]
     if path and path != ":memory:" and not path.startswith("file:"):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(Path(path).parent)
+
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -6,6 +6,8 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
+from state.db import ensure_sqlite_dir
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -18,7 +20,10 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(url: str, revision: str = "head") -> None:
     """Runs in its own event loop (Alembic's env.py uses asyncio.run): call it from sync code or
-    from a thread (`await asyncio.to_thread(upgrade, url)`)."""
+    from a thread (`await asyncio.to_thread(upgrade, url)`).
+
+    A fresh clone has no var/ (git ignores it): the SQLite file's folder is made first."""
+    ensure_sqlite_dir(url)
     command.upgrade(alembic_config(url), revision)
 
 

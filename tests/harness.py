@@ -22,7 +22,7 @@ _update_ids = itertools.count(1000)
 
 def make_settings(db_url: str, fake: FakeBotApi | None, tmp: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "database_url": db_url, "secret_key": "test-master-key", "webhook_secret": WEBHOOK_SECRET,
+        "database_url": db_url, "secret_key": "test-master-key-at-least-32-bytes-long", "webhook_secret": WEBHOOK_SECRET,
         "telegram_token": "123456:TEST-TOKEN" if fake else None,
         "telegram_api_url": fake.url if fake else "http://127.0.0.1:9",
         "public_url": "https://salpim.example" if fake else None, "send_rate_per_second": 1000.0,

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow
 def api_server(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("schemathesis")
     env = {**os.environ, "SALPIM_DATABASE_URL": f"sqlite+aiosqlite:///{tmp / 'api.db'}",
-           "SALPIM_SECRET_KEY": "schemathesis-key", "SALPIM_LOG_LEVEL": "WARNING",
+           "SALPIM_SECRET_KEY": "schemathesis-key-at-least-32-bytes-long", "SALPIM_LOG_LEVEL": "WARNING",
            "SALPIM_AUDIT_ANCHOR_FILE": str(tmp / "anchors.jsonl")}
     env.pop("SALPIM_TELEGRAM_TOKEN", None)
 

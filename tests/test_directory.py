@@ -76,7 +76,7 @@ def test_admin_invite_accepts_the_short_role_name(tmp_path, monkeypatch, capsys)
     url = f"sqlite+aiosqlite:///{tmp_path / 'i.db'}"
     upgrade(url)
     monkeypatch.setenv("SALPIM_DATABASE_URL", url)
-    monkeypatch.setenv("SALPIM_SECRET_KEY", "k")
+    monkeypatch.setenv("SALPIM_SECRET_KEY", "k" * 32)
     settings_module.get_settings.cache_clear()
     try:
         assert main(["load-directory", "welfare/data/directory_jongno.csv"]) == 0

@@ -68,8 +68,39 @@ def test_any_update_is_answered_without_5xx(batch, tmp_path_factory):
     asyncio.run(scenario())
 
 
+not_updates = st.one_of(st.none(), st.integers(), st.text(max_size=5), st.lists(st.integers(), max_size=2),
+                        st.fixed_dictionaries({"update_id": st.one_of(st.text(max_size=3), st.none(), st.floats())}))
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-@given(update=updates)
-def test_the_update_parser_never_raises(update):
+@given(update=st.one_of(updates, not_updates))
+def test_the_update_parser_never_raises_and_reads_what_is_there(update):
+    """Whatever arrives, the parser answers, and what it reads is what the JSON says."""
     from bot.telegram_updates import parse_update
-    parse_update(update)
+    from dialogs.events import Choice, Command, Text
+
+    parsed = parse_update(update)
+    if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+        assert parsed is None  # the webhook answers 400
+        return
+    assert parsed is not None and parsed.update_id == update["update_id"]
+    kind = next(k for k in update if k != "update_id")
+    body = update[kind]
+    inner = body.get("message") if kind == "callback_query" and isinstance(body, dict) else body
+    chat = inner.get("chat") if isinstance(inner, dict) else None
+    chat_id = chat.get("id") if isinstance(chat, dict) else None
+    if kind not in ("message", "edited_message", "callback_query") or not isinstance(chat_id, int):
+        assert parsed.inbound is None  # nothing a person said in a chat we can answer
+        return
+    assert parsed.inbound is not None and parsed.inbound.chat_id == str(chat_id)
+    assert parsed.inbound.update_id == update["update_id"]
+    assert parsed.private is (chat.get("type") == "private")
+    if kind == "callback_query":
+        assert isinstance(parsed.inbound.event, Choice)  # a forged button is answered too, never ignored
+        assert parsed.callback_query_id == (body["id"] if isinstance(body.get("id"), str) else None)
+    elif kind == "message" and isinstance(body.get("text"), str):
+        event, text = parsed.inbound.event, body["text"]
+        if isinstance(event, Text):
+            assert event.text == text
+        else:
+            assert isinstance(event, Command) and text.startswith("/")

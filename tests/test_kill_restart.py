@@ -32,7 +32,7 @@ class ServiceProcess:
         self.env = {**os.environ, "SALPIM_DATABASE_URL": f"sqlite+aiosqlite:///{db_path}",
                     "SALPIM_TELEGRAM_TOKEN": "123456:TEST-TOKEN", "SALPIM_TELEGRAM_API_URL": fake_url,
                     "SALPIM_WEBHOOK_SECRET": WEBHOOK_SECRET, "SALPIM_PUBLIC_URL": "https://salpim.example",
-                    "SALPIM_SECRET_KEY": "kill-test-key", "SALPIM_SEND_RATE_PER_SECOND": "1000",
+                    "SALPIM_SECRET_KEY": "kill-test-key-at-least-32-bytes-long", "SALPIM_SEND_RATE_PER_SECOND": "1000",
                     "SALPIM_LOG_LEVEL": "WARNING", "SALPIM_AUDIT_ANCHOR_FILE": str(tmp_path / "anchors.jsonl")}
         self.proc: subprocess.Popen | None = None
         self.log = open(tmp_path / "service.log", "ab")
@@ -40,15 +40,22 @@ class ServiceProcess:
     async def start(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "salpim", "serve", "--port", str(self.port)],
                                      env=self.env, stdout=self.log, stderr=self.log)
+        # Bounded readiness wait, not a timing assertion: on a loaded 2-core machine a start
+        # (imports, migrations check, catalogs) has taken more than 10 s.
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 60
         async with httpx.AsyncClient() as client:
-            for _ in range(1200):  # up to a minute: start-up takes 20 s on a loaded 2-core machine
+            while loop.time() < deadline and self.proc.poll() is None:
                 try:
                     if (await client.get(f"{self.url}/healthz")).status_code == 200:
                         return
                 except httpx.TransportError:
                     pass
                 await asyncio.sleep(0.05)
-        raise RuntimeError("service did not start")
+        code = self.proc.poll()
+        if code is None:  # never left running past a failed test
+            self.kill()
+        raise RuntimeError(f"service did not start (exit code {code}; its log: {self.log.name})")
 
     def kill(self) -> None:
         assert self.proc is not None

@@ -77,9 +77,17 @@ async def test_junk_bodies_get_400_not_500(service):
     assert response.status_code == 413
 
 
-async def test_unknown_update_types_are_acknowledged(service):
-    response = await service.post_update({"update_id": 424242, "my_chat_member": {"chat": {"id": 1}}})
-    assert response.status_code == 200
+async def test_unknown_update_types_are_acknowledged(service, user, fake_api):
+    """200 (Telegram would redeliver anything else), nothing said to anyone, nothing stored;
+    and the service goes on answering people."""
+    for unknown in ({"update_id": 424242, "my_chat_member": {"chat": {"id": -100777, "type": "group"}}},
+                    {"update_id": 424243, "chat_join_request": {"chat": {"id": user.user_id}}}):
+        assert (await service.post_update(unknown)).status_code == 200
+    assert fake_api.sent() == []
+    async with service.services.db.read() as conn:
+        assert (await conn.execute(select(func.count()).select_from(ConversationRow))).scalar_one() == 0
+    out = await user.say("/start")
+    assert "무엇을 도와드릴까요?" in texts(out)
 
 
 async def test_bad_input_gets_a_polite_reask_and_a_way_out_after_three(service, user):
@@ -227,6 +235,7 @@ async def test_polling_mode_uses_the_same_path(sqlite_url, fake_api, tmp_path):
 async def test_reports_per_hour_limit_is_polite(sqlite_url, fake_api, tmp_path, limit):
     async with running_app(make_settings(sqlite_url, fake_api, tmp_path, reports_per_hour=limit)) as service:
         user = TelegramUser(service, fake_api)
+        outcomes: list[str] = []
         for attempt in range(2):
             await user.say("/start report")
             for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
@@ -235,7 +244,13 @@ async def test_reports_per_hour_limit_is_polite(sqlite_url, fake_api, tmp_path, 
             await user.press("아니요, 급하지 않아요")  # the 고독사 question: no same-day visit
             await user.press("익명")
             out = await user.press("동의하고 접수")
-        assert "한 시간에 1건까지" in texts(out)
+            outcomes.append(texts(out))
+        assert "접수되었습니다" in outcomes[0] and "한 시간에 1건까지" not in outcomes[0]
+        assert "한 시간에 1건까지" in outcomes[1] and "접수되었습니다" not in outcomes[1]
+        async with service.services.db.read() as conn:
+            rows = (await conn.execute(select(Report.description_enc))).scalars().all()
+        assert len(rows) == 1  # the first report is stored, the second is not
+        assert service.services.cipher.decrypt(rows[0], "reports.description") == "안 보여요 0"
 
 
 async def test_playground_answers_only_on_localhost_unless_exposed(service):

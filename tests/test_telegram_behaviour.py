@@ -125,7 +125,7 @@ def test_the_cli_lists_dead_letters(tmp_path, monkeypatch, capsys):
     url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     upgrade(url)
     monkeypatch.setenv("SALPIM_DATABASE_URL", url)
-    monkeypatch.setenv("SALPIM_SECRET_KEY", "test-master-key")
+    monkeypatch.setenv("SALPIM_SECRET_KEY", "test-master-key-at-least-32-bytes-long")
     from salpim.settings import get_settings
     get_settings.cache_clear() if hasattr(get_settings, "cache_clear") else None
 

@@ -30,19 +30,19 @@ async def file_with_phone(user: TelegramUser) -> str:
 
 async def test_rotate_key_reencrypts_everything_and_lookups_keep_working(tmp_path, fake_api):
     db = f"sqlite+aiosqlite:///{tmp_path / 'rotate.db'}"
-    async with running_app(make_settings(db, fake_api, tmp_path, secret_key="old-key")) as service:
+    async with running_app(make_settings(db, fake_api, tmp_path, secret_key="old-key-at-least-32-bytes-long-000")) as service:
         reporter = TelegramUser(service, fake_api)
         receipt = await file_with_phone(reporter)
         await reporter.say("/start report")  # a conversation with answers in flight
         await reporter.press("이웃·지인")
         await reporter.press("주민·이웃")
-    old = FieldCipher("old-key")
-    async with running_app(make_settings(db, fake_api, tmp_path, secret_key="new-key", old_secret_keys="old-key"),
+    old = FieldCipher("old-key-at-least-32-bytes-long-000")
+    async with running_app(make_settings(db, fake_api, tmp_path, secret_key="new-key-at-least-32-bytes-long-000", old_secret_keys="old-key-at-least-32-bytes-long-000"),
                            migrate=False) as service:
         async with service.services.db.transaction() as conn:
             counts = await rotation.rotate(conn, service.services.cipher)
         assert counts["reports.description_enc"] == 1 and counts["conversations.answers_enc"] >= 1
-        new_only = FieldCipher("new-key")
+        new_only = FieldCipher("new-key-at-least-32-bytes-long-000")
         async with service.services.db.read() as conn:
             row = (await conn.execute(select(Report.__table__))).mappings().one()
         assert new_only.decrypt(row["phone_enc"], "reports.phone") == "+821033334444"
@@ -96,7 +96,7 @@ def test_verify_audit_cli_exit_code(tmp_path, monkeypatch, capsys):
     url = f"sqlite+aiosqlite:///{tmp_path / 'audit.db'}"
     upgrade(url)
     monkeypatch.setenv("SALPIM_DATABASE_URL", url)
-    monkeypatch.setenv("SALPIM_SECRET_KEY", "k")
+    monkeypatch.setenv("SALPIM_SECRET_KEY", "k" * 32)
     monkeypatch.setenv("SALPIM_AUDIT_ANCHOR_FILE", str(tmp_path / "anchors.jsonl"))
     settings_module.get_settings.cache_clear()
     try:
