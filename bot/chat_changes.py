@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import Counter
 
-from state import audit, dead_letters, reachability
-from state.directory_store import move_team_chat
+from core.directory import team_chat_migrated
+from core.work import transaction
+from state import dead_letters, reachability
 from state.timeutil import utcnow
 
 if TYPE_CHECKING:
@@ -43,11 +44,9 @@ class ChatChanges:
 
     async def chat_migrated(self, old_chat_id: str, new_chat_id: str) -> None:
         old, new = int(old_chat_id), int(new_chat_id)
-        async with self.runner.db.transaction() as conn:
-            codes = await move_team_chat(conn, old, new)
-            for code in codes:
-                await audit.record(conn, actor="telegram", action="team_chat_migrated", subject=f"dong:{code}",
-                                   now=utcnow(), detail={"old_chat_id": old, "new_chat_id": new})
+        runner = self.runner
+        async with transaction(runner.db, runner.cipher, runner.directory) as work:
+            codes = await team_chat_migrated(work, old, new)
         if codes:
             self.runner.directory = self.runner.directory.with_team_chat_moved(old, new)
             TEAM_CHAT_MIGRATIONS.inc()

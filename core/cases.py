@@ -10,7 +10,7 @@ from typing import Any
 
 from core import audit_trail
 from core.actor import Actor
-from core.permissions import Action, check, may_manage, visible_dongs
+from core.permissions import TABLE, Action, check, may_manage, require_role, visible_dongs
 from core.refusals import NO_SUCH_CASE, NO_SUCH_REPORT, Refused, RefusalKind, conflict, invalid, not_found
 from core.work import Work
 from state import cases, reports
@@ -67,6 +67,7 @@ async def _assignee(work: Work, dong_code: str, manager_id: int) -> member_store
 async def take_report(work: Work, actor: Actor, report_id: int) -> Taken:
     """담당하기: the taker becomes the case's manager. A case someone else already manages
     stays theirs (the team leader reassigns it with assign_case)."""
+    require_role(actor, Action.TAKE_REPORT)
     report = await _report(work, report_id)
     check(actor, Action.TAKE_REPORT, dong_code=report.dong_code, missing=NO_SUCH_REPORT)
     assert actor.member is not None
@@ -78,6 +79,7 @@ async def take_report(work: Work, actor: Actor, report_id: int) -> Taken:
 
 async def assign_case(work: Work, actor: Actor, report_id: int, manager_id: int) -> Taken:
     """배정하기: the team leader designates the 주사례관리자 (L8576–8578)."""
+    require_role(actor, Action.ASSIGN_CASE)
     report = await _report(work, report_id)
     check(actor, Action.ASSIGN_CASE, dong_code=report.dong_code, missing=NO_SUCH_REPORT)
     existing = await cases.by_report(work.conn, report_id)
@@ -96,6 +98,7 @@ async def _hand_to(work: Work, actor: Actor, report_id: int, dong_code: str, man
 
 async def assignable(work: Work, actor: Actor, report_id: int) -> list[member_store.MemberInfo]:
     """Whom the team leader can choose from: the active team of the report's 읍면동."""
+    require_role(actor, Action.ASSIGN_CASE)
     report = await _report(work, report_id)
     check(actor, Action.ASSIGN_CASE, dong_code=report.dong_code, missing=NO_SUCH_REPORT)
     return [m for m in await member_store.staff_of_dong(work.conn, report.dong_code) if may_manage(role_of(m.role))]
@@ -110,6 +113,7 @@ async def _case(work: Work, case_id: int, *, lock: bool = False) -> cases.CaseRe
 
 async def read_case(work: Work, actor: Actor, case_id: int) -> cases.CaseRecord:
     """The case card's content (step, clocks, consents). Audited."""
+    require_role(actor, Action.READ_CASE)
     record = await _case(work, case_id)
     check(actor, Action.READ_CASE, dong_code=record.dong_code)
     await audit_trail.write(work, actor, "read", f"case:{record.id}")
@@ -128,6 +132,13 @@ async def list_cases(work: Work, actor: Actor, *, dong: str | None = None, step:
     if open_only:
         found = [c for c in found if c.state.step.value not in CLOSED_STEPS]
     return found
+
+
+async def worklist(work: Work, actor: Actor, *, limit: int = 20) -> list[cases.CaseRecord]:
+    """The open cases a person works on: a role that acts only on the cases it manages sees
+    those (a caseworker's own), a team leader every open case of the 읍면동."""
+    manages_only = actor.role in TABLE[Action.ACT_ON_CASE].manager_only
+    return await list_cases(work, actor, mine=manages_only, open_only=True, limit=limit)
 
 
 def offered_actions(record: cases.CaseRecord, actor: Actor) -> list[CaseAction]:
@@ -161,6 +172,7 @@ async def act_on_case(work: Work, actor: Actor, case_id: int, action: str, *, on
                       facts: dict[str, Any] | None = None, expected_version: int | None = None) -> cases.CaseRecord:
     """One step of the process. Facts that are consents are recorded first as facts of their
     own (evented, audited), then the step is applied with its reason."""
+    require_role(actor, Action.ACT_ON_CASE)
     record = await _case(work, case_id, lock=True)
     check(actor, Action.ACT_ON_CASE, dong_code=record.dong_code, manager_id=record.manager_member_id)
     facts = dict(facts or {})
@@ -194,6 +206,7 @@ async def act_on_case(work: Work, actor: Actor, case_id: int, action: str, *, on
 async def set_case_fact(work: Work, actor: Actor, case_id: int, fact: str, value: bool,
                         expected_version: int | None = None) -> cases.CaseRecord:
     """A consent (or a re-survey done) recorded by the case's manager or the team leader."""
+    require_role(actor, Action.SET_CASE_FACT)
     if fact not in RECORDED_FACTS or not isinstance(value, bool):
         raise invalid("case.error.unknown_fact")
     record = await _case(work, case_id, lock=True)

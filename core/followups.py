@@ -8,7 +8,7 @@ from typing import Any
 
 from core import audit_trail
 from core.actor import Actor
-from core.permissions import Action, check
+from core.permissions import Action, check, require_role
 from core.refusals import Refused, RefusalKind, conflict, invalid, not_found
 from core.work import Work
 from state import cases, reports
@@ -38,6 +38,7 @@ async def _case(work: Work, case_id: int, *, lock: bool = False) -> cases.CaseRe
 
 
 async def start(work: Work, actor: Actor, case_id: int) -> FollowupStart:
+    require_role(actor, Action.RECORD_FOLLOWUP)
     record = await _case(work, case_id)
     check(actor, Action.RECORD_FOLLOWUP, dong_code=record.dong_code, manager_id=record.manager_member_id)
     situations, _ = await reports.signs_and_size(work.conn, record.report_id)
@@ -53,6 +54,7 @@ async def start(work: Work, actor: Actor, case_id: int) -> FollowupStart:
 
 
 async def record(work: Work, actor: Actor, case_id: int, submission: dict[str, Any]) -> followup_store.StoredFollowup:
+    require_role(actor, Action.RECORD_FOLLOWUP)
     case = await _case(work, case_id, lock=True)
     check(actor, Action.RECORD_FOLLOWUP, dong_code=case.dong_code, manager_id=case.manager_member_id)
     assert actor.member is not None
@@ -67,6 +69,7 @@ async def record(work: Work, actor: Actor, case_id: int, submission: dict[str, A
 
 async def void(work: Work, actor: Actor, followup_id: int, reason: str) -> int:
     """Void a mistaken record; returns its case id."""
+    require_role(actor, Action.VOID_FOLLOWUP)
     case_id = await followup_store.case_of(work.conn, followup_id)
     if case_id is None:
         raise not_found(NO_SUCH_FOLLOWUP)

@@ -89,6 +89,13 @@ def may(actor: Actor, action: Action) -> bool:
     return actor.role in TABLE[action].roles
 
 
+def require_role(actor: Actor, action: Action) -> None:
+    """The role check alone, made before any record is looked up: someone whose role may not do
+    this learns nothing about which records exist."""
+    if actor.role not in TABLE[action].roles:
+        raise Refused(RefusalKind.NOT_ALLOWED, NOT_FOR_ROLE)
+
+
 def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager_id: int | None = None,
           missing: str = NO_SUCH_CASE) -> None:
     """Raise Refused unless the actor may do `action` on a record of `dong_code` managed by

@@ -10,7 +10,7 @@ from typing import Any
 
 from core import audit_trail
 from core.actor import Actor
-from core.permissions import Action, check, visible_dongs
+from core.permissions import Action, check, require_role, visible_dongs
 from core.refusals import NO_SUCH_REPORT, not_found
 from core.work import Work
 from state import reports
@@ -77,6 +77,7 @@ async def list_reports(work: Work, actor: Actor, *, dong: str | None = None, sta
 async def report_by_receipt(work: Work, actor: Actor, action: Action, receipt_no: str) -> Any:
     """The report row for a receipt number, if the actor may do `action` on it; otherwise the
     same refusal as for a receipt number that does not exist."""
+    require_role(actor, action)
     row = await reports.by_receipt(work.conn, receipt_no)
     if row is None:
         raise not_found(NO_SUCH_REPORT)
@@ -86,6 +87,7 @@ async def report_by_receipt(work: Work, actor: Actor, action: Action, receipt_no
 
 async def read_report(work: Work, actor: Actor, report_id: int) -> reports.FullRecord:
     """The full intake record (personal data), for staff of its 읍면동. Audited."""
+    require_role(actor, Action.READ_REPORT)
     record = await reports.read_full(work.conn, work.cipher, report_id)
     if record is None:
         raise not_found(NO_SUCH_REPORT)

@@ -127,3 +127,13 @@ async def test_odd_case_references_get_the_one_not_found_answer(office, fake_api
     worker = TelegramUser(office, fake_api, user_id=8100)
     await worker.say(text)
     assert "찾을 수 없거나" in worker.last_text()
+
+
+async def test_someone_without_the_role_learns_nothing_about_which_records_exist(office, fake_api):
+    case_id = (await take(office, office.receipt_a)).json()["id"]
+    officer = TelegramUser(office, fake_api, user_id=8106)  # an honorary officer: no casework
+    answers = []
+    for ref in (case_id, case_id + 1000):
+        await officer.say(f"/case {ref}")
+        answers.append(officer.last_text())
+    assert answers[0] == answers[1] and "등록된 담당 직원만" in answers[0]
