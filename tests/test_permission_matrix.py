@@ -10,6 +10,7 @@ entry naming that person; a refusal must leave no entry.
 """
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import pytest
@@ -112,7 +113,7 @@ class World:
             return (await conn.execute(select(func.count()).select_from(AuditEntry).where(label))).scalar_one()
 
 
-CHANNELS = ("core", "api", "telegram")
+CHANNELS = ("core", "api", "telegram", "playground")
 
 
 @pytest.fixture
@@ -268,14 +269,60 @@ async def telegram_attempt(w: World, action: Action, who: str) -> bool:
     return not refused
 
 
+# -- the playground (residents only: it has no sign-in, so nobody there has a role) -----------------
+PLAYGROUND_REPORT = ["/start report", "|q:neighbour", "|q:resident", "|q:toggle:isolation", "|q:done",
+                     "|q:older_alone", "|q:older", "|q:female", "|q:dong:1111065000", "|q:skip", "며칠째 안 보여요",
+                     "|q:no", "|q:anonymous", "|q:file"]
+
+
+_PLAYGROUND_IDS = itertools.count(1)  # a browser numbers its messages; the service drops repeats
+
+
+async def playground_say(w: World, step: str, version: int | None, n: list[int]) -> dict:
+    n[0] = next(_PLAYGROUND_IDS)
+    body = ({"message_id": n[0], "kind": "choice", "value": step[1:], "version": version} if step.startswith("|")
+            else {"message_id": n[0], "kind": "text", "text": step})
+    answer = await w.service.client.post("/playground/api/message", json=body)
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+async def playground_attempt(w: World, action: Action, who: str) -> bool:
+    from integrations.playground import chat_id_of
+    client, n = w.service.client, [0]
+    client.cookies.clear()
+    await client.get("/playground")  # a browser of its own: the server gives it its session
+    version = None
+    if action is Action.FILE_REPORT:
+        for step in PLAYGROUND_REPORT:
+            answer = await playground_say(w, step, version, n)
+            version = next((m["version"] for m in reversed(answer["messages"]) if m.get("buttons")), version)
+        text = "\n".join(m["text"] for m in answer["messages"])
+        return "접수되었습니다" in text
+    chat_id = chat_id_of(client.cookies.get("salpim_playground"))
+    async with w.service.services.db.transaction() as conn:  # a report this browser filed
+        filed = await core_reports.file_report(w.work(conn), Actor(Channel.PLAYGROUND, chat_id=chat_id),
+                                               _answers(HYEHWA), urgent=False, per_hour=100)
+    if action is Action.READ_OWN_REPORTS:
+        answer = await playground_say(w, "/status", None, n)
+        return filed.receipt_no in "\n".join(m["text"] for m in answer["messages"])
+    answer = await playground_say(w, f"/withdraw {filed.receipt_no}", None, n)
+    confirm = answer["messages"][-1]
+    answer = await playground_say(w, f"|consent:withdraw:{filed.receipt_no}", confirm["version"], n)
+    return f"{filed.receipt_no} 신고를 지우고" in answer["messages"][-1]["text"]
+
+
 OFFERED = {
     "core": set(Action),
     "api": {a for a in Action if a not in (Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT)},
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP},
+    "playground": {Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT},
 }
-ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attempt}
+ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attempt, "playground": playground_attempt}
+# Who can be in each channel at all: the playground has no sign-in.
+PRESENT = {"playground": ("resident",)}
 # Actions whose every success writes an audit entry naming the person (lists carry no personal
 # data and are not audited; on Telegram, opening the follow-up checklist is the attempt, and it
 # records nothing until the call is saved).
@@ -296,7 +343,7 @@ async def test_every_role_and_action_answers_as_the_table_says(world: World, cha
         _RECEIPTS.update(dict((await conn.execute(select(Report.id, Report.receipt_no))).all()))
     wrong = []
     for action in sorted(OFFERED[channel]):
-        for who in PEOPLE:
+        for who in PRESENT.get(channel, tuple(PEOPLE)):
             before = await world.audit_count(who)
             allowed = await ATTEMPT[channel](world, action, who)
             want = expected(action, who)
