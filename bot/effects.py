@@ -27,6 +27,7 @@ from state import reports, timers
 from state.crypto import FieldCipher
 from state.db import Database
 from state.timeutil import to_kst
+from welfare.crisis_report import CrisisReport
 from welfare.directory import Directory
 from welfare.report_taxonomy import load_report_taxonomy
 
@@ -82,14 +83,14 @@ async def _actor(env: EffectEnv) -> Actor:
 
 
 async def _file_report(command: cmd.FileReport, env: EffectEnv, result: EffectResult) -> None:
-    filed = await core_reports.file_report(_work(env), await _actor(env), command.answers, urgent=command.urgent,
+    filed = await core_reports.file_report(_work(env), await _actor(env), command.report,
                                            per_hour=env.settings.reports_per_hour)
     if isinstance(filed, core_reports.TooMany):
         # Polite, and never for an urgent report: life comes before abuse limits.
         result.replies.append(Reply((Msg("report.too_many", {"limit": filed.limit}),
                                      Msg("emergency.short")), menu_buttons(), expects="choice"))
         return
-    alert = team_alert(filed, command, env.directory)
+    alert = team_alert(filed, command.report, env.directory)
     dong = env.directory.dong(filed.dong_code)
     team_chat = dong.team_chat_id if dong and dong.team_chat_id else None
     duty_chat = env.settings.duty_chat_id if command.urgent else None  # urgent: the duty team too, at once
@@ -130,17 +131,16 @@ def _dong_call(dong) -> tuple[PhoneCall, ...]:
     return (PhoneCall(dong.phone, Msg("call.dong_office", {"dong": dong.name})),) if dong and dong.phone else ()
 
 
-def team_alert(filed: reports.FiledReport, command: cmd.FileReport, directory: Directory) -> Reply:
-    """The PII-free alert a 읍면동 team chat receives."""
-    a = command.answers
+def team_alert(filed: reports.FiledReport, report: CrisisReport, directory: Directory) -> Reply:
+    """The PII-free alert a 읍면동 team chat receives: only the report's fields that identify nobody."""
     dong = directory.dong(filed.dong_code)
     lines = [Msg("alert.new_urgent" if filed.urgent else "alert.new", {"receipt": filed.receipt_no}),
              Msg("alert.dong", {"dong": dong.name if dong else filed.dong_code}),
-             Msg("alert.situations", {"value": [_sign_label(s) for s in a.get("situations", [])]})]
-    if a.get("household"):
-        lines.append(Msg("alert.household", {"value": Msg(f"household.{a['household']}")}))
-    if a.get("age_band"):
-        lines.append(Msg("alert.age_band", {"value": Msg(f"age_band.{a['age_band']}")}))
+             Msg("alert.situations", {"value": [_sign_label(s) for s in report.situations]})]
+    if report.household:
+        lines.append(Msg("alert.household", {"value": Msg(f"household.{report.household}")}))
+    if report.age_band:
+        lines.append(Msg("alert.age_band", {"value": Msg(f"age_band.{report.age_band}")}))
     if filed.same_day_visit:
         lines.append(Msg("alert.same_day_visit"))
     if filed.possible_duplicate_of:

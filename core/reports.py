@@ -3,7 +3,6 @@ staff's lists and full reads. A reporter is known by the chat they filed from; s
 and scope (core/permissions.py)."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -14,6 +13,7 @@ from core.permissions import Action, check, require_role, visible_dongs
 from core.refusals import NO_SUCH_REPORT, not_found
 from core.work import Work
 from state import reports
+from welfare.crisis_report import CrisisReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,17 +23,17 @@ class TooMany:
     limit: int
 
 
-async def file_report(work: Work, actor: Actor, answers: Mapping[str, Any], *, urgent: bool,
+async def file_report(work: Work, actor: Actor, report: CrisisReport, *,
                       per_hour: int) -> reports.FiledReport | TooMany:
     check(actor, Action.FILE_REPORT)
     assert actor.chat_id is not None, "a report is filed from a chat (or a playground session)"
-    if not urgent:  # life comes before abuse limits
+    if not report.urgent:  # life comes before abuse limits
         recent = await reports.count_recent_by_reporter(work.conn, work.cipher, actor.channel.value, actor.chat_id,
                                                         work.now - timedelta(hours=1))
         if recent >= per_hour:
             return TooMany(per_hour)
     filed = await reports.file_report(work.conn, work.cipher, channel=actor.channel.value, chat_id=actor.chat_id,
-                                      member_id=actor.member_id, report=answers, urgent=urgent, now=work.now)
+                                      member_id=actor.member_id, report=report, now=work.now)
     await audit_trail.write(work, actor, "create", f"report:{filed.receipt_no}",
                             {"dong": filed.dong_code, "urgent": filed.urgent})
     return filed

@@ -6,13 +6,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from welfare.crisis_report import CrisisReport
+
 
 @dataclass(frozen=True, slots=True)
 class FileReport:
     """File the report; the store gives it its receipt number."""
 
-    answers: Mapping[str, Any]
-    urgent: bool
+    report: CrisisReport
+
+    @property
+    def urgent(self) -> bool:
+        return self.report.urgent
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ on the way (L5856–5864); suspected violence or abuse goes to the specialist bo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import phonenumbers
@@ -25,6 +26,7 @@ from dialogs.questions import (
 from dialogs.danger_notice import DANGER_ANSWER, urgent_signs_of
 from dialogs.replies import Button, Msg, Reply
 from dialogs.report_same_day import SAME_DAY, ask_same_day, parse_same_day, same_day_visit, shows_lonely_death
+from welfare.crisis_report import CrisisReport
 from welfare.report_taxonomy import load_report_taxonomy
 
 TAXONOMY = load_report_taxonomy()
@@ -327,27 +329,31 @@ def parse_review(event: Event, asking: Asking) -> Parsed:
 def finish(answers: Mapping[str, Any], ctx: TurnContext) -> tuple[list[Reply], list[Any]]:
     member = ctx.member
     who = answers["who"]
-    report = {
-        "reporter_kind": WHO_SELF if who == WHO_SELF else WHO_NEIGHBOUR,
-        "reporter_type": _reporter_type(answers, member),
-        "mandatory_category": answers.get("mandatory_category"),
-        "situations": _with_danger_signs(answers),
-        "household": answers.get("household"),
-        "household_size": (1 if answers.get("household") and _lives_alone(answers, ctx)
-                           else _size(answers.get("household_size"))),
-        "age_band": answers.get("age_band"),
-        "gender": answers.get("gender"),
-        "dong_code": answers["where"],
-        "location": answers.get("location"),
-        "address": answers.get("address"),
-        "description": answers["description"],
-        "photo": answers.get("photo"),
-        "contact": answers.get("contact", "anonymous"),
-        "phone": answers.get("phone"),
-        "consent": answers["review"],
-        "same_day_visit": same_day_visit(answers),
-    }
-    return [], [cmd.FileReport(report, is_urgent(answers))]
+    consent = answers["review"]
+    location = answers.get("location")
+    report = CrisisReport(
+        reporter_kind=WHO_SELF if who == WHO_SELF else WHO_NEIGHBOUR,
+        reporter_type=_reporter_type(answers, member),
+        mandatory_category=answers.get("mandatory_category"),
+        situations=tuple(_with_danger_signs(answers)),
+        household=answers.get("household"),
+        household_size=(1 if answers.get("household") and _lives_alone(answers, ctx)
+                        else _size(answers.get("household_size"))),
+        age_band=answers.get("age_band"),
+        gender=answers.get("gender"),
+        dong_code=answers["where"],
+        location=(float(location[0]), float(location[1])) if location else None,
+        address=answers.get("address"),
+        description=answers["description"],
+        photo=answers.get("photo"),
+        contact=answers.get("contact", "anonymous"),
+        phone=answers.get("phone"),
+        consent_version=consent["version"],
+        consent_at=datetime.fromisoformat(consent["at"]),
+        urgent=is_urgent(answers),
+        same_day_visit=same_day_visit(answers),
+    )
+    return [], [cmd.FileReport(report)]
 
 
 def _reporter_type(answers: Mapping[str, Any], member: Any) -> str:

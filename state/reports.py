@@ -1,7 +1,6 @@
 """Intake records (위기가구 신고): filing, the reporter's view of the status, duplicates."""
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import PhotoRow, Report, ReportStatusChange
+from welfare.crisis_report import CrisisReport
 from welfare.receipt import new_receipt_no
 
 T = Report.__table__
@@ -52,40 +52,37 @@ def reporter_keys(cipher: FieldCipher, channel: str, chat_id: str) -> list[str]:
 
 
 async def file_report(conn: AsyncConnection, cipher: FieldCipher, *, channel: str, chat_id: str,
-                      member_id: int | None, report: Mapping[str, Any], urgent: bool,
-                      now: datetime) -> FiledReport:
+                      member_id: int | None, report: CrisisReport, now: datetime) -> FiledReport:
     receipt_no = await _unused_receipt_no(conn)
-    cell = area_cell(report.get("location"))
+    location = list(report.location) if report.location else None
+    cell = area_cell(location)
     duplicate_of = await _possible_duplicate(conn, report, cell, now)
-    phone = report.get("phone")
-    consent = report["consent"]
+    phone = report.phone
     values = {
         "receipt_no": receipt_no, "channel": channel,
         "reporter_chat_hash": reporter_key(cipher, channel, chat_id), "reporter_member_id": member_id,
-        "reporter_kind": report["reporter_kind"], "reporter_type": report["reporter_type"],
-        "mandatory_category": report.get("mandatory_category"), "situations": list(report["situations"]),
-        "urgent": urgent, "same_day_visit": bool(report.get("same_day_visit")),
-        "household": report.get("household"), "household_size": report.get("household_size"),
-        "age_band": report.get("age_band"), "gender": report.get("gender"), "dong_code": report["dong_code"],
+        "reporter_kind": report.reporter_kind, "reporter_type": report.reporter_type,
+        "mandatory_category": report.mandatory_category, "situations": list(report.situations),
+        "urgent": report.urgent, "same_day_visit": report.same_day_visit,
+        "household": report.household, "household_size": report.household_size,
+        "age_band": report.age_band, "gender": report.gender, "dong_code": report.dong_code,
         "area_cell": cell,
-        "location_enc": cipher.encrypt(orjson.dumps(report["location"]).decode(), "reports.location")
-        if report.get("location") else None,
-        "address_enc": cipher.encrypt(report.get("address"), "reports.address"),
-        "description_enc": cipher.encrypt(report["description"], "reports.description"),
-        "contact_mode": report["contact"],
+        "location_enc": cipher.encrypt(orjson.dumps(location).decode(), "reports.location") if location else None,
+        "address_enc": cipher.encrypt(report.address, "reports.address"),
+        "description_enc": cipher.encrypt(report.description, "reports.description"),
+        "contact_mode": report.contact,
         "phone_enc": cipher.encrypt(phone, "reports.phone"),
         "phone_hash": cipher.lookup_hash(f"phone:{phone}") if phone else None,
         "reporter_chat_enc": cipher.encrypt(f"{channel}:{chat_id}", "reports.reporter_chat")
-        if report["contact"] != "anonymous" else None,
-        "consent_version": consent["version"], "consent_at": datetime.fromisoformat(consent["at"]),
+        if report.contact != "anonymous" else None,
+        "consent_version": report.consent_version, "consent_at": report.consent_at,
         "status": "received", "possible_duplicate_of": duplicate_of, "created_at": now,
     }
     report_id = (await conn.execute(insert(T).returning(T.c.id), [values])).scalar_one()
     await conn.execute(insert(H).values(report_id=report_id, status="received", at=now))
-    if report.get("photo"):
-        await conn.execute(insert(P).values(report_id=report_id, source_ref=report["photo"]))
-    return FiledReport(report_id, receipt_no, report["dong_code"], urgent, duplicate_of,
-                       bool(report.get("same_day_visit")))
+    if report.photo:
+        await conn.execute(insert(P).values(report_id=report_id, source_ref=report.photo))
+    return FiledReport(report_id, receipt_no, report.dong_code, report.urgent, duplicate_of, report.same_day_visit)
 
 
 async def _unused_receipt_no(conn: AsyncConnection) -> str:
@@ -95,23 +92,23 @@ async def _unused_receipt_no(conn: AsyncConnection) -> str:
             return candidate
 
 
-async def _possible_duplicate(conn: AsyncConnection, report: Mapping[str, Any], cell: str | None,
+async def _possible_duplicate(conn: AsyncConnection, report: CrisisReport, cell: str | None,
                               now: datetime) -> int | None:
     """A recent report in the same 읍면동 about what looks like the same household: the same
     ~300 m cell if both were pinned, otherwise the same household type and age band with a
     crisis sign in common. Staff confirm; nothing is dropped."""
     rows = await conn.execute(
         select(T.c.id, T.c.area_cell, T.c.household, T.c.age_band, T.c.situations)
-        .where(T.c.dong_code == report["dong_code"], T.c.created_at >= now - DUPLICATE_WINDOW)
+        .where(T.c.dong_code == report.dong_code, T.c.created_at >= now - DUPLICATE_WINDOW)
         .order_by(T.c.id))
-    signs = set(report["situations"])
+    signs = set(report.situations)
     for rid, other_cell, household, age_band, situations in rows:
         if cell and other_cell:
             if cell == other_cell:
                 return rid
             continue
-        if (report.get("household") and household == report.get("household")
-                and age_band == report.get("age_band") and signs & set(situations or ())):
+        if (report.household and household == report.household
+                and age_band == report.age_band and signs & set(situations or ())):
             return rid
     return None
 

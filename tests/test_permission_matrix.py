@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -28,6 +29,7 @@ from state import members
 from state.models import AuditEntry, ConversationRow
 from state.timeutil import utcnow
 from tests.harness import TelegramUser, make_settings, running_app
+from welfare.crisis_report import CrisisReport
 from welfare.roles import Role
 
 HYEHWA, IHWA, SIGUNGU = "1111065000", "1111064000", "11110"
@@ -70,11 +72,11 @@ def expected(action: Action, who: str) -> bool:
     return True
 
 
-def _answers(dong: str) -> dict:
-    return {"reporter_kind": "neighbour", "reporter_type": "resident", "situations": ["isolation"],
-            "household": "older_alone", "age_band": "very_old", "gender": "female", "dong_code": dong,
-            "description": "며칠째 안 보여요", "contact": "anonymous",
-            "consent": {"version": "v1", "at": "2026-11-30T09:00:00"}}
+def _answers(dong: str) -> CrisisReport:
+    return CrisisReport(reporter_kind="neighbour", reporter_type="resident", situations=("isolation",),
+                        household="older_alone", age_band="very_old", gender="female", dong_code=dong,
+                        description="며칠째 안 보여요", contact="anonymous", consent_version="v1",
+                        consent_at=datetime(2026, 11, 30, 9, 0))
 
 
 @dataclass
@@ -140,11 +142,11 @@ async def world(tmp_path, fake_api):
             for channel in CHANNELS:
                 for who in PEOPLE:
                     t = Target()
-                    t.untaken = (await core_reports.file_report(work, reporter, _answers(HYEHWA), urgent=False,
+                    t.untaken = (await core_reports.file_report(work, reporter, _answers(HYEHWA),
                                                                 per_hour=10**6)).id
-                    t.untaken2 = (await core_reports.file_report(work, reporter, _answers(HYEHWA), urgent=False,
+                    t.untaken2 = (await core_reports.file_report(work, reporter, _answers(HYEHWA),
                                                                  per_hour=10**6)).id
-                    filed = await core_reports.file_report(work, reporter, _answers(HYEHWA), urgent=False,
+                    filed = await core_reports.file_report(work, reporter, _answers(HYEHWA),
                                                            per_hour=10**6)
                     t.receipt, t.report_id = filed.receipt_no, filed.id
                     t.case = (await core_cases.take_report(work, manager, filed.id)).case.id
@@ -162,7 +164,7 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
     async with w.service.services.db.transaction() as conn:
         work, actor = w.work(conn), await w.actor(conn, who)
         calls = {
-            Action.FILE_REPORT: lambda: core_reports.file_report(work, actor, _answers(HYEHWA), urgent=False,
+            Action.FILE_REPORT: lambda: core_reports.file_report(work, actor, _answers(HYEHWA),
                                                                  per_hour=100),
             Action.READ_OWN_REPORTS: lambda: core_reports.own_reports(work, actor),
             Action.WITHDRAW_OWN_REPORT: lambda: core_reports.withdraw(work, actor, "SP-NONE-00"),
@@ -302,7 +304,7 @@ async def playground_attempt(w: World, action: Action, who: str) -> bool:
     chat_id = chat_id_of(client.cookies.get("salpim_playground"))
     async with w.service.services.db.transaction() as conn:  # a report this browser filed
         filed = await core_reports.file_report(w.work(conn), Actor(Channel.PLAYGROUND, chat_id=chat_id),
-                                               _answers(HYEHWA), urgent=False, per_hour=100)
+                                               _answers(HYEHWA), per_hour=100)
     if action is Action.READ_OWN_REPORTS:
         answer = await playground_say(w, "/status", None, n)
         return filed.receipt_no in "\n".join(m["text"] for m in answer["messages"])
