@@ -321,8 +321,9 @@ class Engine:
         flow = self.flows[convo.flow]  # type: ignore[index]
         question = flow.questions[convo.state]  # type: ignore[index]
         reply = question.ask(Asking(convo.answers, ctx))
-        step, total = flow.progress(convo.state, convo.answers, ctx)  # type: ignore[arg-type]
-        progress = Msg("dialog.progress", {"step": step, "total": total})
+        step, total = flow.progress(convo.state, convo.answers, ctx, len(convo.history))  # type: ignore[arg-type]
+        progress = (Msg("dialog.progress", {"step": step, "total": total}) if total is not None
+                    else Msg("dialog.progress_open", {"step": step}))
         turn.replies.append(Reply((progress, *reply.lines), (*reply.buttons, NAV_ROW),
                                   expects=reply.expects, extra=reply.extra))
 

@@ -146,18 +146,20 @@ class Flow:
         model.pending_valid = True
         return model.state if self._submit.trigger(model) else None
 
-    def progress(self, state: str, answers: Mapping[str, Any], ctx: TurnContext) -> tuple[int, int]:
+    def progress(self, state: str, answers: Mapping[str, Any], ctx: TurnContext,
+                 asked_before: int = 0) -> tuple[int, int | None]:
         """The "[n/m]" shown with a question: n is its place on the path, m the path's length.
 
         The path is what the answers so far lead through; a question not answered yet takes its
         usual way (the first route whose condition holds without that answer, i.e. usually the
         last, unconditional one). So n counts 1, 2, 3… with no gap or repeat, and m changes only
-        when an answer changes the way (🚨 signs shorten the report). Flows routed at run time
-        (the service finder) cannot be walked ahead: they keep their declared step numbers.
+        when an answer changes the way (🚨 signs shorten the report). A flow routed at run time
+        (the service finder) cannot be walked ahead: it counts the questions asked so far
+        (`asked_before`, the questions behind this one) and says no m, rather than a wrong one.
         """
         path = self.path(answers, ctx)
         if path is None or state not in path:
-            return self.questions[state].step, self.total_steps
+            return asked_before + 1, None
         return path.index(state) + 1, len(path)
 
     def path(self, answers: Mapping[str, Any], ctx: TurnContext) -> list[str] | None:
