@@ -158,6 +158,9 @@ async def test_a_full_report_in_the_playground_on_a_small_phone(served, tmp_path
         full = page.locator("#chat .bubble.bot", has_text="자살예방상담전화").last
         hrefs = [await a.get_attribute("href") for a in await full.locator("a.call").all()]
         assert hrefs == ["tel:112", "tel:119", "tel:109", "tel:15770199", "tel:129"], hrefs
+        # and the numbers the reply names come as big call cards too (Telegram's contact cards)
+        cards = [await a.get_attribute("href") for a in await page.locator("#chat a.call-card").all()]
+        assert cards[-4:] == ["tel:112", "tel:119", "tel:109", "tel:129"], cards
         assert await too_small(page) == []
         # With the report begun, a reset asks; yes starts a new chat.
         page.once("dialog", lambda d: answer(d, True))

@@ -58,6 +58,14 @@
 
   function show(message) {
     const div = bubble("bot", message.text);
+    // Numbers to call that the reply names (Telegram sends them as contact cards): one big tap each.
+    for (const call of message.calls || []) {
+      const card = document.createElement("a");
+      card.className = "call-card";
+      card.href = call.tel;
+      card.textContent = "📞 " + call.label;
+      div.appendChild(card);
+    }
     if (!message.buttons.length) return;
     const box = document.createElement("div");
     box.className = "buttons";
