@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from welfare.case_clocks import CatalogEnum
+from welfare.danger import screen as screen_for_danger
 from welfare.working_days import DEFAULT_CALENDAR, WorkingCalendar
 
 TEMPLATE_PATH = Path(__file__).resolve().parent / "data" / "followup_checklist_v1.toml"
@@ -74,11 +75,17 @@ class Guidance(CatalogEnum):
     RETRY_CALL = "retry_call"
 
 
+# What a worker does at once for danger found in their own note, by kind (welfare/danger.py).
+_DANGER_GUIDANCE = {"suicide": Guidance.MENTAL_HEALTH_CRISIS_LINE, "violence": Guidance.REPORT_TO_SPECIALIST_BODY,
+                    "medical": Guidance.EMERGENCY_112_119}
+
+
 class EscalationReason(CatalogEnum):
     __prefix__ = "checklist.escalation"
     UNANSWERED_ATTEMPTS = "unanswered_attempts"  # params: attempts
     DOMAIN_WORSE = "domain_worse"  # params: domain (a Message)
     RISK_SIGN = "risk_sign"  # params: sign (a Message)
+    DANGER_IN_NOTE = "danger_in_note"  # the worker's own note shows danger (welfare/danger.py)
 
 
 class ErrorCode(CatalogEnum):
@@ -425,7 +432,14 @@ def evaluate_submission(
             urgent = urgent or sign.urgent
             reasons.append(Message(EscalationReason.RISK_SIGN.label_key, {"sign": Message(sign.label_key)}))
         guidance.extend(sign.guidance)
-    reassess = bool(worse or call.new_risk_signs)
+    # What the worker wrote is screened like every free text: danger there is urgent even when
+    # no box was ticked (a note "할머니가 죽고 싶다고 하셨어요" must not wait for the next call).
+    danger = screen_for_danger(call.note)
+    if danger:
+        escalate = urgent = True
+        reasons.append(Message(EscalationReason.DANGER_IN_NOTE.label_key))
+        guidance.extend(_DANGER_GUIDANCE[kind.value] for kind in danger.kinds)
+    reassess = bool(worse or call.new_risk_signs or danger)
     if reassess:
         guidance.append(Guidance.CONSIDER_NEEDS_REASSESSMENT)
     next_contact = call.next_contact_on

@@ -261,3 +261,17 @@ def test_a_typed_submission_with_unknown_ids_is_refused() -> None:
     with pytest.raises(InvalidSubmission) as caught:
         evaluate_submission(bad, today=D(2026, 3, 3))
     assert caught.value.errors[0].code is ErrorCode.RISK_SIGN_UNKNOWN
+
+
+@pytest.mark.parametrize("note,guidance", [
+    ("할머니가 요즘 죽고 싶다고 자주 말씀하세요", Guidance.MENTAL_HEALTH_CRISIS_LINE),
+    ("아들이 때린다고 하셨어요", Guidance.REPORT_TO_SPECIALIST_BODY),
+    ("통화 중에 숨쉬기 힘들어하셨어요", Guidance.EMERGENCY_112_119),
+])
+def test_danger_in_the_workers_own_note_is_urgent_without_any_box_ticked(note, guidance) -> None:
+    outcome = evaluate_submission(call(note=note), today=FRIDAY_BEFORE_SEOLLAL)
+    assert outcome.escalate_to_team_leader and outcome.urgent
+    assert Message(EscalationReason.DANGER_IN_NOTE.label_key) in outcome.reasons and guidance in outcome.guidance
+    assert outcome.next_contact_on == D(2026, 2, 14)  # the next calendar day, not after 설날
+    ordinary = evaluate_submission(call(note="반찬 배달을 잘 받고 계세요"), today=FRIDAY_BEFORE_SEOLLAL)
+    assert not ordinary.escalate_to_team_leader and not ordinary.urgent
