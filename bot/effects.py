@@ -44,6 +44,7 @@ class EffectEnv:
     member: Member | None
     now: datetime
     private: bool = True  # False: pressed in a group chat, which must never get personal data
+    locale: str = "ko"  # the person's language this turn: stored on a report they file
 
 
 @dataclass
@@ -82,7 +83,8 @@ async def _actor(env: EffectEnv) -> Actor:
 
 
 async def _file_report(command: cmd.FileReport, env: EffectEnv, result: EffectResult) -> None:
-    filed = await core_reports.file_report(_work(env), await _actor(env), command.answers, urgent=command.urgent,
+    answers = {**command.answers, "reporter_locale": env.locale}
+    filed = await core_reports.file_report(_work(env), await _actor(env), answers, urgent=command.urgent,
                                            per_hour=env.settings.reports_per_hour)
     if isinstance(filed, core_reports.TooMany):
         # Polite, and never for an urgent report: life comes before abuse limits.

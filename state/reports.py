@@ -65,6 +65,7 @@ async def file_report(conn: AsyncConnection, cipher: FieldCipher, *, channel: st
         "reporter_kind": report["reporter_kind"], "reporter_type": report["reporter_type"],
         "mandatory_category": report.get("mandatory_category"), "situations": list(report["situations"]),
         "urgent": urgent, "same_day_visit": bool(report.get("same_day_visit")),
+        "reporter_locale": report.get("reporter_locale"),
         "household": report.get("household"), "household_size": report.get("household_size"),
         "age_band": report.get("age_band"), "gender": report.get("gender"), "dong_code": report["dong_code"],
         "area_cell": cell,
@@ -217,6 +218,7 @@ class FullRecord:
     consent_at: datetime
     has_photo: bool
     same_day_visit: bool = False
+    reporter_locale: str | None = None  # the language the report was made in
 
 
 async def read_full(conn: AsyncConnection, cipher: FieldCipher, report_id: int) -> FullRecord | None:
@@ -235,7 +237,8 @@ async def read_full(conn: AsyncConnection, cipher: FieldCipher, report_id: int) 
         address=cipher.decrypt(row["address_enc"], "reports.address"),
         location=orjson.loads(location) if location else None, contact_mode=row["contact_mode"],
         phone=cipher.decrypt(row["phone_enc"], "reports.phone"), consent_version=row["consent_version"],
-        consent_at=row["consent_at"], has_photo=has_photo, same_day_visit=bool(row["same_day_visit"]))
+        consent_at=row["consent_at"], has_photo=has_photo, same_day_visit=bool(row["same_day_visit"]),
+        reporter_locale=row["reporter_locale"])
 
 
 async def signs_and_size(conn: AsyncConnection, report_id: int) -> tuple[list[str], int | None]:
