@@ -14,7 +14,7 @@ PORT ?= 8000
 # `make salpim ARGS="admin invite --role honorary --dong 1111065000"` runs any other command.
 ARGS ?= --help
 
-.PHONY: run test setup catalogs migrate lock lock-upgrade salpim directory staff invite token verify-audit bench browser clean flows
+.PHONY: run test setup catalogs missing-translations migrate lock lock-upgrade salpim directory staff invite token verify-audit bench browser clean flows
 
 run: setup migrate
 	@echo "Salpim is starting: playground at http://$(HOST):$(PORT)/playground (Ctrl-C stops)"
@@ -56,6 +56,11 @@ catalogs: $(STAMP) $(MO)
 
 locales/%.mo: locales/%.po
 	$(BIN)/pybabel compile -i $< -o $@ --statistics
+
+# Catalog keys of Korean not yet in vi, zh_Hans, en (TSV: domain, key, ko, en); LANG_CODE=vi for one.
+# Translate the last two columns into one and add them: scripts/missing_translations.py vi --apply FILE
+missing-translations: setup
+	$(BIN)/python scripts/missing_translations.py $(LANG_CODE)
 
 migrate: setup
 	$(BIN)/salpim migrate

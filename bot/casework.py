@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from bot.effects import EffectEnv, EffectResult
 
 log = logging.getLogger(__name__)
+# Reports made in these languages are marked on the record: call through 다누리콜센터 (interpretation).
+INTERPRETED = frozenset({"vi", "zh_Hans"})
 MAX_ID = 2**31 - 1  # ids are 32-bit in the store: anything longer is not an id
 
 
@@ -146,6 +148,8 @@ async def _record_reply(work: Work, reader: Actor, report_id: int) -> Reply:
         lines.append(Msg("record.urgent"))
     if record.same_day_visit:
         lines.append(Msg("alert.same_day_visit"))
+    if record.reporter_locale in INTERPRETED:
+        lines.append(Msg("record.language", {"language": Msg(f"language.name.{record.reporter_locale}")}))
     if record.household:
         lines.append(Msg("alert.household", {"value": Msg(f"household.{record.household}")}))
     if record.age_band:

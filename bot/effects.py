@@ -6,7 +6,7 @@ urgency, the signs ticked, household type and age band — never a name, phone, 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -45,6 +45,7 @@ class EffectEnv:
     member: Member | None
     now: datetime
     private: bool = True  # False: pressed in a group chat, which must never get personal data
+    locale: str = "ko"  # the person's language this turn: stored on a report they file
 
 
 @dataclass
@@ -83,7 +84,8 @@ async def _actor(env: EffectEnv) -> Actor:
 
 
 async def _file_report(command: cmd.FileReport, env: EffectEnv, result: EffectResult) -> None:
-    filed = await core_reports.file_report(_work(env), await _actor(env), command.report,
+    report = replace(command.report, reporter_locale=env.locale)  # the language they wrote in, for staff
+    filed = await core_reports.file_report(_work(env), await _actor(env), report,
                                            per_hour=env.settings.reports_per_hour)
     if isinstance(filed, core_reports.TooMany):
         # Polite, and never for an urgent report: life comes before abuse limits.

@@ -18,7 +18,11 @@ from welfare.finder_format import Won, format_won
 
 log = logging.getLogger(__name__)
 LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
-SUPPORTED = ("ko", "en")
+SUPPORTED = ("ko", "en", "vi", "zh_Hans")
+# Telegram's language_code (IETF, lower-cased) → our catalog. Chinese in simplified script only:
+# a zh-tw or zh-hk user gets the default (Korean) rather than a script they may not read.
+TELEGRAM_LANGUAGES = {"ko": "ko", "en": "en", "vi": "vi", "zh": "zh_Hans", "zh-hans": "zh_Hans",
+                      "zh-cn": "zh_Hans", "zh-sg": "zh_Hans"}
 
 
 class MissingMessage(KeyError):
@@ -41,10 +45,9 @@ class Catalogs:
 
     def resolve_locale(self, chosen: str | None, telegram_language: str | None) -> str:
         """The user's /language choice, else Telegram's language, else the default (ko)."""
-        for candidate in (chosen, (telegram_language or "")[:2].lower()):
-            if candidate in SUPPORTED:
-                return candidate
-        return self.default
+        if chosen in SUPPORTED:
+            return chosen
+        return telegram_locale(telegram_language) or self.default
 
     def template(self, locale: str, key: str) -> str:
         found = self._catalogs.get(locale, {}).get(key)
@@ -89,6 +92,16 @@ class Catalogs:
 
     def keys(self, locale: str) -> Mapping[str, str]:
         return self._catalogs.get(locale, {})
+
+
+def telegram_locale(language_code: str | None) -> str | None:
+    """Our catalog for a Telegram language_code ("vi", "zh-hans", "en-GB"), or None."""
+    code = (language_code or "").strip().lower().replace("_", "-")
+    if code in TELEGRAM_LANGUAGES:
+        return TELEGRAM_LANGUAGES[code]
+    if code.startswith("zh"):
+        return None  # zh-tw, zh-hk, zh-hant: not simplified script
+    return TELEGRAM_LANGUAGES.get(code.split("-", 1)[0])
 
 
 def null_translations() -> NullTranslations:

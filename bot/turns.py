@@ -171,7 +171,8 @@ class TurnRunner:
                                                                    inbound.update_id, now):
             return TurnResult(duplicate=True)
         env = EffectEnv(self.db, conn, self.cipher, self.settings, self.directory, inbound.channel,
-                        inbound.chat_id, inbound.user_id, member, now, inbound.private)
+                        inbound.chat_id, inbound.user_id, member, now, inbound.private,
+                        locale=self.catalogs.resolve_locale(turn.conversation.locale, inbound.language_code))
         effects = await run_commands(turn.commands, env)
         replies = [*turn.replies, *effects.replies]
         if effects.start_flow and inbound.private:

@@ -167,7 +167,7 @@ class Engine:
             self._reask_or_menu(turn, ctx)
         elif value == "menu:language":
             turn.replies.append(home.language_choice())
-        elif value.startswith("lang:"):
+        elif value.startswith("lang:") and value.removeprefix("lang:") in home.LANGUAGES:
             convo.locale = value.removeprefix("lang:")
             turn.replies.append(say("language.changed"))
             self._reask_or_menu(turn, ctx)

@@ -11,7 +11,7 @@ from welfare.receipt import normalise_receipt_no
 if TYPE_CHECKING:
     from dialogs.engine import Turn
 
-LANGUAGES = ("ko", "en")
+LANGUAGES = ("ko", "en", "vi", "zh_Hans")
 
 
 def menu_buttons() -> tuple[tuple[Button, ...], ...]:
@@ -42,7 +42,8 @@ def emergency_numbers() -> Reply:
 
 def language_choice() -> Reply:
     return Reply((Msg("language.choose"),),
-                 ((Button("lang:ko", "한국어"), Button("lang:en", "English")),), expects="choice")
+                 ((Button("lang:ko", "한국어"), Button("lang:en", "English")),
+                  (Button("lang:vi", "Tiếng Việt"), Button("lang:zh_Hans", "中文(简体)"))), expects="choice")
 
 
 def parse_receipt(text: str) -> str | None:

@@ -113,6 +113,9 @@ class Report(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     # The reporter asked for someone to check on the person today (the 고독사 pattern).
     same_day_visit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # The language the reporter used (None: before 0005, i.e. Korean or English); a vi or zh_Hans
+    # report tells the caseworker to call through 다누리콜센터 (1577-1366, interpretation).
+    reporter_locale: Mapped[str | None] = mapped_column(String(8))
     household: Mapped[str | None] = mapped_column(String(32))
     household_size: Mapped[int | None]
     age_band: Mapped[str | None] = mapped_column(String(16))

@@ -66,6 +66,7 @@ async def file_report(conn: AsyncConnection, cipher: FieldCipher, *, channel: st
         "urgent": report.urgent, "same_day_visit": report.same_day_visit,
         "household": report.household, "household_size": report.household_size,
         "age_band": report.age_band, "gender": report.gender, "dong_code": report.dong_code,
+        "reporter_locale": report.reporter_locale,
         "area_cell": cell,
         "location_enc": cipher.encrypt(orjson.dumps(location).decode(), "reports.location") if location else None,
         "address_enc": cipher.encrypt(report.address, "reports.address"),
@@ -214,6 +215,7 @@ class FullRecord:
     consent_at: datetime
     has_photo: bool
     same_day_visit: bool = False
+    reporter_locale: str | None = None  # the language the report was made in
 
 
 async def read_full(conn: AsyncConnection, cipher: FieldCipher, report_id: int) -> FullRecord | None:
@@ -232,7 +234,8 @@ async def read_full(conn: AsyncConnection, cipher: FieldCipher, report_id: int) 
         address=cipher.decrypt(row["address_enc"], "reports.address"),
         location=orjson.loads(location) if location else None, contact_mode=row["contact_mode"],
         phone=cipher.decrypt(row["phone_enc"], "reports.phone"), consent_version=row["consent_version"],
-        consent_at=row["consent_at"], has_photo=has_photo, same_day_visit=bool(row["same_day_visit"]))
+        consent_at=row["consent_at"], has_photo=has_photo, same_day_visit=bool(row["same_day_visit"]),
+        reporter_locale=row["reporter_locale"])
 
 
 async def signs_and_size(conn: AsyncConnection, report_id: int) -> tuple[list[str], int | None]:

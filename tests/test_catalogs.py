@@ -1,5 +1,6 @@
-"""Every message key the code uses exists, translated, in Korean and English; the two
-catalogs hold the same keys with the same placeholders."""
+"""Every message key the code uses exists, translated, in Korean and English; every catalog
+under locales/ (ko, en, vi, zh_Hans, and any language added later) holds the same keys with
+the same placeholders as the Korean one, translated, with its translation status in its header."""
 from __future__ import annotations
 
 import ast
@@ -26,6 +27,9 @@ def catalog(lang: str) -> dict[str, str]:
 
 
 KO, EN = catalog("ko"), catalog("en")
+LANGUAGES = sorted(p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir())
+OTHERS = [lang for lang in LANGUAGES if lang != "ko"]
+fields = lambda text: {f for _, f, _, _ in string.Formatter().parse(text) if f}  # noqa: E731
 
 
 def literal_keys() -> set[tuple[str, str]]:
@@ -70,18 +74,49 @@ def test_keys_built_from_data_exist():
     assert not missing, missing
 
 
-@pytest.mark.parametrize("lang", ["ko", "en"])
+def test_the_foreign_residents_languages_are_there():
+    assert {"ko", "en", "vi", "zh_Hans"} <= set(LANGUAGES)
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
 def test_nothing_untranslated(lang):
-    messages = KO if lang == "ko" else EN
+    messages = catalog(lang)
     assert [k for k, v in messages.items() if not v.strip()] == []
 
 
-def test_same_keys_and_placeholders_in_both_languages():
-    assert set(KO) == set(EN)
-    fields = lambda text: {f for _, f, _, _ in string.Formatter().parse(text) if f}  # noqa: E731
-    different = [k for k in KO if fields(KO[k]) != fields(EN[k])]
+@pytest.mark.parametrize("lang", OTHERS)
+def test_same_keys_and_placeholders_as_korean(lang):
+    messages = catalog(lang)
+    assert sorted(set(KO) - set(messages)) == [], "missing: run `make missing-translations`"
+    assert sorted(set(messages) - set(KO)) == []
+    different = [k for k in KO if fields(KO[k]) != fields(messages[k])]
     assert different == []
 
+
+@pytest.mark.parametrize("lang", OTHERS)
+def test_every_domain_of_korean_exists(lang):
+    domains = lambda code: {p.name for p in (LOCALES / code / "LC_MESSAGES").glob("*.po")}  # noqa: E731
+    assert domains(lang) == domains("ko")
+
+
+@pytest.mark.parametrize("lang", [lang for lang in OTHERS if lang != "en"])
+def test_translation_status_is_in_every_header(lang):
+    for po in (LOCALES / lang / "LC_MESSAGES").glob("*.po"):
+        # Babel drops headers it does not know, so the header is read as written.
+        status = re.search(r'^"X-Translation-Status: (.*?)\\n"$', po.read_text(encoding="utf-8"), re.MULTILINE)
+        assert status and status.group(1).startswith(("drafted", "reviewed")), po.name
+
+
+@pytest.mark.parametrize(("lang", "script"), [("vi", r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]"),
+                                              ("zh_Hans", r"[\u4e00-\u9fff]")])
+def test_foreign_catalogs_speak_their_language(lang, script):
+    """Most of the reporter's messages are written in that language (not left in Korean
+    or English): the consent text, the greeting and the buttons of the report above all."""
+    messages = catalog(lang)
+    for key in ("report.consent", "menu.greeting", "report.file", "menu.report", "emergency.full",
+                "report.who.ask", "report.description.ask", "report.filed"):
+        assert re.search(script, messages[key], re.IGNORECASE), key
+    assert "1577-1366" in messages["emergency.full"]  # 다누리콜센터: interpretation
 
 def test_english_catalog_is_english():
     hangul = re.compile(r"[가-힣]")

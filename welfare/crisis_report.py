@@ -31,3 +31,4 @@ class CrisisReport:
     address: str | None = None  # (encrypted)
     phone: str | None = None  # only when contact is "phone" (encrypted, with a keyed hash)
     photo: str | None = None  # Telegram file id, fetched after filing
+    reporter_locale: str | None = None  # the language the reporter used (vi, zh_Hans…): staff may need 다누리콜센터

@@ -69,7 +69,10 @@ _FINAL_FOLD = {2: 1, 3: 1, 9: 1, 24: 1,  # ㄲ ㄳ ㄺ ㅋ → ㄱ
                11: 8, 12: 8, 13: 8, 15: 8,  # ㄼ ㄽ ㄾ ㅀ → ㄹ
                10: 16,  # ㄻ → ㅁ
                14: 17, 18: 17, 26: 17}  # ㄿ ㅄ ㅍ → ㅂ
-_DROP = re.compile(r"[^0-9a-z가-힣]+")  # spacing, punctuation, emoji and stray jamo (ㅠㅠ, ㅋㅋ)
+# Spacing, punctuation, emoji and stray jamo (ㅠㅠ, ㅋㅋ) go. Kept: Hangul syllables, Latin letters
+# with their Vietnamese diacritics (Latin-1 to Extended-B, Latin Extended Additional: "chết" and
+# "chẹt" stay apart) and CJK ideographs (Chinese), so vi and zh phrases match like Korean ones.
+_DROP = re.compile(r"[^0-9a-z가-힣\u00c0-\u024f\u1e00-\u1eff\u4e00-\u9fff]+")
 
 
 def _fold_syllable(ch: str) -> str:

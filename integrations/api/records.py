@@ -27,7 +27,7 @@ async def report_detail(conn, row, full: reports.FullRecord, case_id: int | None
         **report_summary(row, case_id).model_dump(), gender=full.gender, household_size=full.household_size,
         description=full.description, address=full.address, location=full.location,
         contact_mode=full.contact_mode, phone=full.phone, consent_version=full.consent_version,
-        consent_at=full.consent_at, has_photo=full.has_photo,
+        consent_at=full.consent_at, has_photo=full.has_photo, reporter_locale=full.reporter_locale,
         status_history=await reports.status_history(conn, row.id))
 
 

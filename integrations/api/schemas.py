@@ -37,6 +37,7 @@ class ReportDetail(ReportSummary):
     consent_version: str
     consent_at: datetime
     has_photo: bool
+    reporter_locale: str | None = None  # the reporter's language (ko, en, vi, zh_Hans); None before it was kept
     status_history: list[dict[str, Any]]
 
 

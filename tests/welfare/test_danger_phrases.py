@@ -48,6 +48,18 @@ DANGEROUS: list[tuple[str, set[DangerKind]]] = [
     # more than one kind at once
     ("남편이 때려서 피를 많이 흘려요", {V, M}), ("남편한테 맞고 나서 죽고 싶다고 해요", {V, S}),
     ("수면제를 한꺼번에 먹고 쓰러져 있어요", {S, M}),
+    # Vietnamese (vi): as a marriage migrant or a neighbour writes it, with and without diacritics
+    ("Tôi muốn chết", {S}), ("Chị ấy nói không muốn sống nữa", {S}), ("Bà cụ bảo chán sống lắm rồi", {S}),
+    ("Em sợ chồng em tự tử", {S}), ("toi muon chet", {S}), ("Anh ấy viết thư tuyệt mệnh", {S}),
+    ("Cô ấy cắt tay", {S}), ("Chồng tôi đánh tôi, cứu tôi với", {V}), ("Tôi bị chồng đánh hằng ngày", {V}),
+    ("Hàng xóm bạo hành con", {V}), ("Anh ta dọa giết cả nhà", {V}), ("Con bị nhốt trong phòng", {V}),
+    ("Bà bị ngất trong nhà", {M}), ("Ông cụ khó thở lắm", {M}), ("Gọi mãi không trả lời, nằm bất động", {M}),
+    ("Cần gọi xe cấp cứu", {M}), ("Chồng đánh tôi chảy nhiều máu", {V, M}),
+    # Chinese (zh, simplified)
+    ("我不想活了", {S}), ("她说活着没意思，想死", {S}), ("邻居老人说要喝农药", {S}), ("他写了遗书", {S}),
+    ("我老公打我", {V}), ("孩子被打得很惨", {V}), ("我被家暴了，救命", {V}), ("他拿刀威胁我", {V}),
+    ("奶奶晕倒了", {M}), ("爷爷叫不醒，没有呼吸", {M}), ("她喘不过气", {M}), ("快叫救护车", {M}),
+    ("丈夫打我以后我想死", {V, S}),
 ]
 
 HARMLESS: list[str] = [
@@ -62,6 +74,13 @@ HARMLESS: list[str] = [
     "치매가 의심돼요", "아이 돌봄이 필요해요", "밥은 잘 드세요", "학교폭력예방교육 날짜가 언제예요",
     "손주가 놀러 왔어요", "대출 이자가 너무 높아요", "이사 가고 싶어요",
     "이번 주에 김장해요", "여행 떠나고 싶어요", "집주인이 보증금을 안 돌려줘요",
+    # vi: everyday words that contain a phrase's letters, and exaggerations
+    "Từ từ thôi, không vội", "Tôi mệt muốn chết", "Hôm nay nóng muốn chết", "Con đánh răng rồi",
+    "Sáng nay tôi bị đánh thức lúc 5 giờ", "Tôi muốn đăng ký trợ cấp", "Tiền nhà ba tháng chưa trả",
+    "Tôi mất việc rồi", "Giá nhà cao ngất", "Lớp học sơ cấp cứu ở đâu",
+    # zh
+    "累死了", "笑死我了", "想死你了", "请打我电话", "我想申请补助", "房租三个月没交了", "我失业了",
+    "早上起不来", "我想找工作", "急救培训什么时候",
 ]
 
 
