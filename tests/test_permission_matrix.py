@@ -177,6 +177,7 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.VOID_FOLLOWUP: lambda: core_followups.void(work, actor, t.followup, "잘못 입력했어요"),
             Action.EXPORT_CASES: lambda: core_cases.export_cases(work, actor),
             Action.READ_AUDIT: lambda: __import__("core.audit_trail", fromlist=["x"]).read_log(work, actor, 5),
+            Action.OPEN_OFFICE: lambda: __import__("core.office_access", fromlist=["x"]).sign_in_link(work, actor),
         }
         try:
             await calls[action]()
@@ -235,6 +236,7 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.ACT_ON_CASE: ("press", cb.act(t.case, version, "assign_counsellor")),
         Action.SET_CASE_FACT: ("press", cb.toggle_fact(t.case, "personal_data_consent")),
         Action.RECORD_FOLLOWUP: ("press", cb.followup(t.case)),
+        Action.OPEN_OFFICE: ("say", "/office"),
     }.get(action)
 
 
@@ -270,10 +272,11 @@ async def telegram_attempt(w: World, action: Action, who: str) -> bool:
 
 OFFERED = {
     "core": set(Action),
-    "api": {a for a in Action if a not in (Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT)},
+    "api": {a for a in Action if a not in (Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT,
+                                           Action.OPEN_OFFICE)},
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
-                 Action.RECORD_FOLLOWUP},
+                 Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE},
 }
 ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attempt}
 # Actions whose every success writes an audit entry naming the person (lists carry no personal
@@ -281,7 +284,7 @@ ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attemp
 # records nothing until the call is saved).
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
-           Action.EXPORT_CASES, Action.READ_AUDIT}
+           Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE}
 
 
 def test_every_action_has_a_rule_and_every_channel_offers_only_known_actions():
