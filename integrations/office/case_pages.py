@@ -114,7 +114,7 @@ async def followup_form(case_id: CaseId, request: Request) -> Response:
     who = await guard.caller(request)
     async with guard.read(request) as work:
         start = await core_followups.start(work, who.actor, case_id)
-    return page(request, "followup.html", actor=who.actor, csrf=who.csrf, start=start, template=load_template(),
+    return page(request, "followup.html", actor=who.actor, csrf=who.csrf, start=start, checklist=load_template(),
                 answerers=list(Answerer), statuses=list(DomainStatus))
 
 
