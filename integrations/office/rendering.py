@@ -80,4 +80,7 @@ def page(request: Request, template: str, *, actor: Actor | None = None, csrf: s
         t=words.t, label=words.label, dong=words.dong, when=words.when, day=words.day, waited=words.waited,
         actor=actor, nav=nav(actor) if actor else [], path=request.url.path, csrf=csrf, lang=words.locale,
         role_label=words.label("role", actor.role.value) if actor and actor.role else "", **context)
-    return HTMLResponse(body, status_code=status)
+    # "same-origin", not the app's "no-referrer": under no-referrer a browser sends `Origin: null`
+    # with a form post, and the office checks the Origin of every form (guard.py). Other
+    # sites still learn nothing of our addresses.
+    return HTMLResponse(body, status_code=status, headers={"Referrer-Policy": "same-origin"})
