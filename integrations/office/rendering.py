@@ -36,6 +36,12 @@ class Words:
     def label(self, prefix: str, code: str | None) -> str:
         return self.t(f"{prefix}.{code}") if code else "-"
 
+    def label_or_code(self, prefix: str, code: str | None) -> str:
+        """A code's label where the catalog has one (audit actions grow with the code), else
+        the code itself, as the auditor would look it up."""
+        key = f"{prefix}.{code}"
+        return self.t(key) if code and key in self.catalogs.keys(self.locale) else (code or "-")
+
     def dong(self, code: str | None) -> str:
         found = self.directory.dong(code or "")
         return found.name if found else (code or "-")
@@ -77,7 +83,7 @@ def page(request: Request, template: str, *, actor: Actor | None = None, csrf: s
          **context: Any) -> HTMLResponse:
     words = Words(request)
     body = ENV.get_template(template).render(
-        t=words.t, label=words.label, dong=words.dong, when=words.when, day=words.day, waited=words.waited,
+        t=words.t, label=words.label, label_or_code=words.label_or_code, dong=words.dong, when=words.when, day=words.day, waited=words.waited,
         actor=actor, nav=nav(actor) if actor else [], path=request.url.path, csrf=csrf, lang=words.locale,
         role_label=words.label("role", actor.role.value) if actor and actor.role else "", **context)
     # "same-origin", not the app's "no-referrer": under no-referrer a browser sends `Origin: null`
