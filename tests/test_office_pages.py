@@ -68,7 +68,7 @@ async def test_a_caseworker_takes_a_report_and_records_a_follow_up_call(service,
     page = (await service.client.get(taken.headers["location"])).text
     assert "담당했어요" in page and "며칠째 안 보여요" in page  # the full record, for the manager
     assert "담당자 지정" in page  # the core's first offered step, as a button
-    assert "사례를 열고 직원" in page  # the timeline's first entry
+    assert "사례 열림 · 주사례관리자: 직원" in page  # the timeline's first entry
     form = (await service.client.get(f"{case_url}/followup")).text
     for question in ("통화가 되었나요", "안전", "다음 연락"):
         assert question in form, question

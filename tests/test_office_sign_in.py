@@ -130,3 +130,15 @@ async def test_an_oversized_form_is_refused_before_it_is_read(service, world):
     refused = await service.client.post("/office/sign-in", content=b"token=" + b"a" * 70_000,
                                         headers={"Origin": ORIGIN, "Content-Type": "application/x-www-form-urlencoded"})
     assert refused.status_code == 413
+
+
+async def test_an_expired_session_is_refused(service, world):
+    from datetime import timedelta
+
+    from state import office_sessions
+    async with service.services.db.transaction() as conn:
+        old = await office_sessions.create_session(conn, service.services.cipher, world.ids["cw"],
+                                                   utcnow() - timedelta(hours=10))
+    service.client.cookies.set("salpim_office", old, path="/office")
+    refused = await service.client.get("/office/my-work")
+    assert refused.status_code == 401 and "로그인이 필요해요" in refused.text

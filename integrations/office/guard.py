@@ -19,6 +19,7 @@ from core import office_access
 from core.actor import Actor
 from core.work import Work, reading, transaction
 from integrations.local_requests import host_name, is_local
+from state.office_sessions import SESSION_VALIDITY
 
 COOKIE = "salpim_office"
 SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
@@ -65,7 +66,7 @@ def session_cookie(request: Request) -> str | None:
 
 def give_session(request: Request, response: Response, session_id: str) -> None:
     response.set_cookie(COOKIE, session_id, httponly=True, samesite="lax", path="/office",
-                        secure=not is_local(request), max_age=9 * 3600)
+                        secure=not is_local(request), max_age=int(SESSION_VALIDITY.total_seconds()))
 
 
 def drop_session(response: Response) -> None:

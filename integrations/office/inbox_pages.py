@@ -12,7 +12,7 @@ from sqlalchemy import select
 from core import cases as core_cases
 from core import reports as core_reports
 from core.permissions import Action, may
-from core.refusals import Refused
+from core.refusals import Refused, not_found
 from integrations.office import guard
 from integrations.office.rendering import page
 from state.models import Case, Report
@@ -41,7 +41,7 @@ async def inbox(request: Request, receipt: str = "") -> Response:
         if searched:
             try:
                 if not RECEIPT.fullmatch(receipt):
-                    raise core_reports.not_found()
+                    raise not_found()
                 rows = [await core_reports.report_by_receipt(work, who.actor, Action.LIST_REPORTS, receipt)]
             except Refused:
                 rows, missing = [], True

@@ -35,7 +35,7 @@ def install(app: FastAPI, refusal_fallback) -> None:
         if not request.url.path.startswith("/office"):
             return await refusal_fallback(request, refusal)
         return page(request, "message.html", status=refusal.http_status, title="office.refused.title",
-                    text=refusal.key, back=request.headers.get("referer", "") and "/office")
+                    text=refusal.key)
 
     app.add_exception_handler(guard.NeedsSignIn, needs_sign_in)
     app.add_exception_handler(guard.CrossSite, cross_site)
