@@ -46,7 +46,7 @@ async def test_office_is_refused_to_people_who_are_not_staff_and_in_groups(servi
 def test_admin_login_link_prints_a_link_for_staff_only(store, capsys, monkeypatch):  # noqa: F811
     monkeypatch.setenv("SALPIM_OFFICE_URL", "https://office.example")
     settings_module.get_settings.cache_clear()
-    assert main(["load-directory", "welfare/data/directory_jongno.csv"]) == 0
+    assert main(["load-directory", str(settings_module.DEFAULT_DIRECTORY)]) == 0
     assert main(["admin", "create-staff", "--role", "caseworker", "--dong", "1111065000"]) == 0
     capsys.readouterr()
     assert main(["admin", "login-link", "--member", "1"]) == 0

@@ -36,6 +36,8 @@ def test_revoke_token_ends_access_at_once(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SALPIM_AUDIT_ANCHOR_FILE", str(tmp_path / "anchors.jsonl"))
     settings_module.get_settings.cache_clear()
     try:
+        assert main(["load-directory", str(settings_module.DEFAULT_DIRECTORY)]) == 0  # 시군구 codes are checked
+        capsys.readouterr()
         assert main(["admin", "create-staff", "--role", "auditor", "--sigungu", "11110"]) == 0
         member_id = int(capsys.readouterr().out.split()[2])
         assert main(["admin", "token", "--member", str(member_id), "--days", "5"]) == 0
