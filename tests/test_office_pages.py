@@ -97,6 +97,8 @@ async def test_steps_and_consents_go_through_the_core(service, world):
     assert "단계: 초기상담" in page
     stale = await post(service, f"{case_url}/actions", csrf, action="request_case_management", version="1")
     assert stale.status_code == 409  # someone changed it meanwhile: refused, not overwritten
+    made_up = await post(service, f"{case_url}/actions", csrf, action="delete_everything")
+    assert made_up.status_code == 422 and "할 수 없어요" in made_up.text
     consent = await post(service, f"{case_url}/facts", csrf, fact="personal_data_consent", value="1",
                          version=version(page))
     assert consent.status_code == 303

@@ -16,6 +16,7 @@ from core.refusals import Refused, invalid
 from integrations.office import guard, timeline
 from integrations.office.rendering import page
 from state.cases import CaseRecord
+from welfare.case_lifecycle import CaseAction
 from welfare.followup_checklist import Answerer, DomainStatus, load_template
 from welfare.korea_time import kst_today
 
@@ -89,6 +90,8 @@ async def act(case_id: CaseId, request: Request) -> Response:
     async with guard.tx(request) as work:
         who, fields = await guard.posted(request, work)
         action = guard.one(fields, "action")
+        if action not in {a.value for a in CaseAction}:  # only the buttons the page can show
+            raise invalid("case.error.unknown_button")
         facts: dict[str, Any] = {}
         if action in core_cases.REASONS:
             fact, kind = core_cases.REASONS[action]  # type: ignore[index]
