@@ -90,14 +90,21 @@ flows: setup
 bench: setup
 	$(BIN)/salpim bench
 
-# The browser test drives Debian's chromium through Playwright (Playwright's own browser
-# download cannot work here). Installed when missing and we may; otherwise that test skips.
+# The browser tests drive Debian's chromium through Playwright (Playwright's own browser
+# download cannot work here). Installed when missing and we may; otherwise those tests skip.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "chromium could not be installed: the browser test will be skipped"; \
 	  else echo "chromium is not installed and cannot be (not root): the browser test will be skipped"; fi; }
+	@# Korean glyphs for the web office's screenshots (docs/office/); without them Hangul is boxes.
+	@fc-list 2>/dev/null | grep -qi "Noto Sans CJK" || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null \
+	      || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null)) \
+	      || echo "fonts-noto-cjk could not be installed: screenshots will show no Korean"; \
+	  else echo "fonts-noto-cjk is not installed and cannot be (not root)"; fi; }
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) var/*.db* $(MO)

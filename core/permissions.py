@@ -38,6 +38,7 @@ class Action(StrEnum):
     VOID_FOLLOWUP = "void_followup"  # a mistaken record voided with a reason
     EXPORT_CASES = "export_cases"  # CSV for 행복이음, audited
     READ_AUDIT = "read_audit"  # the audit log itself (reading it is audited too)
+    OPEN_OFFICE = "open_office"  # a sign-in link to the web office (/office in the bot), audited
 
 
 class Scope(StrEnum):
@@ -77,6 +78,8 @@ TABLE: dict[Action, Rule] = {
     Action.VOID_FOLLOWUP: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     Action.EXPORT_CASES: Rule(RECORD_READERS, Scope.DONG),
     Action.READ_AUDIT: Rule(frozenset({R.AUDITOR, R.SIGUNGU_ADMIN}), Scope.ANY),
+    # Staff work at a desk too; partner agencies join with the referral pages (issue 13).
+    Action.OPEN_OFFICE: Rule(frozenset({R.CASEWORKER, R.TEAM_LEADER, R.SIGUNGU_ADMIN, R.AUDITOR}), Scope.ANY),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that

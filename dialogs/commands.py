@@ -70,5 +70,10 @@ class SubmitFollowup:
     submission: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class OfficeLink:
+    """A staff member asks for a sign-in link to the web office (sent to their private chat)."""
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
-           | CaseButton | SubmitFollowup)
+           | CaseButton | SubmitFollowup | OfficeLink)

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from core.refusals import Refused
-from integrations import alerting_health, docs, housekeeping, playground
+from integrations import alerting_health, docs, housekeeping, office, playground
 from integrations.body_limits import BodyLimits
 from integrations.local_requests import is_local
 from integrations.api import routes as api_routes
@@ -38,7 +38,7 @@ SECURITY_HEADERS = {
 
 NO_STORE = (b"cache-control", b"no-store")
 # Static assets may be cached; every other answer may carry personal data and never is.
-CACHEABLE_PREFIXES = ("/playground/static/", "/docs/static/")
+CACHEABLE_PREFIXES = ("/playground/static/", "/docs/static/", "/office/static/")
 MAX_ERRORS_SHOWN = 20
 
 
@@ -129,6 +129,8 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
     app.add_exception_handler(Refused, api_routes.refusal_response)  # the core's refusals, for every route
     app.include_router(screen_api.router)
     app.include_router(docs.router())
+    app.include_router(office.router(settings))
+    office.install(app, api_routes.refusal_response)  # HTML refusals under /office, JSON elsewhere
     if settings.playground != "off":
         app.include_router(playground.router(settings))
     return app

@@ -23,6 +23,7 @@ ROUTE_LIMITS: Mapping[str, int] = {
     WEBHOOK_PATH: MAX_UPDATE_BYTES,       # a Telegram update is a few KB
     "/playground/api/": 128 * 1024,      # 20,000 characters of text, as UTF-8, with room
     "/api/screen": 64 * 1024,            # a household is a few hundred bytes
+    "/office/": 64 * 1024,               # a form: a follow-up note is at most a few KB
 }
 
 

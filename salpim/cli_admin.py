@@ -46,6 +46,11 @@ def add_parser(sub) -> None:
                        help="valid for this many days (default 90)")
     token.set_defaults(handler=_token)
 
+    link = cmds.add_parser("login-link", help="make a single-use sign-in link to the web office (10 minutes) "
+                                              "for a staff account; afterwards /office in the bot sends one")
+    link.add_argument("--member", type=int, required=True, help="staff account id")
+    link.set_defaults(handler=_login_link)
+
     revoke = cmds.add_parser("revoke-token", help="revoke API tokens: one (--token) or all of a member's (--member)")
     which = revoke.add_mutually_exclusive_group(required=True)
     which.add_argument("--token", help="the token itself (sp_...)")
@@ -171,6 +176,34 @@ def _token(args: argparse.Namespace) -> int:
         return 1
     print(token)
     print(f"(shown once; store it safely; valid for {args.days} days)", file=sys.stderr)
+    return 0
+
+
+def _login_link(args: argparse.Namespace) -> int:
+    from core import office_access
+    from core.actor import Channel, member_actor
+    from core.refusals import Refused
+    from core.work import Work
+    from state import members
+    from state.directory_store import read_directory
+    from state.timeutil import utcnow
+
+    async def work(db, conn, cipher):
+        member = await members.member_by_id(conn, args.member)  # active accounts only
+        if member is None:
+            return None
+        unit = Work(db, conn, cipher, await read_directory(conn), utcnow())
+        try:  # the core decides who may sign in (the same rule as /office in the bot)
+            return await office_access.sign_in_link(unit, member_actor(member, unit.directory, Channel.SYSTEM))
+        except Refused:
+            return None
+    token = _run(work)
+    if token is None:
+        print(f"no active staff account {args.member} that may use the web office", file=sys.stderr)
+        return 1
+    print(f"{get_settings().office_base_url}/office/sign-in/{token}")
+    print("(works once, within 10 minutes; afterwards /office in the bot's private chat sends a new one)",
+          file=sys.stderr)
     return 0
 
 

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     # The Bot API request backend: "aiohttp" (ours, fast) or "httpx" (python-telegram-bot's default).
     telegram_backend: Literal["aiohttp", "httpx"] = "aiohttp"
     webhook_secret: str | None = None
+    # Where staff open the web office (/office): its sign-in links start with this address.
+    # Unset: SALPIM_PUBLIC_URL, else this machine (http://127.0.0.1:8000).
+    office_url: str | None = None
     # When set (and a token is), the bot registers {public_url}/telegram/webhook; otherwise it polls.
     public_url: str | None = None
     # Master key for field encryption and keyed hashes. Unset: a key is made once under var/.
@@ -96,6 +99,10 @@ class Settings(BaseSettings):
     @classmethod
     def _secret_key_long_enough(cls, value: str | None) -> str | None:
         return check_master_secret(value) if value else value
+
+    @property
+    def office_base_url(self) -> str:
+        return (self.office_url or self.public_url or "http://127.0.0.1:8000").rstrip("/")
 
     @property
     def var_dir(self) -> Path:

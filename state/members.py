@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
-from state.models import ApiToken, Invite, Member
+from state.models import ApiToken, Invite, Member, OfficeSession
 from welfare.roles import ALL_ROLES, DONG_STAFF_ROLES, REPORTER_ROLES as _REPORTERS, STAFF_ROLES as _STAFF, Role
 
 M, I, A = Member.__table__, Invite.__table__, ApiToken.__table__
@@ -71,9 +71,14 @@ async def create_member(conn: AsyncConnection, cipher: FieldCipher, *, role: str
 
 
 async def deactivate_member(conn: AsyncConnection, member_id: int) -> bool:
-    """Removed from staff: access ends at once (every check reads `active`; tokens die too)."""
+    """Removed from staff: access ends at once (every check reads `active`; tokens and web
+    office sessions die too)."""
+    from state.timeutil import utcnow
     result = await conn.execute(update(M).where(M.c.id == member_id).values(active=False))
     await conn.execute(update(A).where(A.c.member_id == member_id).values(revoked=True))
+    sessions = OfficeSession.__table__
+    await conn.execute(update(sessions).where(sessions.c.member_id == member_id, sessions.c.ended_at.is_(None))
+                       .values(ended_at=utcnow()))
     return bool(result.rowcount)
 
 

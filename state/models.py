@@ -291,3 +291,27 @@ class ChatReachability(Base):
     reachable: Mapped[bool] = mapped_column(Boolean)
     reason: Mapped[str] = mapped_column(String(32))  # blocked, kicked, left, chat_not_found, back
     changed_at: Mapped[datetime]
+
+
+class OfficeSignInLink(Base):
+    """A single-use sign-in link to the web office, sent to a staff member's private chat: only
+    its keyed hash is stored; it lasts minutes and is spent by its first use."""
+
+    __tablename__ = "office_sign_in_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class OfficeSession(Base):
+    """A web office session (server-side): the browser holds an unguessable id, the store its
+    keyed hash. Ended by signing out, by expiry, or at once when the member is deactivated."""
+
+    __tablename__ = "office_sessions"
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]

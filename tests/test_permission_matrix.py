@@ -1,5 +1,5 @@
 """The role × action table (core/permissions.py) walked through every channel that offers
-each action: the core itself, the back-office API and Telegram. For every role and every
+each action: the core itself, the back-office API, Telegram and the web office. For every role and every
 action the expected answer is read from the table — not written again here — so a rule changed
 in the table changes what every channel must do, and this test says where one does not.
 
@@ -25,7 +25,7 @@ from core.permissions import TABLE, Action, Scope
 from core.refusals import Refused
 from core.work import Work
 from dialogs import callback_data as cb
-from state import members
+from state import members, office_sessions
 from state.models import AuditEntry, ConversationRow
 from state.timeutil import utcnow
 from tests.harness import TelegramUser, make_settings, running_app
@@ -96,6 +96,7 @@ class World:
     fake: object
     ids: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
+    sessions: dict[str, str] = field(default_factory=dict)  # web office sessions (made before "gone" left)
     telegram: dict[str, int] = field(default_factory=dict)
     targets: dict[tuple[str, str], Target] = field(default_factory=dict)
 
@@ -115,7 +116,7 @@ class World:
             return (await conn.execute(select(func.count()).select_from(AuditEntry).where(label))).scalar_one()
 
 
-CHANNELS = ("core", "api", "telegram", "playground")
+CHANNELS = ("core", "api", "telegram", "playground", "office")
 
 
 @pytest.fixture
@@ -133,6 +134,7 @@ async def world(tmp_path, fake_api):
                 w.ids[who] = await members.create_member(conn, s.cipher, role=role.value, dong_code=dong,
                                                          sigungu_code=SIGUNGU, now=now, telegram_user_id=7100 + n)
                 w.tokens[who] = await members.create_api_token(conn, s.cipher, w.ids[who], now)
+                w.sessions[who] = await office_sessions.create_session(conn, s.cipher, w.ids[who], now)
             w.telegram["resident"] = 7199
             w.ids[ASSIGNEE] = await members.create_member(conn, s.cipher, role="caseworker", dong_code=HYEHWA,
                                                           sigungu_code=SIGUNGU, now=now)
@@ -180,6 +182,7 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.VOID_FOLLOWUP: lambda: core_followups.void(work, actor, t.followup, "잘못 입력했어요"),
             Action.EXPORT_CASES: lambda: core_cases.export_cases(work, actor),
             Action.READ_AUDIT: lambda: __import__("core.audit_trail", fromlist=["x"]).read_log(work, actor, 5),
+            Action.OPEN_OFFICE: lambda: __import__("core.office_access", fromlist=["x"]).sign_in_link(work, actor),
         }
         try:
             await calls[action]()
@@ -224,6 +227,43 @@ async def api_attempt(w: World, action: Action, who: str) -> bool:
     return response.status_code == 200
 
 
+# -- the web office -------------------------------------------------------------------------------
+def office_request(w: World, action: Action, who: str) -> tuple[str, str, dict | None] | None:
+    """What a person's browser sends for each action the office offers (forms are posted with
+    the session's CSRF token and our Origin, as the pages do)."""
+    t = w.targets[("office", who)]
+    return {
+        Action.LIST_REPORTS: ("GET", "/office/inbox", None),
+        Action.READ_REPORT: ("GET", f"/office/reports/{t.receipt}", None),
+        Action.TAKE_REPORT: ("POST", f"/office/reports/{_receipt(w, t.untaken)}/take", {}),
+        Action.ASSIGN_CASE: ("POST", f"/office/reports/{_receipt(w, t.untaken2)}/take",
+                             {"manager": str(w.ids[ASSIGNEE])}),
+        Action.LIST_CASES: ("GET", "/office/my-work", None),
+        Action.READ_CASE: ("GET", f"/office/cases/{t.case}", None),
+        Action.ACT_ON_CASE: ("POST", f"/office/cases/{t.case}/actions", {"action": "assign_counsellor"}),
+        Action.SET_CASE_FACT: ("POST", f"/office/cases/{t.case}/facts", {"fact": "personal_data_consent", "value": "1"}),
+        Action.RECORD_FOLLOWUP: ("POST", f"/office/cases/{t.case}/followup", {"reached": "no"}),
+        Action.READ_AUDIT: ("GET", "/office/audit", None),
+    }.get(action)
+
+
+async def office_attempt(w: World, action: Action, who: str) -> bool:
+    method, path, data = office_request(w, action, who)  # type: ignore[misc]
+    client = w.service.client
+    client.cookies.clear()
+    session = w.sessions.get(who)
+    if session:
+        client.cookies.set("salpim_office", session, path="/office")
+    if method == "POST":
+        csrf = w.service.services.cipher.lookup_hash(f"office-csrf:{session}") if session else ""
+        response = await client.post(path, data={"csrf": csrf, **(data or {})}, headers={"Origin": "http://127.0.0.1"})
+    else:
+        response = await client.get(path)
+    client.cookies.clear()
+    assert response.status_code in (200, 303, 401, 403, 404, 409), (action, who, response.status_code, response.text)
+    return response.status_code in (200, 303)
+
+
 # -- Telegram -------------------------------------------------------------------------------------
 def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[str, str] | None:
     """("say", text) or ("press", callback data) for the actions Telegram offers."""
@@ -238,6 +278,7 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.ACT_ON_CASE: ("press", cb.act(t.case, version, "assign_counsellor")),
         Action.SET_CASE_FACT: ("press", cb.toggle_fact(t.case, "personal_data_consent")),
         Action.RECORD_FOLLOWUP: ("press", cb.followup(t.case)),
+        Action.OPEN_OFFICE: ("say", "/office"),
     }.get(action)
 
 
@@ -316,13 +357,18 @@ async def playground_attempt(w: World, action: Action, who: str) -> bool:
 
 OFFERED = {
     "core": set(Action),
-    "api": {a for a in Action if a not in (Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT)},
+    "api": {a for a in Action if a not in (Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT,
+                                           Action.OPEN_OFFICE)},
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
-                 Action.RECORD_FOLLOWUP},
+                 Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE},
+    "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
+               Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
+               Action.READ_AUDIT},
     "playground": {Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT},
 }
-ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attempt, "playground": playground_attempt}
+ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attempt, "office": office_attempt,
+           "playground": playground_attempt}
 # Who can be in each channel at all: the playground has no sign-in.
 PRESENT = {"playground": ("resident",)}
 # Actions whose every success writes an audit entry naming the person (lists carry no personal
@@ -330,7 +376,7 @@ PRESENT = {"playground": ("resident",)}
 # records nothing until the call is saved).
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
-           Action.EXPORT_CASES, Action.READ_AUDIT}
+           Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE}
 
 
 def test_every_action_has_a_rule_and_every_channel_offers_only_known_actions():

@@ -1,0 +1,146 @@
+"""My work (내 업무) and the case page: clocks, the timeline, the steps the core offers now as
+buttons, consents, and the follow-up call form with the Telegram checklist's questions."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import RedirectResponse, Response
+
+from core import cases as core_cases
+from core import followups as core_followups
+from core import reports as core_reports
+from core.permissions import Action, check
+from core.refusals import Refused, invalid
+from integrations.office import guard, timeline
+from integrations.office.rendering import page
+from state.cases import CaseRecord
+from welfare.case_lifecycle import CaseAction
+from welfare.followup_checklist import Answerer, DomainStatus, load_template
+from welfare.korea_time import kst_today
+
+router = APIRouter()
+CaseId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+WEEK = timedelta(days=6)
+
+
+def _open_deadlines(record: CaseRecord) -> list:
+    return sorted((d for d in record.deadlines() if d.is_open), key=lambda d: d.due)
+
+
+def due_group(record: CaseRecord, today: date) -> str:
+    """overdue, today, week (within 7 days), later, or none (no open clock)."""
+    due = next((d.due for d in _open_deadlines(record)), None)
+    if due is None:
+        return "none"
+    if due < today:
+        return "overdue"
+    if due == today:
+        return "today"
+    return "week" if due <= today + WEEK else "later"
+
+
+@router.get("/office/my-work")
+async def my_work(request: Request) -> Response:
+    who = await guard.caller(request)
+    async with guard.read(request) as work:
+        found = await core_cases.list_cases(work, who.actor, mine=True, open_only=True)
+        today = kst_today(work.now)
+    groups: dict[str, list[CaseRecord]] = {"overdue": [], "today": [], "week": [], "later": [], "none": []}
+    for record in found:
+        groups[due_group(record, today)].append(record)
+    return page(request, "my_work.html", actor=who.actor, csrf=who.csrf, groups=groups, today=today,
+                deadlines=_open_deadlines)
+
+
+def _may(actor, action: Action, record: CaseRecord) -> bool:
+    try:
+        check(actor, action, dong_code=record.dong_code, manager_id=record.manager_member_id)
+    except Refused:
+        return False
+    return True
+
+
+@router.get("/office/cases/{case_id}")
+async def case(case_id: CaseId, request: Request, done: str = "") -> Response:
+    who = await guard.caller(request)
+    async with guard.tx(request) as work:
+        record = await core_cases.read_case(work, who.actor, case_id)  # audited
+        full = await core_reports.read_report(work, who.actor, record.report_id)  # audited
+        entries = await timeline.entries(work, record)
+        offered = core_cases.offered_actions(record, who.actor)
+        today = kst_today(work.now)
+    reasons = {a.value: list(kind) for a, (_, kind) in core_cases.REASONS.items()}
+    return page(request, "case.html", actor=who.actor, csrf=who.csrf, case=record, full=full, entries=entries,
+                offered=offered, reasons=reasons, deadlines=record.deadlines(), today=today,
+                facts=core_cases.RECORDED_FACTS,
+                fact_values={f: bool(getattr(record.facts, f, False)) for f in core_cases.RECORDED_FACTS}, may_set=_may(who.actor, Action.SET_CASE_FACT, record),
+                may_followup=_may(who.actor, Action.RECORD_FOLLOWUP, record),
+                done=done if done.replace("_", "").isalpha() and len(done) < 40 else "")
+
+
+def _version(fields: dict[str, list[str]]) -> int | None:
+    value = guard.one(fields, "version")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+@router.post("/office/cases/{case_id}/actions")
+async def act(case_id: CaseId, request: Request) -> Response:
+    async with guard.tx(request) as work:
+        who, fields = await guard.posted(request, work)
+        action = guard.one(fields, "action")
+        if action not in {a.value for a in CaseAction}:  # only the buttons the page can show
+            raise invalid("case.error.unknown_button")
+        facts: dict[str, Any] = {}
+        if action in core_cases.REASONS:
+            fact, kind = core_cases.REASONS[action]  # type: ignore[index]
+            reason = guard.one(fields, "reason")
+            if reason not in {k.value for k in kind}:
+                raise invalid("office.case.reason_needed")
+            facts[fact] = reason
+        await core_cases.act_on_case(work, who.actor, case_id, action, facts=facts, expected_version=_version(fields))
+    return RedirectResponse(f"/office/cases/{case_id}?done=step_saved", status_code=303)
+
+
+@router.post("/office/cases/{case_id}/facts")
+async def set_fact(case_id: CaseId, request: Request) -> Response:
+    async with guard.tx(request) as work:
+        who, fields = await guard.posted(request, work)
+        await core_cases.set_case_fact(work, who.actor, case_id, guard.one(fields, "fact"),
+                                       guard.one(fields, "value") == "1", expected_version=_version(fields))
+    return RedirectResponse(f"/office/cases/{case_id}?done=fact_saved", status_code=303)
+
+
+@router.get("/office/cases/{case_id}/followup")
+async def followup_form(case_id: CaseId, request: Request) -> Response:
+    who = await guard.caller(request)
+    async with guard.read(request) as work:
+        start = await core_followups.start(work, who.actor, case_id)
+    return page(request, "followup.html", actor=who.actor, csrf=who.csrf, start=start, checklist=load_template(),
+                answerers=list(Answerer), statuses=list(DomainStatus))
+
+
+def submission_of(fields: dict[str, list[str]]) -> dict[str, Any]:
+    """The form as the checklist's submission (the same shape the Telegram flow builds,
+    dialogs/followup_flow.py `finish`); the template validates it (welfare/followup_checklist.py)."""
+    template = load_template()
+    reached = guard.one(fields, "reached") == "yes"
+    submission: dict[str, Any] = {"version": template.version, "reached": reached,
+                                  "next_contact_on": guard.one(fields, "next_contact_on") or None}
+    if reached:
+        services = [s.strip() for s in guard.one(fields, "services").replace("\n", ",").split(",") if s.strip()]
+        submission.update(
+            answered_by=guard.one(fields, "answered_by"),
+            domains={d.id: guard.one(fields, f"domain_{d.id}", "not_applicable") for d in template.domains},
+            new_risk_signs=[s for s in fields.get("signs", []) if s],
+            services_received=services[:template.services_max_items], note=guard.one(fields, "note"))
+    return submission
+
+
+@router.post("/office/cases/{case_id}/followup")
+async def record_followup(case_id: CaseId, request: Request) -> Response:
+    async with guard.tx(request) as work:
+        who, fields = await guard.posted(request, work)
+        await core_followups.record(work, who.actor, case_id, submission_of(fields))
+    return RedirectResponse(f"/office/cases/{case_id}?done=followup_saved", status_code=303)

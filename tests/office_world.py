@@ -1,0 +1,68 @@
+"""A small 혜화동 team for the web office tests: a caseworker, a second caseworker, the team
+leader, an auditor and a caseworker of another 동, with reports filed through the core."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core import office_access
+from core import reports as core_reports
+from core.actor import Actor, Channel, member_actor
+from core.work import Work
+from state import members
+from state.timeutil import utcnow
+from welfare.crisis_report import CrisisReport
+
+HYEHWA, IHWA, SIGUNGU = "1111065000", "1111064000", "11110"
+ORIGIN = "http://127.0.0.1"
+STAFF = {"cw": ("caseworker", HYEHWA), "cw2": ("caseworker", HYEHWA), "tl": ("team_leader", HYEHWA),
+         "auditor": ("auditor", None), "other": ("caseworker", IHWA), "officer": ("honorary_officer", HYEHWA)}
+
+
+def answers(dong: str = HYEHWA, situations: tuple[str, ...] = ("isolation",), urgent: bool = False) -> CrisisReport:
+    return CrisisReport(reporter_kind="neighbour", reporter_type="resident", situations=tuple(situations),
+                        household="older_alone", age_band="very_old", gender="female", dong_code=dong,
+                        description="며칠째 안 보여요, 우편물이 쌓여 있어요", contact="anonymous",
+                        consent_version="v1", consent_at=datetime(2026, 11, 30, 9, 0), urgent=urgent)
+
+
+@dataclass
+class OfficeWorld:
+    services: object
+    ids: dict[str, int] = field(default_factory=dict)
+
+    def work(self, conn, now: datetime | None = None) -> Work:
+        s = self.services
+        return Work(s.db, conn, s.cipher, s.runner.directory, now or utcnow())
+
+    async def actor(self, conn, who: str) -> Actor:
+        info = await members.member_by_id(conn, self.ids[who])
+        return member_actor(info, self.services.runner.directory, Channel.SYSTEM)
+
+    async def file(self, *, urgent: bool = False, dong: str = HYEHWA, situations=("isolation",)):
+        async with self.services.db.transaction() as conn:
+            return await core_reports.file_report(self.work(conn), Actor(Channel.TELEGRAM, chat_id="neighbour-1"),
+                                                  answers(dong, situations, urgent), per_hour=10**6)
+
+    async def link(self, who: str, now: datetime | None = None) -> str:
+        async with self.services.db.transaction() as conn:
+            return await office_access.sign_in_link(self.work(conn, now), await self.actor(conn, who))
+
+
+async def make_world(services) -> OfficeWorld:
+    world = OfficeWorld(services)
+    async with services.db.transaction() as conn:
+        for n, (who, (role, dong)) in enumerate(STAFF.items()):
+            world.ids[who] = await members.create_member(conn, services.cipher, role=role, dong_code=dong,
+                                                         sigungu_code=SIGUNGU, now=utcnow(), telegram_user_id=8800 + n)
+    return world
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([0-9a-f]+)"', html)
+    assert found, "no CSRF token on the page"
+    return found.group(1)
+
+
+EXPIRED = timedelta(minutes=11)
