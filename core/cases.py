@@ -110,8 +110,13 @@ async def _case(work: Work, case_id: int, *, lock: bool = False) -> cases.CaseRe
 
 async def read_case(work: Work, actor: Actor, case_id: int) -> cases.CaseRecord:
     """The case card's content (step, clocks, consents). Audited."""
-    record = await _case(work, case_id)
-    check(actor, Action.READ_CASE, dong_code=record.dong_code)
+    try:
+        record = await _case(work, case_id)
+        check(actor, Action.READ_CASE, dong_code=record.dong_code)
+    except Refused as refused:
+        if actor.role is not None and actor.role.of_organisation:  # a partner reaching past a referral
+            raise await audit_trail.denied(work, actor, f"case:{case_id}", not_found(NO_SUCH_CASE)) from None
+        raise
     await audit_trail.write(work, actor, "read", f"case:{record.id}")
     return record
 

@@ -22,7 +22,9 @@ from state.crypto import FieldCipher, resolve_master_secret
 from state.db import Database
 from state.directory_store import read_directory, upsert_directory
 from welfare import free_text
+from state.organisations import upsert_organisations
 from welfare.directory import load_directory_csv
+from welfare.organisations import load_organisations_csv
 from welfare.eligibility_parameters import load_parameters
 from welfare.service_catalogue import Catalogue, load_catalogue
 
@@ -104,6 +106,10 @@ async def start_services(settings: Settings, *, strict_catalogs: bool = False, t
             await upsert_directory(db, conn, load_directory_csv(settings.directory))
     async with db.read() as conn:
         directory = await read_directory(conn)
+    if settings.organisations and settings.organisations.exists():
+        async with db.transaction() as conn:
+            await upsert_organisations(db, conn, load_organisations_csv(settings.organisations,
+                                                                        {d.code for d in directory.dongs}))
     warm_up_free_text()
     warn_at_start(settings, directory)
     finder = FinderData.load(service_catalogue(settings), load_parameters())
