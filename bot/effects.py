@@ -67,7 +67,8 @@ async def run_commands(commands: list[cmd.Command], env: EffectEnv) -> EffectRes
             await _register_invite(command, env, result)
         elif isinstance(command, cmd.WithdrawConsent):
             await _withdraw_consent(command, env, result)
-        elif isinstance(command, (cmd.ShowCases, cmd.ShowCase, cmd.OpenFollowup, cmd.CaseButton, cmd.SubmitFollowup)):
+        elif isinstance(command, (cmd.ShowCases, cmd.ShowCase, cmd.OpenFollowup, cmd.CaseButton, cmd.SubmitFollowup,
+                                  cmd.SubmitReferral, cmd.ShowReferrals)):
             await casework.handle(command, env, result)
     return result
 

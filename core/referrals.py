@@ -24,7 +24,7 @@ from state import referrals as store
 from welfare.consent import Consent, ConsentPart, consent_from
 from welfare.followup_checklist import DOMAIN_IDS
 from welfare.korea_time import kst_today
-from welfare.organisations import Organisation, Organisations
+from welfare.organisations import OrgType, Organisation, Organisations
 from welfare.referral_lifecycle import (
     Outcome, Party, ReferralAction, ReferralRefused, ReferralState, RejectReason, apply,
 )
@@ -233,6 +233,14 @@ async def of_case(work: Work, actor: Actor, record: cases.CaseRecord) -> list[st
     return await store.of_case(work.conn, record.id)
 
 
+async def of_cases(work: Work, case_ids: list[int]) -> dict[int, list[store.ReferralRecord]]:
+    """For an export the core already let through (export_cases): referrals by case."""
+    found: dict[int, list[store.ReferralRecord]] = {}
+    for r in await store.of_cases(work.conn, case_ids):
+        found.setdefault(r.case_id, []).append(r)
+    return found
+
+
 async def sent(work: Work, actor: Actor, *, states: list[str] | None = None, overdue: bool = False,
                limit: int = 200) -> list[store.ReferralRecord]:
     """What I sent (a caseworker) or my 읍면동 sent (the team leader). No personal data."""
@@ -280,3 +288,53 @@ async def coordination(work: Work, actor: Actor, *, overdue_only: bool = False,
 async def directory(work: Work, actor: Actor) -> Organisations:
     check(actor, Action.LIST_ORGANISATIONS)
     return await _orgs(work)
+
+
+@dataclass(frozen=True, slots=True)
+class DialogOptions:
+    """What the referral dialog offers for a case: needs, suggested organisations per need, and
+    per organisation the fields consent lets go (absent: consent does not name it)."""
+
+    case: cases.CaseRecord
+    needs: list[str]
+    orgs: dict[str, list[list[str]]]
+    covers: dict[str, list[str]]
+    after_new_consent: list[str]
+
+
+async def dialog_options(work: Work, actor: Actor, case_id: int) -> DialogOptions:
+    record = await _case(work, case_id)
+    check(actor, Action.REFER, dong_code=record.dong_code, manager_id=record.manager_member_id)
+    orgs = await _orgs(work)
+    dong = work.directory.dong(record.dong_code)
+    sigungu = dong.sigungu_code if dong else None
+    consent = await consents.current(work.conn, record.id)
+    suggested = {need: [[o.code, o.name] for o in orgs.suggested(need, record.dong_code, sigungu)]
+                 for need in DOMAIN_IDS}
+    # The 희망복지지원단 takes a hard case (고난도, L8101–8111): offered under every need, last.
+    for hope in orgs.of_type(OrgType.HOPE_SUPPORT, sigungu):
+        for need in DOMAIN_IDS:
+            suggested[need].append([hope.code, hope.name])
+    covers = {o.code: list(consent.shareable_with(o.code)) for o in orgs.all if consent and consent.names(o.code)}
+    after = list(_with_recipient(consent, "-", work.now).shareable_with("-"))
+    return DialogOptions(record, list(DOMAIN_IDS), suggested, covers, after)
+
+
+def _with_recipient(consent: Consent | None, org_code: str, now) -> Consent:
+    """A new consent with the current one's parts, 제3자 제공 agreed and `org_code` named too."""
+    parts = {p.value: (consent.agreed(p) if consent else p is ConsentPart.GENERAL_DATA) for p in ConsentPart}
+    parts[ConsentPart.THIRD_PARTY.value] = True
+    recipients = [*(consent.recipients if consent else ()), org_code]
+    return consent_from(parts, recipients, kst_today(now))
+
+
+async def record_consent_naming(work: Work, actor: Actor, case_id: int, org_code: str) -> Consent:
+    """The worker has a new signed 서식2 that adds `org_code` to the recipients (L9636–9640)."""
+    current = await consents.current(work.conn, case_id)
+    new = _with_recipient(current, org_code, work.now)
+    return await record_consent(work, actor, case_id, {p.value: v for p, v in new.parts.items()}, list(new.recipients))
+
+
+async def org_of(work: Work, code: str) -> Organisation | None:
+    """An organisation's public entry (name, chat): the directory has no personal data."""
+    return (await _orgs(work)).get(code)

@@ -65,5 +65,21 @@ class SubmitFollowup:
     submission: Mapping[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class SubmitReferral:
+    """The referral dialog's end: send it (after recording the new consent naming `org`, when asked)."""
+
+    case_id: int
+    org: str
+    need: str
+    note: str
+    with_new_consent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ShowReferrals:
+    """/referrals: what I sent and what my organisation owes."""
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
-           | CaseButton | SubmitFollowup)
+           | CaseButton | SubmitFollowup | SubmitReferral | ShowReferrals)

@@ -124,6 +124,8 @@ class Engine:
             turn.commands.append(cmd.ShowCase(arg))
         elif name == "followup":
             turn.commands.append(cmd.OpenFollowup(arg))
+        elif name == "referrals":
+            turn.commands.append(cmd.ShowReferrals())
         elif name in ("menu", "back"):
             home.show_menu(turn, ctx, greet=False)
         else:

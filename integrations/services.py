@@ -14,6 +14,7 @@ from dialogs.engine import Engine
 from dialogs.finder_flow import build_finder_flow
 from dialogs.finder_household import FinderData
 from dialogs.followup_flow import build_followup_flow
+from dialogs.referral_flow import build_referral_flow
 from dialogs.report_flow import build_report_flow
 from integrations.alerting_health import warn_at_start
 from salpim.settings import Settings
@@ -32,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 def build_engine(finder: FinderData | None = None) -> Engine:
-    return Engine({"report": build_report_flow(), "followup": build_followup_flow(),
+    return Engine({"report": build_report_flow(), "followup": build_followup_flow(), "referral": build_referral_flow(),
                    "finder": build_finder_flow(finder)})
 
 

@@ -127,6 +127,14 @@ async def of_case(conn: AsyncConnection, case_id: int) -> list[ReferralRecord]:
     return [_record(r) for r in await conn.execute(select(F).where(F.c.case_id == case_id).order_by(F.c.id))]
 
 
+async def of_cases(conn: AsyncConnection, case_ids: list[int]) -> list[ReferralRecord]:
+    found: list[ReferralRecord] = []
+    for start in range(0, len(case_ids), 500):  # bounded IN lists
+        chunk = case_ids[start:start + 500]
+        found += [_record(r) for r in await conn.execute(select(F).where(F.c.case_id.in_(chunk)).order_by(F.c.id))]
+    return found
+
+
 async def listing(conn: AsyncConnection, *, sent_by_dongs: list[str] | None = None, from_member_id: int | None = None,
                   to_org: str | None = None, states: list[str] | None = None, overdue_on: date | None = None,
                   limit: int = 200) -> list[ReferralRecord]:
