@@ -49,6 +49,7 @@ class Action(StrEnum):
     LIST_REFERRALS = "list_referrals"  # what I sent and what my organisation owes (no personal data)
     COORDINATE_REFERRALS = "coordinate_referrals"  # the 시군구's open and overdue referrals (no personal data)
     LIST_ORGANISATIONS = "list_organisations"  # the organisation directory
+    REASSIGN_LEAD = "reassign_lead"  # the coordinator names the case's 주사례관리기관
 
 
 class Scope(StrEnum):
@@ -100,6 +101,7 @@ TABLE: dict[Action, Rule] = {
     Action.LIST_REFERRALS: Rule(frozenset({*DONG_TEAM, *ORG_STAFF}), Scope.ANY),
     Action.COORDINATE_REFERRALS: Rule(frozenset({R.COORDINATOR, R.SIGUNGU_ADMIN}), Scope.DONG),
     Action.LIST_ORGANISATIONS: Rule(ALL_STAFF, Scope.ANY),
+    Action.REASSIGN_LEAD: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that

@@ -139,6 +139,7 @@ REASONED = {ReferralAction.REJECT, ReferralAction.COMPLETE}
 class Moved:
     referral: store.ReferralRecord
     onward: store.ReferralRecord | None = None  # the new referral of a "refer onward"
+    lead: str | None = None  # the organisation that became the case's lead with this step
 
 
 async def reply(work: Work, actor: Actor, referral_id: int, action: str, *, reason: str | None = None,
@@ -181,7 +182,36 @@ async def reply(work: Work, actor: Actor, referral_id: int, action: str, *, reas
                                 "onward": onward and onward.id}.items() if v}
     await store.event(work.conn, moved, work.now, actor.member_id, step.value, record.state.step.value, detail)
     await audit_trail.write(work, actor, step.value, f"referral:{moved.id}", {"state": state.value, **detail})
-    return Moved(moved, onward)
+    lead = None
+    if step is ReferralAction.ACCEPT:
+        org = (await _orgs(work)).get(moved.to_org_code)
+        if org is not None and org.type is OrgType.HOPE_SUPPORT:
+            # A 고난도 case the 희망복지지원단 accepts: it becomes the 주사례관리기관 (L8101–8111, L8425–8433).
+            lead = await _set_lead(work, actor, record, org.code)
+    return Moved(moved, onward, lead)
+
+
+async def _set_lead(work: Work, actor: Actor, record: cases.CaseRecord, org_code: str | None) -> str | None:
+    before = await store.set_lead(work.conn, record.id, org_code, actor.member_id, record.state.step.value, work.now)
+    await audit_trail.write(work, actor, "lead", f"case:{record.id}", {"from": before, "to": org_code})
+    return org_code
+
+
+async def reassign_lead(work: Work, actor: Actor, case_id: int, org_code: str | None) -> str | None:
+    """The coordinator names the case's 주사례관리기관 (None: back to its 읍면동 team)."""
+    record = await _case(work, case_id, lock=True)
+    check(actor, Action.REASSIGN_LEAD, dong_code=record.dong_code)
+    if org_code is not None and (await _orgs(work)).get(org_code) is None:
+        raise invalid(NO_SUCH_ORG)
+    await _set_lead(work, actor, record, org_code)
+    return org_code
+
+
+async def lead_of(work: Work, actor: Actor, case_id: int) -> str | None:
+    """Who leads a case the actor may read (None: the 읍면동 team)."""
+    record = await _case(work, case_id)
+    check(actor, Action.READ_CASE, dong_code=record.dong_code)
+    return await store.lead_of(work.conn, record.id)
 
 
 def _party_for(actor: Actor, step: ReferralAction, referral: store.ReferralRecord, record: cases.CaseRecord) -> Party:

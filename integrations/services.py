@@ -25,7 +25,7 @@ from state.directory_store import read_directory, upsert_directory
 from welfare import free_text
 from state.organisations import upsert_organisations
 from welfare.directory import load_directory_csv
-from welfare.organisations import load_organisations_csv
+from welfare.organisations import OrganisationError, load_organisations_csv
 from welfare.eligibility_parameters import load_parameters
 from welfare.service_catalogue import Catalogue, load_catalogue
 
@@ -96,6 +96,19 @@ class Services:
             self.runner.directory = await read_directory(conn)
 
 
+async def _load_organisations(settings: Settings, db: Database, directory) -> None:
+    """The partner organisations file, checked against the 읍면동 directory. A file that does not
+    fit (another 시군구's directory) is reported and skipped: the service still starts, and
+    `salpim admin load-organisations` says what is wrong with it."""
+    try:
+        orgs = load_organisations_csv(settings.organisations, {d.code for d in directory.dongs})
+    except OrganisationError as problem:
+        log.warning("organisations: %s not loaded: %s", settings.organisations.name, problem)
+        return
+    async with db.transaction() as conn:
+        await upsert_organisations(db, conn, orgs)
+
+
 async def start_services(settings: Settings, *, strict_catalogs: bool = False, telegram_bot=None,
                          poll: bool = True) -> Services:
     db = Database(settings.database_url)
@@ -108,9 +121,7 @@ async def start_services(settings: Settings, *, strict_catalogs: bool = False, t
     async with db.read() as conn:
         directory = await read_directory(conn)
     if settings.organisations and settings.organisations.exists():
-        async with db.transaction() as conn:
-            await upsert_organisations(db, conn, load_organisations_csv(settings.organisations,
-                                                                        {d.code for d in directory.dongs}))
+        await _load_organisations(settings, db, directory)
     warm_up_free_text()
     warn_at_start(settings, directory)
     finder = FinderData.load(service_catalogue(settings), load_parameters())

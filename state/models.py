@@ -228,6 +228,9 @@ class Case(Base):
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0)
     next_due: Mapped[datetime | None] = mapped_column(index=True)  # earliest open deadline (for "overdue")
+    # 주사례관리기관: an organisation's code when one leads the case (a 고난도 case taken by the
+    # 희망복지지원단, L8101–8111); NULL: the 읍면동 team leads it.
+    lead_org_code: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

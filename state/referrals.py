@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from state import timers
 from state.crypto import FieldCipher
 from state.db import Database
-from state.models import CaseEvent, ReferralRow
+from state.models import Case, CaseEvent, ReferralRow
 from welfare.korea_time import kst_moment, kst_today
 from welfare.referral_lifecycle import OPEN_STATES, ReferralState
 from welfare.working_days import DEFAULT_CALENDAR
 
-F, E = ReferralRow.__table__, CaseEvent.__table__
+F, E, C = ReferralRow.__table__, CaseEvent.__table__, Case.__table__
 REMIND_AT = time(9, 0)  # like the case clocks: 09:00 KST on a working day
 REQUEST_CONTEXT = "referrals.request"
 
@@ -167,3 +167,19 @@ async def _schedule(db: Database, conn: AsyncConnection, record: ReferralRecord,
                           due_at=max(kst_moment(before, REMIND_AT), now), payload=payload)
     await timers.schedule(db, conn, kind=timers.TimerKind.REFERRAL_OVERDUE, subject=subject, version=1,
                           due_at=kst_moment(after, REMIND_AT), payload=payload)
+
+
+async def lead_of(conn: AsyncConnection, case_id: int) -> str | None:
+    """The case's 주사례관리기관 when an organisation leads it (None: its 읍면동 team)."""
+    return (await conn.execute(select(C.c.lead_org_code).where(C.c.id == case_id))).scalar()
+
+
+async def set_lead(conn: AsyncConnection, case_id: int, org_code: str | None, actor_id: int | None, step: str,
+                   now: datetime) -> str | None:
+    """Make `org_code` (None: the 읍면동 team) the case's lead; a case event says from whom to whom."""
+    before = await lead_of(conn, case_id)
+    await conn.execute(update(C).where(C.c.id == case_id).values(lead_org_code=org_code, updated_at=now))
+    await conn.execute(insert(E).values(case_id=case_id, at=now, on_date=kst_today(now).isoformat(),
+                                        actor_member_id=actor_id, action="lead_changed", from_step=step, to_step=step,
+                                        detail={"from": before, "to": org_code}))
+    return before

@@ -202,6 +202,7 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.LIST_REFERRALS: lambda: core_referrals.owed(work, actor),
             Action.COORDINATE_REFERRALS: lambda: core_referrals.coordination(work, actor),
             Action.LIST_ORGANISATIONS: lambda: core_referrals.directory(work, actor),
+            Action.REASSIGN_LEAD: lambda: core_referrals.reassign_lead(work, actor, t.case, "jn-hope"),
         }
         try:
             await calls[action]()
@@ -236,6 +237,7 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.LIST_REFERRALS: ("GET", "/api/referrals?box=received", None),
         Action.COORDINATE_REFERRALS: ("GET", "/api/referrals/coordination", None),
         Action.LIST_ORGANISATIONS: ("GET", "/api/organisations", None),
+        Action.REASSIGN_LEAD: ("POST", f"/api/cases/{t.case}/lead", {"org": "jn-hope"}),
     }.get(action)
 
 
@@ -321,7 +323,7 @@ ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attemp
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
-           Action.REPLY_REFERRAL, Action.READ_REFERRAL}
+           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
 NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP)}
 

@@ -169,3 +169,24 @@ async def test_an_unanswered_referral_reminds_then_escalates_on_a_fake_clock(wor
         open_timers = (await conn.execute(select(timers.T).where(timers.T.c.subject == f"referral:{referral.id}",
                                                                  timers.T.c.done_at.is_(None)))).all()
     assert open_timers == []
+
+
+async def test_a_hard_case_to_the_hope_support_team_changes_the_lead_and_the_coordinator_reassigns_it(world: World):
+    await _consent(world, ["jn-hope"])
+    async with world.s.db.transaction() as conn:
+        referral = await core_referrals.refer(world.work(conn), await world.actor(conn, "cw"), world.case_id,
+                                              "jn-hope", need="safety", request="고난도: 복합 위기")
+    assert referral.due_on.isoformat() == "2026-12-04"  # 3 working days after Tuesday 12-01 (L10958)
+    moved = await _reply(world, "coord", referral.id, "accept")
+    assert moved.lead == "jn-hope"
+    async with world.s.db.transaction() as conn:
+        work, cw = world.work(conn), await world.actor(conn, "cw")
+        assert await core_referrals.lead_of(work, cw, world.case_id) == "jn-hope"
+        with pytest.raises(Refused):  # only the coordinator reassigns the lead
+            await core_referrals.reassign_lead(work, cw, world.case_id, None)
+    async with world.s.db.transaction() as conn:
+        await core_referrals.reassign_lead(world.work(conn), await world.actor(conn, "coord"), world.case_id, None)
+    async with world.s.db.read() as conn:
+        changes = [r.detail for r in await conn.execute(select(CaseEvent).where(
+            CaseEvent.case_id == world.case_id, CaseEvent.action == "lead_changed").order_by(CaseEvent.id))]
+    assert changes == [{"from": None, "to": "jn-hope"}, {"from": "jn-hope", "to": None}]

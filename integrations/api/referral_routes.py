@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from core import referrals as core_referrals
 from integrations.api.referral_schemas import (
-    ConsentOut, ConsentRequest, CoordinationOut, MovedOut, OpenByOrganisationOut, OrganisationOut, ReferralDetail,
+    ConsentOut, ConsentRequest, CoordinationOut, LeadOut, LeadRequest, MovedOut, OpenByOrganisationOut, OrganisationOut, ReferralDetail,
     ReferralSummary, ReferRequest, ReplyRequest,
 )
 from integrations.api.routes import CaseId, Caller, _read, _tx
@@ -97,3 +97,11 @@ async def reply(referral_id: ReferralId, body: ReplyRequest, request: Request, a
                                            expected_version=body.expected_version)
         return MovedOut(referral=summary(moved.referral, work.now),
                         onward=summary(moved.onward, work.now) if moved.onward else None)
+
+
+@router.post("/cases/{case_id}/lead", response_model=LeadOut,
+             summary="The coordinator names the case's lead organisation (주사례관리기관; null: the 읍면동 team)")
+async def reassign_lead(case_id: CaseId, body: LeadRequest, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        lead = await core_referrals.reassign_lead(work, actor, case_id, body.org)
+    return LeadOut(case_id=case_id, lead_org=lead)

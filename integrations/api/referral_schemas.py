@@ -99,3 +99,12 @@ class OpenByOrganisationOut(BaseModel):
 class CoordinationOut(BaseModel):
     by_organisation: list[OpenByOrganisationOut]
     referrals: list[ReferralSummary]
+
+
+class LeadRequest(BaseModel):
+    org: str | None = Field(default=None, max_length=24, description="organisation code; null: the 읍면동 team")
+
+
+class LeadOut(BaseModel):
+    case_id: int
+    lead_org: str | None

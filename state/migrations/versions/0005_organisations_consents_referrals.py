@@ -1,4 +1,4 @@
-"""partner organisations, 서식2 consents, referrals; members and invites of organisations
+"""partner organisations, 서식2 consents, referrals; members and invites of organisations; a case's lead organisation
 
 Revision ID: 0005
 Revises: 0004
@@ -75,9 +75,13 @@ def upgrade() -> None:
         batch.create_index('ix_members_org_code', ['org_code'], unique=False)
     with op.batch_alter_table('invites') as batch:
         batch.add_column(sa.Column('org_code', sa.String(length=24), nullable=True))
+    with op.batch_alter_table('cases') as batch:
+        batch.add_column(sa.Column('lead_org_code', sa.String(length=24), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('cases') as batch:
+        batch.drop_column('lead_org_code')
     with op.batch_alter_table('invites') as batch:
         batch.drop_column('org_code')
     with op.batch_alter_table('members') as batch:
