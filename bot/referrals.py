@@ -50,6 +50,10 @@ async def submit(work: Work, actor: Actor, command: cmd.SubmitReferral, result: 
 
 
 async def _alert_receiver(work: Work, referral: ReferralRecord, result: EffectResult) -> None:
+    result.alerts.extend(await receiver_alerts(work, referral))
+
+
+async def receiver_alerts(work: Work, referral: ReferralRecord) -> list[tuple[int, Reply]]:
     """To the organisation's group chat (or, without one, its members): number, 읍면동, need and
     due date, and the three answers. No name, address or text: a group must never get them."""
     org = (await core_referrals.org_of(work, referral.to_org_code))
@@ -62,11 +66,9 @@ async def _alert_receiver(work: Work, referral: ReferralRecord, result: EffectRe
                     Button(cb.referral_button("reject", referral.id, referral.version), Msg("referral.action.reject"))),),
                   expects="choice")
     if org is not None and org.chat_id:
-        result.alerts.append((org.chat_id, alert))
-        return
-    for member in await member_store.members_of_org(work.conn, referral.to_org_code):
-        if member.telegram_user_id:
-            result.alerts.append((member.telegram_user_id, alert))
+        return [(org.chat_id, alert)]
+    return [(m.telegram_user_id, alert) for m in await member_store.members_of_org(work.conn, referral.to_org_code)
+            if m.telegram_user_id]
 
 
 async def button(work: Work, actor: Actor, value: str, env: EffectEnv, result: EffectResult) -> None:
@@ -92,17 +94,29 @@ async def button(work: Work, actor: Actor, value: str, env: EffectEnv, result: E
     state = Msg(referral.state.label_key)
     result.replies.append(Reply((Msg("referral.moved", {"referral": referral.id, "state": state}),)))
     _private(env, result, await _card(work, actor, referral.id))
+    result.alerts.extend(await sender_notices(work, actor, moved, pressed.kind))
+
+
+async def sender_notices(work: Work, actor: Actor, moved: core_referrals.Moved, action: str) -> list[tuple[int, Reply]]:
+    """Every change reaches the sender at once (the number, organisation, state and the coded
+    reason or outcome: nothing of the household). The new organisation of an onward referral
+    gets its alert too."""
+    referral = moved.referral
+    notices: list[tuple[int, Reply]] = []
+    if moved.onward is not None:
+        notices += await receiver_alerts(work, moved.onward)
     sender = await member_store.member_by_id(work.conn, referral.from_member_id) if referral.from_member_id else None
-    if sender and sender.telegram_user_id and sender.id != actor.member_id:
-        org = await core_referrals.org_of(work, referral.to_org_code)
-        lines = [Msg("referral.status_changed", {"referral": referral.id, "org": org.name if org else "-",
-                                                 "state": state})]
-        if referral.reject_reason and pressed.kind == "reject":
-            lines.append(Msg(f"referral.reject.{referral.reject_reason}"))
-        if referral.outcome and pressed.kind == "complete":
-            lines.append(Msg(f"referral.outcome.{referral.outcome}"))
-        result.alerts.append((sender.telegram_user_id, Reply(tuple(lines), (
-            (Button(cb.referral_button("open", referral.id), Msg("referral.card.open")),),), expects="choice")))
+    if sender is None or not sender.telegram_user_id or sender.id == actor.member_id:
+        return notices
+    org = await core_referrals.org_of(work, referral.to_org_code)
+    lines = [Msg("referral.status_changed", {"referral": referral.id, "org": org.name if org else "-",
+                                             "state": Msg(referral.state.label_key)})]
+    if referral.reject_reason and action == "reject":
+        lines.append(Msg(f"referral.reject.{referral.reject_reason}"))
+    if referral.outcome and action == "complete":
+        lines.append(Msg(f"referral.outcome.{referral.outcome}"))
+    return [*notices, (sender.telegram_user_id, Reply(tuple(lines), (
+        (Button(cb.referral_button("open", referral.id), Msg("referral.card.open")),),), expects="choice"))]
 
 
 def _private(env: EffectEnv, result: EffectResult, reply: Reply) -> None:

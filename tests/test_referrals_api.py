@@ -16,6 +16,7 @@ from tests.harness import make_settings, running_app
 from tests.test_api_access import file
 
 HYEHWA = "1111065000"
+TELEGRAM = {"cw": 8101, "mental": 8102}
 CONSENT = {"general_data": True, "unique_identifiers": False, "sensitive_data": False, "third_party": True}
 
 
@@ -30,14 +31,18 @@ async def office(tmp_path, fake_api):
                                           ("food", "partner_lead", None, "jn-food"),
                                           ("coord", "coordinator", None, "jn-hope")):
                 member = await members.create_member(conn, cipher, role=role, dong_code=dong, sigungu_code="11110",
-                                                     now=now, org_code=org)
+                                                     now=now, org_code=org, telegram_user_id=TELEGRAM.get(name))
                 tokens[name] = await members.create_api_token(conn, cipher, member, now)
                 service.__dict__.setdefault("ids", {})[name] = member
         receipt = await file(service, fake_api, 6001, "혜화동")
-        service.tokens = tokens
+        service.tokens, service.fake = tokens, fake_api
         response = await call(service, "cw", "POST", f"/api/reports/{receipt}/take", {})
         service.case = response.json()["id"]
         yield service
+
+
+def office_fake(service):
+    return service.fake
 
 
 async def call(service, who, method, path, body=None):
@@ -60,6 +65,10 @@ async def test_refer_reply_and_lists_through_the_api(office):
     referral = sent.json()
     assert referral["state"] == "requested" and referral["overdue"] is False
 
+    # The centre has no group chat: its members get the PII-free alert.
+    await office.delivered()
+    alert = office.services.telegram and "\n".join(office_fake(office).texts(TELEGRAM["mental"]))
+    assert f"새 의뢰 R{referral['id']}" in alert and "상담 요청" not in alert and "며칠째" not in alert
     owed = await call(office, "mental", "GET", "/api/referrals?box=received")
     assert [r["id"] for r in owed.json()] == [referral["id"]]
     assert (await call(office, "food", "GET", "/api/referrals?box=received")).json() == []
@@ -80,6 +89,9 @@ async def test_refer_reply_and_lists_through_the_api(office):
     moved = await call(office, "mental", "POST", f"/api/referrals/{referral['id']}/reply",
                        {"action": "reject", "reason": "out_of_area"})
     assert moved.json()["referral"]["state"] == "rejected"
+    await office.delivered()
+    told = "\n".join(office_fake(office).texts(TELEGRAM["cw"]))
+    assert f"의뢰 R{referral['id']} (종로구정신건강복지센터): 반려됨" in told and "서비스 지역 밖이에요" in told
     assert (await call(office, "cw", "GET", "/api/referrals?box=sent&state=rejected")).json()[0]["reject_reason"] \
         == "out_of_area"
     assert (await call(office, "cw", "GET", "/api/referrals?box=sent&state=requested")).json() == []

@@ -8,6 +8,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from core import referrals as core_referrals
+from integrations import referral_notices
 from integrations.api.referral_schemas import (
     ConsentOut, ConsentRequest, CoordinationOut, LeadOut, LeadRequest, MovedOut, OpenByOrganisationOut, OrganisationOut, ReferralDetail,
     ReferralSummary, ReferRequest, ReplyRequest,
@@ -49,10 +50,13 @@ async def record_consent(case_id: CaseId, body: ConsentRequest, request: Request
              responses={409: {"description": "consent does not name the organisation: record a new consent"}},
              summary="Refer the case to an organisation (서식6); the reply clock starts")
 async def refer(case_id: CaseId, body: ReferRequest, request: Request, actor: Caller):
+    services = request.app.state.services
     async with _tx(request) as work:
         referral = await core_referrals.refer(work, actor, case_id, body.to_org, need=body.need,
                                               request=body.request, flags=body.flags, is_change=body.is_change)
-        return summary(referral, work.now)
+        queued = await referral_notices.referred(services, work, referral)
+    await referral_notices.deliver(services, queued)
+    return summary(referral, work.now)
 
 
 @router.get("/referrals", response_model=list[ReferralSummary],
@@ -91,12 +95,15 @@ async def read_referral(referral_id: ReferralId, request: Request, actor: Caller
              responses={404: {"description": "no such referral (or not yours)"}, 409: {"description": "not now"}},
              summary="접수 / 수락 / 반려 / 시작 / 완료 / 재의뢰 (the receiver), 취소 (the sender)")
 async def reply(referral_id: ReferralId, body: ReplyRequest, request: Request, actor: Caller):
+    services = request.app.state.services
     async with _tx(request) as work:
         moved = await core_referrals.reply(work, actor, referral_id, body.action, reason=body.reason,
                                            outcome=body.outcome, onward_to=body.onward_to, request=body.request,
                                            expected_version=body.expected_version)
-        return MovedOut(referral=summary(moved.referral, work.now),
-                        onward=summary(moved.onward, work.now) if moved.onward else None)
+        queued = await referral_notices.moved(services, work, actor, moved, body.action)
+    await referral_notices.deliver(services, queued)
+    return MovedOut(referral=summary(moved.referral, work.now),
+                    onward=summary(moved.onward, work.now) if moved.onward else None)
 
 
 @router.post("/cases/{case_id}/lead", response_model=LeadOut,
