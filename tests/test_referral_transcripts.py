@@ -136,7 +136,7 @@ async def test_without_consent_the_dialog_says_so_and_records_the_new_consent_wi
     await worker.press("⚠ 종로구정신건강복지센터 (동의 필요)")
     out = await worker.press("건너뛰기")
     review = texts(out)
-    assert "'제3자 제공'에 이 기관이 없어요" in review and "📤 의뢰 보내기" not in worker.buttons()
+    assert "제3자 제공 항목에 이 기관이 없어요" in review and "📤 의뢰 보내기" not in worker.buttons()
     out = await worker.press("📝 이 기관을 넣은")
     assert "의뢰 R1을 종로구정신건강복지센터에 보냈어요" in texts(out)
     async with office.services.db.read() as conn:

@@ -56,7 +56,7 @@ async def test_refer_reply_and_lists_through_the_api(office):
                                                                                  "need": "mental_health"})
     assert refused.status_code == 409
     assert refused.json()["detail"]["refusal"] == "referral.error.consent_missing"
-    assert "새로 동의를 받아" in refused.json()["detail"]["message"]
+    assert "이 기관을 넣은 새 동의를 받아" in refused.json()["detail"]["message"]
     consent = await call(office, "cw", "POST", f"/api/cases/{case}/consent", {**CONSENT, "recipients": ["jn-mental"]})
     assert consent.status_code == 200 and consent.json()["recipients"] == ["jn-mental"]
     sent = await call(office, "cw", "POST", f"/api/cases/{case}/referrals",
