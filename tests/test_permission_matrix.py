@@ -19,6 +19,7 @@ from core import cases as core_cases
 from core import followups as core_followups
 from core import referrals as core_referrals
 from core import reports as core_reports
+from core import transfers as core_transfers
 from core.actor import Actor, Channel, member_actor
 from core.permissions import TABLE, Action, Scope
 from core.refusals import Refused
@@ -97,6 +98,7 @@ class Target:
     followup: int = 0  # a follow-up recorded on it
     referral: int = 0  # a referral of the case to REFERRED_TO (answered, read)
     referral2: int = 0  # another (cancelled)
+    movable: int = 0  # a case of its own to transfer (a transfer takes it out of 혜화동)
 
 
 @dataclass
@@ -161,6 +163,9 @@ async def world(tmp_path, fake_api):
                     t.receipt, t.report_id = filed.receipt_no, filed.id
                     t.case = (await core_cases.take_report(work, manager, filed.id)).case.id
                     t.followup = (await core_followups.record(work, manager, t.case, {"version": 1, "reached": False})).id
+                    moving = await core_reports.file_report(work, reporter, _answers(HYEHWA), urgent=False,
+                                                            per_hour=10**6)
+                    t.movable = (await core_cases.take_report(work, manager, moving.id)).case.id
                     await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO])
                     t.referral, t.referral2 = [(await core_referrals.refer(work, manager, t.case, REFERRED_TO,
                                                                            need="mental_health")).id for _ in (1, 2)]
@@ -203,6 +208,7 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.COORDINATE_REFERRALS: lambda: core_referrals.coordination(work, actor),
             Action.LIST_ORGANISATIONS: lambda: core_referrals.directory(work, actor),
             Action.REASSIGN_LEAD: lambda: core_referrals.reassign_lead(work, actor, t.case, "jn-hope"),
+            Action.TRANSFER_CASE: lambda: core_transfers.transfer_case(work, actor, t.movable, IHWA),
         }
         try:
             await calls[action]()
@@ -238,6 +244,7 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.COORDINATE_REFERRALS: ("GET", "/api/referrals/coordination", None),
         Action.LIST_ORGANISATIONS: ("GET", "/api/organisations", None),
         Action.REASSIGN_LEAD: ("POST", f"/api/cases/{t.case}/lead", {"org": "jn-hope"}),
+        Action.TRANSFER_CASE: ("POST", f"/api/cases/{t.movable}/transfer", {"to_dong": IHWA}),
     }.get(action)
 
 
@@ -323,7 +330,7 @@ ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attemp
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
-           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD}
+           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
 NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP)}
 

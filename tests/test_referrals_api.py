@@ -119,3 +119,31 @@ async def test_the_coordinator_sees_open_referrals_by_organisation(office):
     assert (await call(office, "coord", "GET", "/api/referrals/coordination?overdue=true")).json()["referrals"] == []
     # A partner is not the coordinator.
     assert (await call(office, "mental", "GET", "/api/referrals/coordination")).status_code == 403
+
+
+async def test_a_move_transfers_the_case_and_tells_the_partners(office):
+    case = office.case
+    async with office.services.db.transaction() as conn:
+        cipher, now = office.services.cipher, utcnow()
+        for name, role, dong in (("tl", "team_leader", HYEHWA), ("tl_new", "team_leader", "1111064000"),
+                                 ("cw_new", "caseworker", "1111064000")):
+            office.ids[name] = await members.create_member(conn, cipher, role=role, dong_code=dong,
+                                                           sigungu_code="11110", now=now)
+            office.tokens[name] = await members.create_api_token(conn, cipher, office.ids[name], now)
+    await call(office, "cw", "POST", f"/api/cases/{case}/consent", {**CONSENT, "recipients": ["jn-mental"]})
+    referral = (await call(office, "cw", "POST", f"/api/cases/{case}/referrals",
+                           {"to_org": "jn-mental", "need": "mental_health"})).json()
+    assert (await call(office, "cw", "POST", f"/api/cases/{case}/transfer", {"to_dong": "1111064000"})).status_code \
+        == 403  # the team leader (or the coordinator) moves a case, not the caseworker
+    moved = await call(office, "tl", "POST", f"/api/cases/{case}/transfer", {"to_dong": "1111064000"})
+    assert moved.json() == {"case_id": case, "from_dong": HYEHWA, "to_dong": "1111064000",
+                            "partners_told": ["jn-mental"]}
+    await office.delivered()
+    told = "\n".join(office.fake.texts(TELEGRAM["mental"]))
+    assert f"의뢰 R{referral['id']}의 가구가 혜화동에서 이화동(으)로 이사했어요" in told
+    # The old 동 lets go; the new team leader designates the manager.
+    assert (await call(office, "cw", "GET", f"/api/cases/{case}")).status_code == 404
+    receipt = (await call(office, "tl_new", "GET", f"/api/cases/{case}")).json()["receipt_no"]
+    taken = await call(office, "tl_new", "POST", f"/api/reports/{receipt}/take",
+                       {"manager_member_id": office.ids["cw_new"]})
+    assert taken.status_code == 200 and taken.json()["manager_member_id"] == office.ids["cw_new"]

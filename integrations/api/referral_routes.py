@@ -8,10 +8,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from core import referrals as core_referrals
+from core import transfers as core_transfers
 from integrations import referral_notices
 from integrations.api.referral_schemas import (
     ConsentOut, ConsentRequest, CoordinationOut, LeadOut, LeadRequest, MovedOut, OpenByOrganisationOut, OrganisationOut, ReferralDetail,
-    ReferralSummary, ReferRequest, ReplyRequest,
+    ReferralSummary, ReferRequest, ReplyRequest, TransferOut, TransferRequest,
 )
 from integrations.api.routes import CaseId, Caller, _read, _tx
 from state.referrals import ReferralRecord
@@ -112,3 +113,15 @@ async def reassign_lead(case_id: CaseId, body: LeadRequest, request: Request, ac
     async with _tx(request) as work:
         lead = await core_referrals.reassign_lead(work, actor, case_id, body.org)
     return LeadOut(case_id=case_id, lead_org=lead)
+
+
+@router.post("/cases/{case_id}/transfer", response_model=TransferOut,
+             summary="The household moved: the case goes to the new 읍면동 (its team leader designates the manager)")
+async def transfer_case(case_id: CaseId, body: TransferRequest, request: Request, actor: Caller):
+    services = request.app.state.services
+    async with _tx(request) as work:
+        moved = await core_transfers.transfer_case(work, actor, case_id, body.to_dong)
+        queued = await referral_notices.transferred(services, work, moved)
+    await referral_notices.deliver(services, queued)
+    return TransferOut(case_id=moved.case_id, from_dong=moved.from_dong, to_dong=moved.to_dong,
+                       partners_told=sorted({r.to_org_code for r in moved.open_referrals}))

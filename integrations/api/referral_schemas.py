@@ -108,3 +108,14 @@ class LeadRequest(BaseModel):
 class LeadOut(BaseModel):
     case_id: int
     lead_org: str | None
+
+
+class TransferRequest(BaseModel):
+    to_dong: str = Field(min_length=10, max_length=10, pattern=r"^[0-9]{10}$", description="the new 읍면동's code")
+
+
+class TransferOut(BaseModel):
+    case_id: int
+    from_dong: str
+    to_dong: str
+    partners_told: list[str]
