@@ -15,7 +15,7 @@ from typing import Any
 
 from core import audit_trail
 from core.actor import Actor
-from core.permissions import Action, check, visible_dongs
+from core.permissions import RECORD_READERS, Action, check, visible_dongs
 from core.refusals import NO_SUCH_CASE, Refused, RefusalKind, conflict, invalid, not_found
 from core.work import Work
 from state import cases, consents, reports
@@ -249,7 +249,10 @@ async def read_referral(work: Work, actor: Actor, referral_id: int) -> ReferralV
     record = await _case(work, referral.case_id)
     receiver = actor.org_code == referral.to_org_code
     details: dict[str, Any] = {}
-    if receiver or actor.may_see(record.dong_code):
+    # The consented details: for the receiving organisation, and for those who read the case's
+    # full record anyway (its 읍면동 team, the 시군구 admin) — not for the coordinator watching
+    # the 시군구's referrals, whom the consent does not name.
+    if receiver or actor.role in RECORD_READERS and actor.may_see(record.dong_code):
         full = await reports.read_full(work.conn, work.cipher, record.report_id)
         if full is not None:
             details = {f: getattr(full, f) for f in referral.shared if hasattr(full, f)}

@@ -190,3 +190,13 @@ async def test_a_hard_case_to_the_hope_support_team_changes_the_lead_and_the_coo
         changes = [r.detail for r in await conn.execute(select(CaseEvent).where(
             CaseEvent.case_id == world.case_id, CaseEvent.action == "lead_changed").order_by(CaseEvent.id))]
     assert changes == [{"from": None, "to": "jn-hope"}, {"from": "jn-hope", "to": None}]
+
+
+async def test_the_coordinator_sees_the_referral_but_not_the_household(world: World):
+    await _consent(world, ["jn-mental"])
+    referral = await _refer(world)
+    async with world.s.db.transaction() as conn:
+        view = await core_referrals.read_referral(world.work(conn), await world.actor(conn, "coord"), referral.id)
+        own = await core_referrals.read_referral(world.work(conn), await world.actor(conn, "cw"), referral.id)
+    assert view.referral.id == referral.id and view.details == {}
+    assert own.details["address"] == "혜화로 1"
