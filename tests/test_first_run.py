@@ -136,6 +136,7 @@ async def test_the_service_log_has_no_state_machine_chatter(service, user):
         root.setLevel(logging.DEBUG)  # under pytest basicConfig leaves the root level alone
         await user.say("/start report")
         await user.press("이웃·지인")
+        await user.press("주민·이웃")
         await user.press("고립")
         logging.getLogger("transitions.core").warning("still shown")
         logging.getLogger("salpim.first_run").info("our own INFO line")

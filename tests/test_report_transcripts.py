@@ -179,7 +179,7 @@ async def test_location_pin_routes_to_the_nearest_dong(service, user, fake_api):
     out = await user.send(location={"latitude": 35.1, "longitude": 129.0})  # Busan, at the address question
     # Past the where question a pin does not answer anything: the address question wants words,
     # says so, and is asked again (the pin changed nothing: still 숭인1동, below).
-    assert texts(out).startswith("글로 적어 주세요.\n[6/8]") and "주소나" in texts(out)
+    assert texts(out).startswith("글로 적어 주세요.\n[8/11]") and "주소나" in texts(out)
     assert "받을 수 없어요" not in texts(out)
     await user.press("건너뛰기")
     await user.say("난방이 안 되는 것 같아요")
