@@ -140,7 +140,7 @@ async def test_a_move_transfers_the_case_and_tells_the_partners(office):
                             "partners_told": ["jn-mental"]}
     await office.delivered()
     told = "\n".join(office.fake.texts(TELEGRAM["mental"]))
-    assert f"의뢰 R{referral['id']}의 가구가 혜화동에서 이화동(으)로 이사했어요" in told
+    assert f"의뢰 R{referral['id']}의 가구가 혜화동에서 이화동으로 이사했어요" in told
     # The old 동 lets go; the new team leader designates the manager.
     assert (await call(office, "cw", "GET", f"/api/cases/{case}")).status_code == 404
     receipt = (await call(office, "tl_new", "GET", f"/api/cases/{case}")).json()["receipt_no"]
