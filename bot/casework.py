@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from bot import referrals
 from core import cases as core_cases
 from core import followups as core_followups
 from core import reports as core_reports
@@ -57,8 +58,14 @@ async def handle(command: cmd.Command, env: EffectEnv, result: EffectResult) -> 
             await _open_followup(work, actor, parse_id(command.case_ref.strip().lstrip("#Cc-")), env, result)
         elif isinstance(command, cmd.SubmitFollowup):
             await _submit_followup(work, actor, command, result)
+        elif isinstance(command, cmd.CaseButton) and cb.is_referral_button(command.value):
+            await referrals.button(work, actor, command.value, env, result)
         elif isinstance(command, cmd.CaseButton):
             await _button(work, actor, command.value, env, result)
+        elif isinstance(command, cmd.SubmitReferral):
+            await referrals.submit(work, actor, command, result)
+        elif isinstance(command, cmd.ShowReferrals):
+            await referrals.show_referrals(work, actor, result)
     except Refused as refused:
         result.replies.append(Reply((Msg(refused.key),)))
 
@@ -96,6 +103,8 @@ async def _button(work: Work, actor: Actor, value: str, env: EffectEnv, result: 
         _to_private(env, result, await _record_reply(work, actor, record.report_id))
     elif kind == "followup":
         await _open_followup(work, actor, subject, env, result)
+    elif kind == "refer":
+        await referrals.open_dialog(work, actor, subject, env, result)
     elif kind == "fact" and button.name in core_cases.RECORDED_FACTS:
         current = await cases.load(work.db, work.conn, subject)
         value = not getattr(current.facts, button.name) if current else True
@@ -197,6 +206,7 @@ def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
             buttons.append((Button(cb.toggle_fact(record.id, fact), Msg(mark, {"fact": Msg(f"case.fact.{fact}")})),))
         buttons.append((Button(cb.followup(record.id), Msg("case.card.followup")),
                         Button(cb.full_record(record.id), Msg("case.card.record"))))
+        buttons.append((Button(cb.refer(record.id), Msg("case.card.refer")),))  # 🤝 의뢰하기 (bot/referrals.py)
     else:
         buttons.append((Button(cb.full_record(record.id), Msg("case.card.record")),))
     return Reply(tuple(lines), tuple(buttons), expects="choice")

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from state.members import MemberInfo
 from welfare.directory import Directory
-from welfare.roles import Role, role_of
+from welfare.roles import PARTNER_ROLES, Role, role_of
 
 
 class Channel(StrEnum):
@@ -40,6 +40,11 @@ class Actor:
         return self.member.dong_code if self.member else None
 
     @property
+    def org_code(self) -> str | None:
+        """The partner organisation (or 희망복지지원단) this member works for."""
+        return self.member.org_code if self.member else None
+
+    @property
     def label(self) -> str:
         """How the audit log names this actor: never a name or a chat id."""
         return f"member:{self.member.id}" if self.member else f"reporter:{self.channel.value}"
@@ -49,9 +54,10 @@ class Actor:
 
 
 def scope_of(member: MemberInfo, role: Role | None, directory: Directory) -> frozenset[str]:
-    """A 읍면동 team member sees their own 읍면동; 시군구 staff every 읍면동 of their 시군구;
-    reporters see no one's records but their own (by chat, not by scope)."""
-    if role is None or not role.is_staff or not member.active:
+    """A 읍면동 team member sees their own 읍면동; 시군구 staff (the coordinator too) every 읍면동
+    of their 시군구; partner staff no 읍면동's records at all (only referrals to their organisation,
+    core/referrals.py); reporters see no one's records but their own (by chat, not by scope)."""
+    if role is None or not role.is_staff or not member.active or role in PARTNER_ROLES:
         return frozenset()
     if role.dong_scoped:
         return frozenset({member.dong_code}) if member.dong_code else frozenset()

@@ -7,6 +7,7 @@ from typing import Any
 
 from core.actor import Actor
 from core.permissions import Action, check
+from core.refusals import Refused
 from core.work import Work
 from state import audit, audit_anchors
 
@@ -14,6 +15,16 @@ from state import audit, audit_anchors
 async def write(work: Work, actor: Actor, action: str, subject: str, detail: dict[str, Any] | None = None) -> None:
     body = {"via": actor.channel.value, **(detail or {})}
     await audit.record(work.conn, actor=actor.label, action=action, subject=subject, now=work.now, detail=body)
+
+
+async def denied(work: Work, actor: Actor, subject: str, refused: Refused) -> Refused:
+    """Record a refused read by a registered member (it is audited, in the open transaction) and
+    return the refusal carrying the entry, for a channel that rolls back on refusals."""
+    entry = {"actor": actor.label, "action": "denied_read", "subject": subject,
+             "detail": {"via": actor.channel.value, "refusal": refused.key}}
+    await audit.record(work.conn, now=work.now, **entry)
+    refused.audit = entry
+    return refused
 
 
 async def read_log(work: Work, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:

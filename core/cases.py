@@ -113,9 +113,14 @@ async def _case(work: Work, case_id: int, *, lock: bool = False) -> cases.CaseRe
 
 async def read_case(work: Work, actor: Actor, case_id: int) -> cases.CaseRecord:
     """The case card's content (step, clocks, consents). Audited."""
-    require_role(actor, Action.READ_CASE)
-    record = await _case(work, case_id)
-    check(actor, Action.READ_CASE, dong_code=record.dong_code)
+    try:
+        require_role(actor, Action.READ_CASE)
+        record = await _case(work, case_id)
+        check(actor, Action.READ_CASE, dong_code=record.dong_code)
+    except Refused:
+        if actor.role is not None and actor.role.of_organisation:  # a partner reaching past a referral
+            raise await audit_trail.denied(work, actor, f"case:{case_id}", not_found(NO_SUCH_CASE)) from None
+        raise
     await audit_trail.write(work, actor, "read", f"case:{record.id}")
     return record
 

@@ -9,7 +9,9 @@ Reading the table: `roles` may do the action at all; `scope` says on which recor
   DONG      records of a 읍면동 in the actor's scope (core/actor.py `scope_of`),
   CASE      a case in scope, and for `manager_only` roles only the cases they manage
             (주사례관리자); the team leader acts on every case of the 읍면동 (L8576–8578),
-  ANY       no record: the action has no subject (filing a report, the audit log).
+  ANY       no record: the action has no subject (filing a report, the audit log),
+  RECEIVER  a referral to the actor's own organisation (partner staff, the 희망복지지원단),
+  REFERRAL  a referral to the actor's organisation, or from a 읍면동 in the actor's scope.
 A record outside the actor's scope answers as if it did not exist (core/refusals.py).
 """
 from __future__ import annotations
@@ -39,6 +41,17 @@ class Action(StrEnum):
     EXPORT_CASES = "export_cases"  # CSV for 행복이음, audited
     READ_AUDIT = "read_audit"  # the audit log itself (reading it is audited too)
     OPEN_OFFICE = "open_office"  # a sign-in link to the web office (/office in the bot), audited
+    # Linkage (의뢰·회신, issue 13): consent that names the recipient, referrals and their replies.
+    RECORD_CONSENT = "record_consent"  # 서식2 four parts with the named recipients; evented and audited
+    REFER = "refer"  # 의뢰하기: refused unless consent names the receiving organisation
+    CANCEL_REFERRAL = "cancel_referral"  # the sender withdraws a referral still open
+    REPLY_REFERRAL = "reply_referral"  # 접수 / 수락 / 반려 / 시작 / 완료 / 재의뢰, by the receiving organisation
+    READ_REFERRAL = "read_referral"  # a referral with the consented details; audited (refusals too)
+    LIST_REFERRALS = "list_referrals"  # what I sent and what my organisation owes (no personal data)
+    COORDINATE_REFERRALS = "coordinate_referrals"  # the 시군구's open and overdue referrals (no personal data)
+    LIST_ORGANISATIONS = "list_organisations"  # the organisation directory
+    REASSIGN_LEAD = "reassign_lead"  # the coordinator names the case's 주사례관리기관
+    TRANSFER_CASE = "transfer_case"  # the household moved: the case goes to its new 읍면동 (L10102–10106)
 
 
 class Scope(StrEnum):
@@ -46,6 +59,8 @@ class Scope(StrEnum):
     OWN = "own"
     DONG = "dong"
     CASE = "case"
+    RECEIVER = "receiver"
+    REFERRAL = "referral"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +76,8 @@ DONG_TEAM = frozenset({R.CASEWORKER, R.TEAM_LEADER})
 RECORD_READERS = frozenset({R.CASEWORKER, R.TEAM_LEADER, R.SIGUNGU_ADMIN})
 LISTERS = frozenset({R.CASEWORKER, R.TEAM_LEADER, R.SIGUNGU_ADMIN, R.AUDITOR})
 MANAGER = frozenset({R.CASEWORKER})  # a caseworker acts on the cases they manage; the leader on all
+ORG_STAFF = frozenset({R.PARTNER_WORKER, R.PARTNER_LEAD, R.COORDINATOR})
+ALL_STAFF = frozenset({*RECORD_READERS, R.AUDITOR, *ORG_STAFF})
 
 TABLE: dict[Action, Rule] = {
     Action.FILE_REPORT: Rule(EVERYONE, Scope.ANY),
@@ -80,6 +97,16 @@ TABLE: dict[Action, Rule] = {
     Action.READ_AUDIT: Rule(frozenset({R.AUDITOR, R.SIGUNGU_ADMIN}), Scope.ANY),
     # Staff work at a desk too; partner agencies join with the referral pages (issue 13).
     Action.OPEN_OFFICE: Rule(frozenset({R.CASEWORKER, R.TEAM_LEADER, R.SIGUNGU_ADMIN, R.AUDITOR}), Scope.ANY),
+    Action.RECORD_CONSENT: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.REFER: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.CANCEL_REFERRAL: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.REPLY_REFERRAL: Rule(ORG_STAFF, Scope.RECEIVER),
+    Action.READ_REFERRAL: Rule(frozenset({*RECORD_READERS, *ORG_STAFF}), Scope.REFERRAL),
+    Action.LIST_REFERRALS: Rule(frozenset({*DONG_TEAM, *ORG_STAFF}), Scope.ANY),
+    Action.COORDINATE_REFERRALS: Rule(frozenset({R.COORDINATOR, R.SIGUNGU_ADMIN}), Scope.DONG),
+    Action.LIST_ORGANISATIONS: Rule(ALL_STAFF, Scope.ANY),
+    Action.REASSIGN_LEAD: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
+    Action.TRANSFER_CASE: Rule(frozenset({R.TEAM_LEADER, R.COORDINATOR}), Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that
@@ -100,13 +127,18 @@ def require_role(actor: Actor, action: Action) -> None:
 
 
 def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager_id: int | None = None,
-          missing: str = NO_SUCH_CASE) -> None:
+          missing: str = NO_SUCH_CASE, org_code: str | None = None) -> None:
     """Raise Refused unless the actor may do `action` on a record of `dong_code` managed by
-    `manager_id`. A record out of scope is "missing" (the message of a record that does not
-    exist), so the answer never tells which records exist elsewhere."""
+    `manager_id` (for a referral: sent to `org_code`). A record out of scope is "missing" (the
+    message of a record that does not exist), so the answer never tells which records exist elsewhere."""
     rule = TABLE[action]
     if actor.role not in rule.roles:
         raise Refused(RefusalKind.NOT_ALLOWED, NOT_FOR_ROLE)
+    ours = org_code is not None and actor.org_code == org_code
+    if rule.scope is Scope.RECEIVER and not ours:
+        raise Refused(RefusalKind.NOT_FOUND, missing)
+    if rule.scope is Scope.REFERRAL and not (ours or actor.may_see(dong_code)):
+        raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope in (Scope.DONG, Scope.CASE) and not actor.may_see(dong_code):
         raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope is Scope.CASE and actor.role in rule.manager_only and manager_id != actor.member_id:

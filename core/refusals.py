@@ -25,6 +25,10 @@ class Refused(Exception):
     def __init__(self, kind: RefusalKind, key: str) -> None:
         super().__init__(f"{kind.value}: {key}")
         self.kind, self.key = kind, key
+        # A refusal that is itself audited (a partner reaching for a record not referred to
+        # them): the entry the core wrote, for a channel whose transaction rolls back on a
+        # refusal to write again after it (integrations/api/routes.py refusal_response).
+        self.audit: dict | None = None
 
     @property
     def http_status(self) -> int:

@@ -18,6 +18,7 @@ from enum import Enum
 from welfare.case_lifecycle import (
     CaseAction, ClosureReason, EarlyClosureReason, HardCaseReason, NotSelectedReason, ReferralTarget,
 )
+from welfare.referral_lifecycle import Outcome, RejectReason
 
 CALLBACK_MAX_BYTES = 64  # Telegram's limit for callback_data
 MAX_ID = 2 ** 63 - 1  # a signed 64-bit integer: what BIGINT columns (and Telegram's ids) hold
@@ -27,7 +28,7 @@ _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 # Codes are positions in these tuples and enums: APPEND ONLY, or buttons already in chats change
 # meaning (a pinned test keeps a few codes fixed).
-KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act")
+KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act", "refer")
 FACTS = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
 ACTIONS: tuple[str, ...] = tuple(a.value for a in CaseAction)
 # Actions that need a reason chosen first, and the enum of its reasons.
@@ -146,13 +147,19 @@ def act(case_id: int, version: int, action: str, reason: str | None = None) -> s
     return CaseButton("act", case_id, version, action, reason).value()
 
 
+def refer(case_id: int) -> str:
+    """🤝 의뢰하기 on a case card: opens the referral dialog."""
+    return CaseButton("refer", case_id).value()
+
+
 def is_case_button(value: str) -> bool:
-    return value.startswith(CASE_PREFIX)
+    """A casework button (case cards, team alerts, referrals): handled by the casework effects."""
+    return value.startswith((CASE_PREFIX, REFERRAL_PREFIX))
 
 
 def parse_case_button(value: str) -> CaseButton | None:
     """The meaning of a case button's value, or None for anything forged, old or malformed."""
-    if not is_case_button(value) or len(value) > CALLBACK_MAX_BYTES:
+    if not value.startswith(CASE_PREFIX) or len(value) > CALLBACK_MAX_BYTES:
         return None
     parts = value[len(CASE_PREFIX):].split(":")
     kind = _decode(KINDS, parts[0])
@@ -160,7 +167,7 @@ def parse_case_button(value: str) -> CaseButton | None:
     if kind is None or subject is None:
         return None
     rest = parts[2:]
-    if kind in ("take", "assign", "open", "record", "followup"):
+    if kind in ("take", "assign", "open", "record", "followup", "refer"):
         return CaseButton(kind, subject) if not rest else None
     if kind == "assignto":
         worker = _from_b36(rest[0]) if len(rest) == 1 else None
@@ -182,6 +189,70 @@ def parse_case_button(value: str) -> CaseButton | None:
         if reason is None:
             return None
     return CaseButton(kind, subject, version, action, reason)
+
+
+# -- referral buttons: "ref:<kind>:<referral id>[:<version>[:<choice>]]" ---------------------------
+REFERRAL_PREFIX = "ref:"
+# APPEND ONLY, like KINDS. "open" shows the referral; the rest are the replies (and the sender's
+# cancel); reject and complete carry their reason / outcome as its position in the enum.
+REFERRAL_KINDS = ("open", "receive", "accept", "reject", "start", "complete", "cancel")
+REFERRAL_CHOICES: dict[str, type[Enum]] = {"reject": RejectReason, "complete": Outcome}
+
+
+@dataclass(frozen=True, slots=True)
+class ReferralButton:
+    kind: str
+    referral: int
+    version: int | None = None
+    choice: str | None = None
+
+    def value(self) -> str:
+        parts = [_code(REFERRAL_KINDS, self.kind), _b36(self.referral)]
+        if self.kind != "open":
+            parts.append(_b36(CaseButton._need(self.version)))
+            if self.choice is not None:
+                parts.append(_code(_choices(self.kind), self.choice))
+        return REFERRAL_PREFIX + ":".join(parts)
+
+
+def _choices(kind: str) -> tuple[str, ...]:
+    enum = REFERRAL_CHOICES.get(kind)
+    if enum is None:
+        raise ValueError("this reply takes no choice")
+    return tuple(str(m.value) for m in enum)
+
+
+def referral_button(kind: str, referral_id: int, version: int | None = None, choice: str | None = None) -> str:
+    return ReferralButton(kind, referral_id, version, choice).value()
+
+
+def is_referral_button(value: str) -> bool:
+    return value.startswith(REFERRAL_PREFIX)
+
+
+def parse_referral_button(value: str) -> ReferralButton | None:
+    """The meaning of a referral button, or None for anything forged, old or malformed."""
+    if not is_referral_button(value) or len(value) > CALLBACK_MAX_BYTES:
+        return None
+    parts = value[len(REFERRAL_PREFIX):].split(":")
+    kind = _decode(REFERRAL_KINDS, parts[0])
+    referral = _from_b36(parts[1]) if len(parts) > 1 else None
+    if kind is None or referral is None:
+        return None
+    rest = parts[2:]
+    if kind == "open":
+        return ReferralButton(kind, referral) if not rest else None
+    if len(rest) not in (1, 2):
+        return None
+    version = _from_b36(rest[0])
+    if version is None:
+        return None
+    if len(rest) == 1:
+        return ReferralButton(kind, referral, version)
+    if kind not in REFERRAL_CHOICES:
+        return None
+    choice = _decode(_choices(kind), rest[1])
+    return ReferralButton(kind, referral, version, choice) if choice is not None else None
 
 
 # -- the callback data itself: "<conversation version>|<button value>" ---------------------------

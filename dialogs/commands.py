@@ -75,5 +75,21 @@ class OfficeLink:
     """A staff member asks for a sign-in link to the web office (sent to their private chat)."""
 
 
+@dataclass(frozen=True, slots=True)
+class SubmitReferral:
+    """The referral dialog's end: send it (after recording the new consent naming `org`, when asked)."""
+
+    case_id: int
+    org: str
+    need: str
+    note: str
+    with_new_consent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ShowReferrals:
+    """/referrals: what I sent and what my organisation owes."""
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
-           | CaseButton | SubmitFollowup | OfficeLink)
+           | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals)

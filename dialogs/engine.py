@@ -126,6 +126,8 @@ class Engine:
             turn.commands.append(cmd.OpenFollowup(arg))
         elif name == "office":
             turn.commands.append(cmd.OfficeLink())
+        elif name == "referrals":
+            turn.commands.append(cmd.ShowReferrals())
         elif name in ("menu", "back"):
             home.show_menu(turn, ctx, greet=False)
         else:

@@ -14,6 +14,7 @@ from dialogs.engine import Engine
 from dialogs.finder_flow import build_finder_flow
 from dialogs.finder_household import FinderData
 from dialogs.followup_flow import build_followup_flow
+from dialogs.referral_flow import build_referral_flow
 from dialogs.report_flow import build_report_flow
 from integrations.alerting_health import warn_at_start
 from salpim.settings import Settings
@@ -22,7 +23,9 @@ from state.crypto import FieldCipher, resolve_master_secret
 from state.db import Database
 from state.directory_store import read_directory, upsert_directory
 from welfare import free_text
+from state.organisations import upsert_organisations
 from welfare.directory import load_directory_csv
+from welfare.organisations import OrganisationError, load_organisations_csv
 from welfare.eligibility_parameters import load_parameters
 from welfare.service_catalogue import Catalogue, load_catalogue
 
@@ -30,7 +33,7 @@ log = logging.getLogger(__name__)
 
 
 def build_engine(finder: FinderData | None = None) -> Engine:
-    return Engine({"report": build_report_flow(), "followup": build_followup_flow(),
+    return Engine({"report": build_report_flow(), "followup": build_followup_flow(), "referral": build_referral_flow(),
                    "finder": build_finder_flow(finder)})
 
 
@@ -93,6 +96,19 @@ class Services:
             self.runner.directory = await read_directory(conn)
 
 
+async def _load_organisations(settings: Settings, db: Database, directory) -> None:
+    """The partner organisations file, checked against the 읍면동 directory. A file that does not
+    fit (another 시군구's directory) is reported and skipped: the service still starts, and
+    `salpim admin load-organisations` says what is wrong with it."""
+    try:
+        orgs = load_organisations_csv(settings.organisations, {d.code for d in directory.dongs})
+    except OrganisationError as problem:
+        log.warning("organisations: %s not loaded: %s", settings.organisations.name, problem)
+        return
+    async with db.transaction() as conn:
+        await upsert_organisations(db, conn, orgs)
+
+
 async def start_services(settings: Settings, *, strict_catalogs: bool = False, telegram_bot=None,
                          poll: bool = True) -> Services:
     db = Database(settings.database_url)
@@ -104,6 +120,8 @@ async def start_services(settings: Settings, *, strict_catalogs: bool = False, t
             await upsert_directory(db, conn, load_directory_csv(settings.directory))
     async with db.read() as conn:
         directory = await read_directory(conn)
+    if settings.organisations and settings.organisations.exists():
+        await _load_organisations(settings, db, directory)
     warm_up_free_text()
     warn_at_start(settings, directory)
     finder = FinderData.load(service_catalogue(settings), load_parameters())

@@ -22,8 +22,9 @@ def add_parser(sub) -> None:
 
     staff = cmds.add_parser("create-staff", help="create a staff account (prints its id)")
     staff.add_argument("--role", required=True,
-                       choices=["caseworker", "team_leader", "sigungu_admin", "auditor"])
+                       choices=["caseworker", "team_leader", "sigungu_admin", "auditor", *ORG_ROLES])
     staff.add_argument("--dong", help="읍면동 code (required for caseworker, team_leader)")
+    staff.add_argument("--org", help="organisation code (required for partner_worker, partner_lead, coordinator)")
     staff.add_argument("--sigungu", help="시군구 code (required for sigungu_admin)")
     staff.add_argument("--telegram-user-id", type=int, help="their Telegram user id, to use the bot as staff")
     staff.set_defaults(handler=_create_staff)
@@ -31,10 +32,13 @@ def add_parser(sub) -> None:
     invite = cmds.add_parser("invite", help="make an invite code: /start invite-CODE registers the Telegram user")
     invite.add_argument("--role", required=True, type=lambda r: ROLE_ALIASES.get(r, r),
                         choices=["honorary_officer", "tongban_jang", "mandatory_reporter", "partner_staff",
-                                 "council_member", "caseworker", "team_leader"],
+                                 "council_member", "caseworker", "team_leader", *ORG_ROLES],
                         help="honorary_officer (or: honorary), tongban_jang (or: tongban), mandatory_reporter "
-                             "(or: mandatory), partner_staff, council_member, caseworker, team_leader")
-    invite.add_argument("--dong", required=True, help="읍면동 code the person belongs to")
+                             "(or: mandatory), partner_staff, council_member, caseworker, team_leader; "
+                             "for an organisation (with --org): partner_worker, partner_lead, coordinator")
+    invite.add_argument("--dong", help="읍면동 code the person belongs to (not for organisation roles)")
+    invite.add_argument("--org", help="organisation code (salpim admin organisations) for partner_worker, "
+                                      "partner_lead, coordinator")
     invite.add_argument("--days", type=int, default=14, help="valid for this many days (default 14)")
     invite.add_argument("--uses", type=int, default=1, help="how many people may use it (default 1)")
     invite.set_defaults(handler=_invite)
@@ -78,6 +82,9 @@ def add_parser(sub) -> None:
     dead.add_argument("--limit", type=int, default=50)
     dead.set_defaults(handler=_dead_letters)
 
+    from salpim import cli_organisations
+    cli_organisations.add_commands(cmds)
+
 
 async def _with_store(work):
     from integrations.services import build_cipher, open_audit_chain
@@ -102,6 +109,8 @@ def _run(work) -> object:
 # the audit log, which has no scope.)
 DONG_ROLES = ("caseworker", "team_leader")
 SIGUNGU_ROLES = ("sigungu_admin",)
+# Members of an organisation (the 희망복지지원단's coordinator included) are scoped by it.
+ORG_ROLES = ("partner_worker", "partner_lead", "coordinator")
 
 
 def _create_staff(args: argparse.Namespace) -> int:
@@ -112,6 +121,10 @@ def _create_staff(args: argparse.Namespace) -> int:
         print(f"a {args.role} works for one 읍면동: give its code with --dong "
               f"(e.g. --dong 1111065000; the codes are in the directory CSV)", file=sys.stderr)
         return 1
+    if (args.role in ORG_ROLES) != bool(args.org):
+        print(f"--org goes with {', '.join(ORG_ROLES)} only, and they need it "
+              f"(e.g. --org jn-mental; see `salpim admin organisations`)", file=sys.stderr)
+        return 1
     if args.role in SIGUNGU_ROLES and not args.sigungu:
         print(f"a {args.role} works for one 시군구: give its code with --sigungu (e.g. --sigungu 11110)",
               file=sys.stderr)
@@ -121,6 +134,12 @@ def _create_staff(args: argparse.Namespace) -> int:
         from state.directory_store import read_directory
         directory = await read_directory(conn)
         sigungu = args.sigungu
+        if args.org:
+            from salpim.cli_organisations import organisation
+            org = await organisation(conn, args.org, args.role)
+            return await members.create_member(conn, cipher, role=args.role, dong_code=None,
+                                               sigungu_code=org.sigungu_code, now=utcnow(),
+                                               telegram_user_id=args.telegram_user_id, org_code=org.code)
         if args.dong:
             dong = directory.dong(args.dong)
             if dong is None:
@@ -143,12 +162,21 @@ def _invite(args: argparse.Namespace) -> int:
     from state import members
     from state.timeutil import utcnow
 
+    if (args.role in ORG_ROLES) != bool(args.org) or bool(args.org) == bool(args.dong):
+        print(f"give --dong for a 읍면동's people, or --org for {', '.join(ORG_ROLES)} "
+              f"(e.g. --role partner_worker --org jn-mental)", file=sys.stderr)
+        return 1
+
     async def work(db, conn, cipher):
         from state.directory_store import read_directory
-        if (await read_directory(conn)).dong(args.dong) is None:
+        if args.org:
+            from salpim.cli_organisations import organisation
+            await organisation(conn, args.org, args.role)
+        elif (await read_directory(conn)).dong(args.dong) is None:
             raise CommandRefused(f"unknown 읍면동 code {args.dong}")
         return await members.create_invite(conn, cipher, role=args.role, dong_code=args.dong, now=utcnow(),
-                                           valid_for=timedelta(days=args.days), max_uses=args.uses)
+                                           valid_for=timedelta(days=args.days), max_uses=args.uses,
+                                           org_code=args.org)
     code = _run(work)
     print(f"invite code: {code}\nTelegram deep link: https://t.me/<your_bot>?start=invite-{code}")
     return 0

@@ -15,6 +15,7 @@ from state.crypto import check_master_secret
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DIRECTORY = PROJECT_ROOT / "welfare" / "data" / "directory_jongno.csv"
+DEFAULT_ORGANISATIONS = PROJECT_ROOT / "welfare" / "data" / "organisations_jongno.csv"
 
 
 class Settings(BaseSettings):
@@ -42,6 +43,8 @@ class Settings(BaseSettings):
     default_locale: str = "ko"
     # The 읍면동 directory loaded at start (CSV, see docs/directory.md).
     directory: Path = DEFAULT_DIRECTORY
+    # The partner organisations loaded at start (CSV, see docs/organisations.md).
+    organisations: Path = DEFAULT_ORGANISATIONS
     # A dialog idle this long is parked as a draft the user can resume.
     dialog_ttl_minutes: int = Field(default=60, ge=1)
     # An urgent report nobody has taken after this long is repeated to the team leader.

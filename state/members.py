@@ -29,10 +29,12 @@ class MemberInfo:
     sigungu_code: str | None
     active: bool
     telegram_user_id: int | None = None
+    org_code: str | None = None  # a partner organisation's member (welfare/organisations.py)
 
 
 def _info(row) -> MemberInfo:
-    return MemberInfo(row.id, row.role, row.dong_code, row.sigungu_code, row.active, row.telegram_user_id)
+    return MemberInfo(row.id, row.role, row.dong_code, row.sigungu_code, row.active, row.telegram_user_id,
+                      row.org_code)
 
 
 async def member_by_id(conn: AsyncConnection, member_id: int) -> MemberInfo | None:
@@ -61,11 +63,11 @@ async def member_by_telegram(conn: AsyncConnection, telegram_user_id: int) -> Me
 
 async def create_member(conn: AsyncConnection, cipher: FieldCipher, *, role: str, dong_code: str | None,
                         sigungu_code: str | None, now: datetime, display_name: str | None = None,
-                        telegram_user_id: int | None = None) -> int:
+                        telegram_user_id: int | None = None, org_code: str | None = None) -> int:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     return (await conn.execute(insert(M).returning(M.c.id).values(
-        role=role, dong_code=dong_code, sigungu_code=sigungu_code, telegram_user_id=telegram_user_id,
+        role=role, dong_code=dong_code, sigungu_code=sigungu_code, telegram_user_id=telegram_user_id, org_code=org_code,
         display_name_enc=cipher.encrypt(display_name, "members.display_name"), active=True,
         created_at=now))).scalar_one()
 
@@ -83,12 +85,14 @@ async def deactivate_member(conn: AsyncConnection, member_id: int) -> bool:
 
 
 async def create_invite(conn: AsyncConnection, cipher: FieldCipher, *, role: str, dong_code: str | None,
-                        now: datetime, valid_for: timedelta = timedelta(days=14), max_uses: int = 1) -> str:
+                        now: datetime, valid_for: timedelta = timedelta(days=14), max_uses: int = 1,
+                        org_code: str | None = None) -> str:
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}; one of {', '.join(ROLES)}")
     code = "".join(secrets.choice(INVITE_ALPHABET) for _ in range(10))
     await conn.execute(insert(I).values(code_hash=cipher.lookup_hash(f"invite:{code}"), role=role,
-                                        dong_code=dong_code, expires_at=now + valid_for, max_uses=max_uses,
+                                        dong_code=dong_code, org_code=org_code, expires_at=now + valid_for,
+                                        max_uses=max_uses,
                                         uses=0, created_at=now))
     return code
 
@@ -105,15 +109,29 @@ async def redeem_invite(conn: AsyncConnection, cipher: FieldCipher, code: str, t
         return None
     await conn.execute(update(I).where(I.c.code_hash == row.code_hash).values(uses=row.uses + 1))
     existing = (await conn.execute(select(M).where(M.c.telegram_user_id == telegram_user_id))).first()
-    sigungu = sigungu_of(row.dong_code)
+    sigungu = sigungu_of(row.dong_code, row.org_code)
     if existing:
         await conn.execute(update(M).where(M.c.id == existing.id).values(
-            role=row.role, dong_code=row.dong_code, sigungu_code=sigungu, active=True))
+            role=row.role, dong_code=row.dong_code, sigungu_code=sigungu, org_code=row.org_code, active=True))
         member_id = existing.id
     else:
         member_id = await create_member(conn, cipher, role=row.role, dong_code=row.dong_code,
-                                        sigungu_code=sigungu, now=now, telegram_user_id=telegram_user_id)
-    return MemberInfo(member_id, row.role, row.dong_code, sigungu, True, telegram_user_id)
+                                        sigungu_code=sigungu, now=now, telegram_user_id=telegram_user_id,
+                                        org_code=row.org_code)
+    return MemberInfo(member_id, row.role, row.dong_code, sigungu, True, telegram_user_id, row.org_code)
+
+
+async def members_of_org(conn: AsyncConnection, org_code: str, roles: tuple[str, ...] | None = None) -> list[MemberInfo]:
+    query = select(M).where(M.c.org_code == org_code, M.c.active.is_(True)).order_by(M.c.id)
+    if roles is not None:
+        query = query.where(M.c.role.in_(roles))
+    return [_info(r) for r in await conn.execute(query)]
+
+
+async def coordinators(conn: AsyncConnection, sigungu_code: str | None) -> list[MemberInfo]:
+    rows = await conn.execute(select(M).where(M.c.sigungu_code == sigungu_code, M.c.active.is_(True),
+                                              M.c.role == Role.COORDINATOR.value).order_by(M.c.id))
+    return [_info(r) for r in rows]
 
 
 TOKEN_VALIDITY = timedelta(days=90)

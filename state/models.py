@@ -73,6 +73,7 @@ class Member(Base):
     display_name_enc: Mapped[str | None] = mapped_column(Text)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+    org_code: Mapped[str | None] = mapped_column(String(24), index=True)  # a partner organisation's member
 
 
 class Invite(Base):
@@ -84,6 +85,7 @@ class Invite(Base):
     max_uses: Mapped[int] = mapped_column(Integer, default=1)
     uses: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime]
+    org_code: Mapped[str | None] = mapped_column(String(24))
 
 
 class ApiToken(Base):
@@ -229,6 +231,9 @@ class Case(Base):
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0)
     next_due: Mapped[datetime | None] = mapped_column(index=True)  # earliest open deadline (for "overdue")
+    # 주사례관리기관: an organisation's code when one leads the case (a 고난도 case taken by the
+    # 희망복지지원단, L8101–8111); NULL: the 읍면동 team leads it.
+    lead_org_code: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
@@ -315,3 +320,60 @@ class OfficeSession(Base):
     created_at: Mapped[datetime]
     expires_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
+
+
+class OrganisationRow(Base):
+    """A partner organisation or the 희망복지지원단 (welfare/organisations.py), loaded from the
+    organisation CSV; updated in place, never deleted (referrals point at it)."""
+
+    __tablename__ = "organisations"
+    code: Mapped[str] = mapped_column(String(24), primary_key=True)
+    name: Mapped[str] = mapped_column(String(128))
+    type: Mapped[str] = mapped_column(String(32))
+    sigungu_code: Mapped[str] = mapped_column(String(10), index=True)
+    area: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    needs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    phone: Mapped[str] = mapped_column(String(32), default="")
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    reply_days: Mapped[int | None]
+
+
+class ConsentRow(Base):
+    """One 서식2 consent of a case, never edited: a new one replaces it (L9636–9640)."""
+
+    __tablename__ = "consents"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    parts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    recipients: Mapped[list[Any]] = mapped_column(JSON)  # organisation codes
+    given_on: Mapped[str] = mapped_column(String(10))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    recorded_at: Mapped[datetime]
+
+
+class ReferralRow(Base):
+    """A referral (서식6 서비스 의뢰서) from a case to an organisation, with its FHIR Task state.
+    What the person asks for and the note are encrypted; `shared` lists the fields consent let
+    go to the receiver when it was sent."""
+
+    __tablename__ = "referrals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    from_dong_code: Mapped[str] = mapped_column(String(10), index=True)
+    from_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    to_org_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    need: Mapped[str] = mapped_column(String(32))  # the need domain (welfare/followup_checklist.py)
+    household_type: Mapped[str | None] = mapped_column(String(32))
+    flags: Mapped[list[Any]] = mapped_column(JSON, default=list)  # 장애인, 다문화, 북한이탈주민
+    is_change: Mapped[bool] = mapped_column(Boolean, default=False)  # 서식6 신규 / 변경
+    request_enc: Mapped[str | None] = mapped_column(Text)  # main problem and the service requested
+    shared: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    reject_reason: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    taken_by_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    sent_at: Mapped[datetime] = mapped_column(index=True)
+    due_on: Mapped[str] = mapped_column(String(10), index=True)  # the reply's last working day
+    updated_at: Mapped[datetime]

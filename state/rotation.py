@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import (
-    ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, Report,
+    ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, ReferralRow, Report,
 )
 
 # (table, primary key columns, encrypted column, associated-data context)
@@ -28,6 +28,7 @@ ENCRYPTED_COLUMNS = (
     (Member.__table__, ("id",), "display_name_enc", "members.display_name"),
     (FollowupSubmission.__table__, ("id",), "answers_enc", "followup.answers"),
     (FollowupSubmission.__table__, ("id",), "void_reason_enc", "followup.void_reason"),
+    (ReferralRow.__table__, ("id",), "request_enc", "referrals.request"),
 )
 
 

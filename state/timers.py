@@ -22,6 +22,8 @@ class TimerKind(StrEnum):
     CASE_DUE_SOON = "case_due_soon"  # the working day before a statutory due date: the manager
     CASE_OVERDUE = "case_overdue"  # the working day after it, still open: the team leader
     FOLLOWUP_DUE = "followup_due"  # a planned follow-up contact
+    REFERRAL_DUE_SOON = "referral_due_soon"  # the working day before a reply is due: the receiving organisation
+    REFERRAL_OVERDUE = "referral_overdue"  # the working day after it, unanswered: the sender and the coordinator
 
 
 @dataclass(frozen=True, slots=True)

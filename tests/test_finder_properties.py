@@ -15,7 +15,7 @@ from dialogs.conversation import Conversation
 from dialogs.events import Choice, Text
 from dialogs.finder_household import parse_won
 from dialogs.finder_household import FinderData, findings, next_question
-from dialogs.flow import TurnContext
+from dialogs.flow import Asking, TurnContext
 from integrations.services import build_engine
 from salpim.settings import DEFAULT_DIRECTORY
 from welfare.directory import load_directory_csv

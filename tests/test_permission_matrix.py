@@ -19,7 +19,9 @@ from sqlalchemy import func, select
 
 from core import cases as core_cases
 from core import followups as core_followups
+from core import referrals as core_referrals
 from core import reports as core_reports
+from core import transfers as core_transfers
 from core.actor import Actor, Channel, member_actor
 from core.permissions import TABLE, Action, Scope
 from core.refusals import Refused
@@ -44,7 +46,14 @@ PEOPLE: dict[str, tuple[Role | None, str | None, bool]] = {
     "admin": (Role.SIGUNGU_ADMIN, None, True),
     "auditor": (Role.AUDITOR, None, True),
     "gone": (Role.CASEWORKER, HYEHWA, False),  # deactivated: acts as nobody
+    "partner": (Role.PARTNER_WORKER, None, True),  # of the organisation every referral goes to
+    "partner_lead": (Role.PARTNER_LEAD, None, True),
+    "partner_b": (Role.PARTNER_WORKER, None, True),  # of another organisation
+    "coordinator": (Role.COORDINATOR, None, True),  # 희망복지지원단: the whole 시군구's referrals
 }
+ORG_OF = {"partner": "jn-mental", "partner_lead": "jn-mental", "partner_b": "jn-food", "coordinator": "jn-hope"}
+REFERRED_TO = "jn-mental"
+CONSENT_PARTS = {"general_data": True, "unique_identifiers": False, "sensitive_data": True, "third_party": True}
 MANAGER = "cw_a"
 ASSIGNEE = "assignee"  # whom an assignment names: a valid manager who acts in no attempt, so only the
                        # assigner is in question
@@ -52,7 +61,8 @@ ASSIGNEE = "assignee"  # whom an assignment names: a valid manager who acts in n
 
 # Lists answer whoever may list at all, with the records of their own scope only (what a list
 # holds is checked in tests/test_api_access.py); every other action is on one record of 혜화동.
-LISTS = {Action.LIST_REPORTS, Action.LIST_CASES, Action.EXPORT_CASES}
+LISTS = {Action.LIST_REPORTS, Action.LIST_CASES, Action.EXPORT_CASES, Action.COORDINATE_REFERRALS}
+SIGUNGU_WIDE = (Role.SIGUNGU_ADMIN, Role.AUDITOR, Role.COORDINATOR)
 
 
 def expected(action: Action, who: str) -> bool:
@@ -62,11 +72,12 @@ def expected(action: Action, who: str) -> bool:
     rule = TABLE[action]
     if role not in rule.roles:
         return False
-    if rule.scope in (Scope.DONG, Scope.CASE) and action not in LISTS:
-        sees = (dong == HYEHWA) if role in (Role.CASEWORKER, Role.TEAM_LEADER) else role in (Role.SIGUNGU_ADMIN,
-                                                                                            Role.AUDITOR)
-        if not sees:
-            return False
+    sees = (dong == HYEHWA) if role in (Role.CASEWORKER, Role.TEAM_LEADER) else role in SIGUNGU_WIDE
+    ours = ORG_OF.get(who) == REFERRED_TO
+    if rule.scope in (Scope.DONG, Scope.CASE) and action not in LISTS and not sees:
+        return False
+    if rule.scope is Scope.RECEIVER and not ours or rule.scope is Scope.REFERRAL and not (ours or sees):
+        return False
     if rule.scope is Scope.CASE and role in rule.manager_only:
         return who == MANAGER
     return True
@@ -88,6 +99,9 @@ class Target:
     report_id: int = 0
     case: int = 0  # its case, managed by cw_a
     followup: int = 0  # a follow-up recorded on it
+    referral: int = 0  # a referral of the case to REFERRED_TO (answered, read)
+    referral2: int = 0  # another (cancelled)
+    movable: int = 0  # a case of its own to transfer (a transfer takes it out of 혜화동)
 
 
 @dataclass
@@ -132,7 +146,8 @@ async def world(tmp_path, fake_api):
                     continue
                 w.telegram[who] = 7100 + n
                 w.ids[who] = await members.create_member(conn, s.cipher, role=role.value, dong_code=dong,
-                                                         sigungu_code=SIGUNGU, now=now, telegram_user_id=7100 + n)
+                                                         sigungu_code=SIGUNGU, now=now, telegram_user_id=7100 + n,
+                                                         org_code=ORG_OF.get(who))
                 w.tokens[who] = await members.create_api_token(conn, s.cipher, w.ids[who], now)
                 w.sessions[who] = await office_sessions.create_session(conn, s.cipher, w.ids[who], now)
             w.telegram["resident"] = 7199
@@ -153,6 +168,12 @@ async def world(tmp_path, fake_api):
                     t.receipt, t.report_id = filed.receipt_no, filed.id
                     t.case = (await core_cases.take_report(work, manager, filed.id)).case.id
                     t.followup = (await core_followups.record(work, manager, t.case, {"version": 1, "reached": False})).id
+                    moving = await core_reports.file_report(work, reporter, _answers(HYEHWA),
+                                                            per_hour=10**6)
+                    t.movable = (await core_cases.take_report(work, manager, moving.id)).case.id
+                    await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO])
+                    t.referral, t.referral2 = [(await core_referrals.refer(work, manager, t.case, REFERRED_TO,
+                                                                           need="mental_health")).id for _ in (1, 2)]
                     w.targets[(channel, who)] = t
         for who in ("gone",):
             async with s.db.transaction() as conn:
@@ -183,6 +204,17 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.EXPORT_CASES: lambda: core_cases.export_cases(work, actor),
             Action.READ_AUDIT: lambda: __import__("core.audit_trail", fromlist=["x"]).read_log(work, actor, 5),
             Action.OPEN_OFFICE: lambda: __import__("core.office_access", fromlist=["x"]).sign_in_link(work, actor),
+            Action.RECORD_CONSENT: lambda: core_referrals.record_consent(work, actor, t.case, CONSENT_PARTS,
+                                                                         [REFERRED_TO]),
+            Action.REFER: lambda: core_referrals.refer(work, actor, t.case, REFERRED_TO, need="mental_health"),
+            Action.CANCEL_REFERRAL: lambda: core_referrals.reply(work, actor, t.referral2, "cancel"),
+            Action.REPLY_REFERRAL: lambda: core_referrals.reply(work, actor, t.referral, "receive"),
+            Action.READ_REFERRAL: lambda: core_referrals.read_referral(work, actor, t.referral),
+            Action.LIST_REFERRALS: lambda: core_referrals.owed(work, actor),
+            Action.COORDINATE_REFERRALS: lambda: core_referrals.coordination(work, actor),
+            Action.LIST_ORGANISATIONS: lambda: core_referrals.directory(work, actor),
+            Action.REASSIGN_LEAD: lambda: core_referrals.reassign_lead(work, actor, t.case, "jn-hope"),
+            Action.TRANSFER_CASE: lambda: core_transfers.transfer_case(work, actor, t.movable, IHWA),
         }
         try:
             await calls[action]()
@@ -209,6 +241,16 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.VOID_FOLLOWUP: ("POST", f"/api/followups/{t.followup}/void", {"reason": "잘못 입력했어요"}),
         Action.EXPORT_CASES: ("GET", "/api/export/cases.csv", None),
         Action.READ_AUDIT: ("GET", "/api/audit", None),
+        Action.RECORD_CONSENT: ("POST", f"/api/cases/{t.case}/consent", {**CONSENT_PARTS, "recipients": [REFERRED_TO]}),
+        Action.REFER: ("POST", f"/api/cases/{t.case}/referrals", {"to_org": REFERRED_TO, "need": "mental_health"}),
+        Action.CANCEL_REFERRAL: ("POST", f"/api/referrals/{t.referral2}/reply", {"action": "cancel"}),
+        Action.REPLY_REFERRAL: ("POST", f"/api/referrals/{t.referral}/reply", {"action": "receive"}),
+        Action.READ_REFERRAL: ("GET", f"/api/referrals/{t.referral}", None),
+        Action.LIST_REFERRALS: ("GET", "/api/referrals?box=received", None),
+        Action.COORDINATE_REFERRALS: ("GET", "/api/referrals/coordination", None),
+        Action.LIST_ORGANISATIONS: ("GET", "/api/organisations", None),
+        Action.REASSIGN_LEAD: ("POST", f"/api/cases/{t.case}/lead", {"org": "jn-hope"}),
+        Action.TRANSFER_CASE: ("POST", f"/api/cases/{t.movable}/transfer", {"to_dong": IHWA}),
     }.get(action)
 
 
@@ -279,6 +321,11 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.SET_CASE_FACT: ("press", cb.toggle_fact(t.case, "personal_data_consent")),
         Action.RECORD_FOLLOWUP: ("press", cb.followup(t.case)),
         Action.OPEN_OFFICE: ("say", "/office"),
+        Action.REFER: ("press", cb.refer(t.case)),
+        Action.CANCEL_REFERRAL: ("press", cb.referral_button("cancel", t.referral2, 1)),
+        Action.REPLY_REFERRAL: ("press", cb.referral_button("receive", t.referral, 1)),
+        Action.READ_REFERRAL: ("press", cb.referral_button("open", t.referral)),
+        Action.LIST_REFERRALS: ("say", "/referrals"),
     }.get(action)
 
 
@@ -361,7 +408,8 @@ OFFERED = {
                                            Action.OPEN_OFFICE)},
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
-                 Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE},
+                 Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
+                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT},
@@ -376,7 +424,22 @@ PRESENT = {"playground": ("resident",)}
 # records nothing until the call is saved).
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
-           Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE}
+           Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
+           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE}
+# On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
+NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP)}
+
+
+def audits_refusal(channel: str, action: Action, who: str) -> bool:
+    """A registered member reaching for a record out of their reach is audited even though
+    refused: a partner asking for a case card, anyone asking for a referral not theirs (the API
+    writes it again after its transaction rolled back with the refusal)."""
+    role = PEOPLE[who][0] if PEOPLE[who][2] else None
+    if role is None or (channel == "office" and role not in TABLE[Action.OPEN_OFFICE].roles):
+        return False  # (nobody without a web office session reaches the core through the office)
+    if action is Action.READ_CASE or (channel, action) == ("telegram", Action.READ_REPORT):  # via the case card
+        return role.of_organisation
+    return action is Action.READ_REFERRAL and role in TABLE[action].roles
 
 
 def test_every_action_has_a_rule_and_every_channel_offers_only_known_actions():
@@ -399,8 +462,9 @@ async def test_every_role_and_action_answers_as_the_table_says(world: World, cha
                 wrong.append(f"{channel}: {who} {action}: {'allowed' if allowed else 'refused'}, "
                              f"the table says {'allow' if want else 'refuse'}")
             wrote = await world.audit_count(who) - before
-            audited = action in AUDITED and (channel, action) != ("telegram", Action.RECORD_FOLLOWUP)
-            if audited and allowed and not wrote or not allowed and wrote:
+            audited = action in AUDITED and (channel, action) not in NOT_AUDITED_ON
+            refusal_audited = not allowed and audits_refusal(channel, action, who)
+            if audited and allowed and not wrote or not allowed and bool(wrote) != refusal_audited:
                 wrong.append(f"{channel}: {who} {action}: {'allowed' if allowed else 'refused'} with "
                              f"{wrote} audit entries")
     assert wrong == [], "\n".join(wrong)

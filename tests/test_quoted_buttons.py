@@ -36,8 +36,13 @@ ANSWERS = {
     "followup": {"@case_id": 7, "@receipt": "SP-7K3Q-9D", "@domains": domains_for(["안전", "경제"]),
                  "@suggested_next": "2026-12-05", "reached": "yes", "answered_by": "self", "next_contact": "2026-12-05"},
     "finder": {},
+    "referral": {"@case_id": 7, "@receipt": "SP-7K3Q-9D", "@needs": ["mental_health", "economy"],
+                 "@orgs": {"mental_health": [["jn-mental", "종로구정신건강복지센터"], ["jn-hope", "종로구 희망복지지원단"]]},
+                 "@covers": {"jn-mental": ["address"]}, "@after_new_consent": ["address"], "need": "mental_health",
+                 "org": "jn-hope", "note": ""},
 }
-NEEDS_ANSWERS = {("report", "review"), *(("followup", q) for q in ENGINE.flows["followup"].order)}  # opened with its case
+NEEDS_ANSWERS = {("report", "review"), *(("followup", q) for q in ENGINE.flows["followup"].order),
+                 *(("referral", q) for q in ENGINE.flows["referral"].order)}  # opened with its case
 QUOTED = re.compile(r"(?<![A-Za-z])'([^'\n]+?)'(?![A-Za-z])|\"([^\"\n]+?)\"|‘([^’\n]+?)’|「([^」\n]+?)」|“([^”\n]+?)”")
 NOT_BUTTONS = {
     "모의계산", "mock calculation",  # a calculator on 복지로 (bokjiro.go.kr), not ours

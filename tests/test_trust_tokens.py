@@ -36,7 +36,10 @@ def test_revoke_token_ends_access_at_once(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("SALPIM_AUDIT_ANCHOR_FILE", str(tmp_path / "anchors.jsonl"))
     settings_module.get_settings.cache_clear()
     try:
-        assert main(["admin", "create-staff", "--role", "auditor"]) == 0  # the audit log has no scope
+        from salpim.settings import DEFAULT_DIRECTORY
+        assert main(["load-directory", str(DEFAULT_DIRECTORY)]) == 0  # a 시군구 account names a known 시군구
+        capsys.readouterr()
+        assert main(["admin", "create-staff", "--role", "auditor", "--sigungu", "11110"]) == 0
         member_id = int(capsys.readouterr().out.split()[2])
         assert main(["admin", "token", "--member", str(member_id), "--days", "5"]) == 0
         first = capsys.readouterr().out.strip()

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from core import audit_trail
 from core import cases as core_cases
 from core import followups as core_followups
+from core import referrals as core_referrals
 from core import reports as core_reports
 from core.actor import Actor
 from core.permissions import Action
@@ -26,6 +27,7 @@ from integrations.api.schemas import (
     ActionRequest, CaseDetail, CaseSummary, FactRequest, FollowupRequest, ReportDetail, ReportSummary, TakeRequest, VoidRequest,
 )
 from state import cases
+from state.timeutil import utcnow
 
 router = APIRouter(prefix="/api", tags=["back office"])
 Caller = Annotated[Actor, Depends(current_actor)]
@@ -52,7 +54,12 @@ def _read(request: Request):
 async def refusal_response(request: Request, refused: Refused) -> JSONResponse:
     """The core's refusal as an answer: its status by kind, its message key and its text.
     Registered for the whole app (integrations/app.py), so no route renders refusals itself."""
-    catalogs = _services(request).catalogs
+    services = _services(request)
+    catalogs = services.catalogs
+    if refused.audit is not None:  # an audited refusal: the route's transaction rolled back, so again here
+        from state import audit
+        async with services.db.transaction() as conn:
+            await audit.record(conn, now=utcnow(), **refused.audit)
     return JSONResponse(status_code=refused.http_status, content={"detail": {
         "refusal": refused.key, "message": catalogs.render(catalogs.default, Msg(refused.key))}})
 
@@ -155,7 +162,14 @@ def csv_cell(value: object) -> object:
 
 EXPORT_COLUMNS = ("receipt_no", "case_id", "dong_code", "step", "household_type", "urgent", "hard_case", "referred_on",
                   "initial_counselling_on", "intake_on", "assessment_registered_on", "selected_on", "service_plan_on",
-                  "closed_on", "next_due", "overdue")
+                  "closed_on", "next_due", "overdue",
+                  # Linkage: how many referrals, how many still open, to whom, and the latest one's state.
+                  "referrals", "referrals_open", "referral_orgs", "last_referral_state")
+
+
+def referral_cells(found: list) -> tuple[int, int, str, str]:
+    return (len(found), sum(r.state.is_open for r in found), ";".join(dict.fromkeys(r.to_org_code for r in found)),
+            found[-1].state.value if found else "")
 
 
 @router.get("/export/cases.csv", summary="Cases as CSV for entry into 행복이음 (audited)",
@@ -163,6 +177,7 @@ EXPORT_COLUMNS = ("receipt_no", "case_id", "dong_code", "step", "household_type"
 async def export_cases(request: Request, actor: Caller, dong: str | None = None) -> Response:
     async with _tx(request) as work:
         found = await core_cases.export_cases(work, actor, dong=dong)
+        linked = await core_referrals.of_cases(work, [c.id for c in found])
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
@@ -172,7 +187,8 @@ async def export_cases(request: Request, actor: Caller, dong: str | None = None)
             record.receipt_no, record.id, record.dong_code, record.state.step.value,
             m.household_type.value if m.household_type else "", record.urgent, record.state.hard_case,
             m.referred_on, m.initial_counselling_on, m.intake_on, m.assessment_registered_on,
-            m.selected_on, m.service_plan_on, m.closed_on, summary.next_due or "", summary.overdue)])
+            m.selected_on, m.service_plan_on, m.closed_on, summary.next_due or "", summary.overdue,
+            *referral_cells(linked.get(record.id, [])))])
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="salpim-cases.csv"',
                              "Cache-Control": "no-store"})

@@ -16,10 +16,15 @@ from state import cases, followups
 from state.cases import CaseRecord
 
 
+# Case events of the linkage (core/referrals.py, core/transfers.py): a 서식2 consent recorded,
+# the 주사례관리기관 changed, the case moved to another 읍면동.
+LINKAGE_EVENTS = ("record_consent", "lead_changed", "transferred")
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     at: datetime
-    kind: str  # "step", "consent", "taken", "followup" (a template block each)
+    kind: str  # "step", "consent", "taken", "linkage", "referral", "followup" (a template block each)
     detail: dict[str, Any] = field(default_factory=dict)
 
 
@@ -31,6 +36,10 @@ async def case_events(work: Work, record: CaseRecord) -> list[Entry]:
             entries.append(Entry(at, "taken", event))
         elif event["action"] == "set_fact":
             entries.append(Entry(at, "consent", event))
+        elif event["action"] in LINKAGE_EVENTS:
+            entries.append(Entry(at, "linkage", event))
+        elif event["action"].startswith("referral_"):  # a referral's every change (state/referrals.py event)
+            entries.append(Entry(at, "referral", event))
         else:
             entries.append(Entry(at, "step", event))
     return entries
