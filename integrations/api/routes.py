@@ -19,13 +19,14 @@ from core import reports as core_reports
 from core.actor import Actor
 from core.permissions import Action
 from core.refusals import Refused
-from core.work import Work, reading, transaction
+from core.work import Work
 from dialogs.replies import Msg
 from integrations.api import records
 from integrations.api.auth import current_actor
 from integrations.api.schemas import (
     ActionRequest, CaseDetail, CaseSummary, FactRequest, FollowupRequest, ReportDetail, ReportSummary, TakeRequest, VoidRequest,
 )
+from integrations.request_work import reading_for, transaction_for
 from state import cases
 from state.timeutil import utcnow
 
@@ -41,14 +42,7 @@ def _services(request: Request):
     return request.app.state.services
 
 
-def _tx(request: Request):
-    services = _services(request)
-    return transaction(services.db, services.cipher, services.runner.directory)
-
-
-def _read(request: Request):
-    services = _services(request)
-    return reading(services.db, services.cipher, services.runner.directory)
+_tx, _read = transaction_for, reading_for  # the core's unit of work for this request
 
 
 async def refusal_response(request: Request, refused: Refused) -> JSONResponse:

@@ -17,8 +17,9 @@ from fastapi import Request, Response
 
 from core import office_access
 from core.actor import Actor
-from core.work import Work, reading, transaction
+from core.work import Work
 from integrations.local_requests import host_name, is_local
+from integrations.request_work import reading_for, transaction_for
 from state.office_sessions import SESSION_VALIDITY
 
 COOKIE = "salpim_office"
@@ -45,14 +46,7 @@ def _services(request: Request):
     return request.app.state.services
 
 
-def tx(request: Request):
-    s = _services(request)
-    return transaction(s.db, s.cipher, s.runner.directory)
-
-
-def read(request: Request):
-    s = _services(request)
-    return reading(s.db, s.cipher, s.runner.directory)
+tx, read = transaction_for, reading_for  # the core's unit of work for this request
 
 
 def csrf_token(request: Request, session_id: str) -> str:
