@@ -27,6 +27,15 @@ async def denied(work: Work, actor: Actor, subject: str, refused: Refused) -> Re
     return refused
 
 
+async def keep_denied(db, refused: Refused, now) -> None:
+    """A refusal that `denied` recorded, written again in a transaction of its own: for a channel
+    whose transaction rolled back with the refusal (the API), so the attempt stays on the log."""
+    if refused.audit is None:
+        return
+    async with db.transaction() as conn:
+        await audit.record(conn, now=now, **refused.audit)
+
+
 async def read_log(work: Work, actor: Actor, limit: int = 200) -> list[dict[str, Any]]:
     check(actor, Action.READ_AUDIT)
     await write(work, actor, "read", "audit_log", {"limit": limit})

@@ -50,10 +50,7 @@ async def refusal_response(request: Request, refused: Refused) -> JSONResponse:
     Registered for the whole app (integrations/app.py), so no route renders refusals itself."""
     services = _services(request)
     catalogs = services.catalogs
-    if refused.audit is not None:  # an audited refusal: the route's transaction rolled back, so again here
-        from state import audit
-        async with services.db.transaction() as conn:
-            await audit.record(conn, now=utcnow(), **refused.audit)
+    await audit_trail.keep_denied(services.db, refused, utcnow())  # the route's transaction rolled back
     return JSONResponse(status_code=refused.http_status, content={"detail": {
         "refusal": refused.key, "message": catalogs.render(catalogs.default, Msg(refused.key))}})
 
