@@ -157,16 +157,24 @@ def is_case_button(value: str) -> bool:
     return value.startswith((CASE_PREFIX, REFERRAL_PREFIX))
 
 
-def parse_case_button(value: str) -> CaseButton | None:
-    """The meaning of a case button's value, or None for anything forged, old or malformed."""
-    if not value.startswith(CASE_PREFIX) or len(value) > CALLBACK_MAX_BYTES:
+def _head(value: str, prefix: str, kinds: tuple[str, ...]) -> tuple[str, int, list[str]] | None:
+    """A button's kind and subject id, and what follows them; None for a forged or malformed one."""
+    if not value.startswith(prefix) or len(value) > CALLBACK_MAX_BYTES:
         return None
-    parts = value[len(CASE_PREFIX):].split(":")
-    kind = _decode(KINDS, parts[0])
+    parts = value[len(prefix):].split(":")
+    kind = _decode(kinds, parts[0])
     subject = _from_b36(parts[1]) if len(parts) > 1 else None
     if kind is None or subject is None:
         return None
-    rest = parts[2:]
+    return kind, subject, parts[2:]
+
+
+def parse_case_button(value: str) -> CaseButton | None:
+    """The meaning of a case button's value, or None for anything forged, old or malformed."""
+    head = _head(value, CASE_PREFIX, KINDS)
+    if head is None:
+        return None
+    kind, subject, rest = head
     if kind in ("take", "assign", "open", "record", "followup", "refer"):
         return CaseButton(kind, subject) if not rest else None
     if kind == "assignto":
@@ -232,14 +240,10 @@ def is_referral_button(value: str) -> bool:
 
 def parse_referral_button(value: str) -> ReferralButton | None:
     """The meaning of a referral button, or None for anything forged, old or malformed."""
-    if not is_referral_button(value) or len(value) > CALLBACK_MAX_BYTES:
+    head = _head(value, REFERRAL_PREFIX, REFERRAL_KINDS)
+    if head is None:
         return None
-    parts = value[len(REFERRAL_PREFIX):].split(":")
-    kind = _decode(REFERRAL_KINDS, parts[0])
-    referral = _from_b36(parts[1]) if len(parts) > 1 else None
-    if kind is None or referral is None:
-        return None
-    rest = parts[2:]
+    kind, referral, rest = head
     if kind == "open":
         return ReferralButton(kind, referral) if not rest else None
     if len(rest) not in (1, 2):
