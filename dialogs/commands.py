@@ -91,5 +91,13 @@ class ShowReferrals:
     """/referrals: what I sent and what my organisation owes."""
 
 
+@dataclass(frozen=True, slots=True)
+class ShowResources:
+    """/resources 반찬 청운효자동: search the resource directory (words, and a 읍면동 by name)."""
+
+    query: str
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
-           | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals)
+           | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals
+           | ShowResources)

@@ -128,6 +128,8 @@ class Engine:
             turn.commands.append(cmd.OfficeLink())
         elif name == "referrals":
             turn.commands.append(cmd.ShowReferrals())
+        elif name == "resources":
+            turn.commands.append(cmd.ShowResources(arg))
         elif name in ("menu", "back"):
             home.show_menu(turn, ctx, greet=False)
         else:
