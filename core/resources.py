@@ -170,7 +170,7 @@ async def load_file(work: Work, resources: list[Resource], *, actor: Actor = SYS
     load-resources`): entries upserted by key, one audit entry for the load."""
     orgs, known = await _known(work)
     for r in resources:  # checked again against this store's organisations and 읍면동
-        _validated(lambda r=r: build({**as_values(r), "active": r.active}, **known))
+        _validated(lambda r=r: build(as_values(r), **known))
     stored = await store.upsert_many(work.db, work.conn, resources, work.now)
     await audit_trail.write(work, actor, "resources_loaded", "resource_directory",
                             {"count": len(stored), "orgs": sorted({r.org_code for r in stored})})

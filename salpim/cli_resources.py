@@ -31,20 +31,28 @@ def _load(args: argparse.Namespace) -> int:
     from salpim.settings import get_settings
     from state.directory_store import read_directory
     from state.organisations import read_organisations
-    from welfare.resources import ResourceError, parse_file
+    from salpim.cli_csv import UnreadableCsv, read_csv_text
+    from welfare.resources import ResourceError, parse_csv, parse_toml
+
+    try:  # a CSV may come from Korean Excel (cp949); read_csv_text tells the encodings apart
+        is_csv = args.file.suffix.lower() == ".csv"
+        text = read_csv_text(args.file) if is_csv else args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError, UnreadableCsv) as exc:
+        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+        return 1
+    if args.file.suffix.lower() not in (".csv", ".toml"):
+        print(f"{args.file}: a .toml or .csv file", file=sys.stderr)
+        return 1
 
     async def work(db, conn, cipher):
         directory = await read_directory(conn)
         known = {"known_orgs": {o.code for o in (await read_organisations(conn)).all},
                  "known_dongs": {d.code for d in directory.dongs}}
-        found = parse_file(args.file, **known)
+        found = (parse_csv if is_csv else parse_toml)(text, **known)
         return await core_resources.load_file(_work(db, conn, cipher, directory), found,
                                               max_age_days=get_settings().resource_max_age_days)
     try:
         stored = _run(work)
-    except (OSError, UnicodeDecodeError) as exc:
-        print(f"cannot read {args.file}: {exc}", file=sys.stderr)
-        return 1
     except ResourceError as exc:
         print(f"{args.file}: {exc}", file=sys.stderr)
         return 1

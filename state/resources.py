@@ -26,9 +26,7 @@ def _resource(row) -> Resource:
 
 
 def _values(resource: Resource) -> dict[str, object]:
-    values = as_values(resource)
-    values["active"] = resource.active
-    return values
+    return as_values(resource)
 
 
 async def insert(conn: AsyncConnection, resource: Resource, now: datetime) -> Resource:

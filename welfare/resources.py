@@ -83,15 +83,15 @@ class Resource:
 
 # The fields of a file, in the order of the CSV columns and the TOML keys.
 FIELDS = ("key", "org_code", "name", "kind", "needs", "area", "description", "eligibility", "how_to_ask",
-          "capacity", "waiting_list", "last_verified")
+          "capacity", "waiting_list", "last_verified", "active")
 REQUIRED = ("key", "org_code", "name", "kind", "needs", "last_verified")
-EDITABLE = frozenset(FIELDS) - {"key", "org_code"} | {"active"}
+EDITABLE = frozenset(FIELDS) - {"key", "org_code"}
 
 
 def build(values: dict[str, object], *, known_orgs: set[str] | None = None,
           known_dongs: set[str] | None = None) -> Resource:
     """A resource from raw values (a file row, an API body); ValueError names the field."""
-    unknown = set(values) - set(FIELDS) - {"active"}
+    unknown = set(values) - set(FIELDS)
     if unknown:
         raise ValueError(f"unknown field {sorted(unknown)[0]}")
     missing = [f for f in REQUIRED if values.get(f) in (None, "", [], ())]
@@ -125,7 +125,7 @@ def edited(resource: Resource, changes: dict[str, object], **known: set[str] | N
     """The resource with `changes` applied and checked as a whole (key and owner never change)."""
     if bad := sorted(set(changes) - EDITABLE):
         raise ValueError(f"{bad[0]}: cannot be changed")
-    values = {**as_values(resource), "active": resource.active, **changes}
+    values = {**as_values(resource), **changes}
     return replace(build(values, **known), id=resource.id, version=resource.version)
 
 
@@ -133,7 +133,8 @@ def as_values(resource: Resource) -> dict[str, object]:
     return {"key": resource.key, "org_code": resource.org_code, "name": resource.name, "kind": resource.kind.value,
             "needs": list(resource.needs), "area": list(resource.area), "description": resource.description,
             "eligibility": resource.eligibility, "how_to_ask": resource.how_to_ask, "capacity": resource.capacity,
-            "waiting_list": resource.waiting_list, "last_verified": resource.last_verified.isoformat()}
+            "waiting_list": resource.waiting_list, "last_verified": resource.last_verified.isoformat(),
+            "active": resource.active}
 
 
 def _text(values: dict[str, object], name: str, limit: int = TEXT_MAX) -> str:
@@ -244,7 +245,8 @@ def to_csv(resources: Iterable[Resource]) -> str:
     writer.writeheader()
     for r in resources:
         values = as_values(r)
-        values.update(needs=";".join(r.needs), area=";".join(r.area), waiting_list="yes" if r.waiting_list else "no")
+        values.update(needs=";".join(r.needs), area=";".join(r.area), waiting_list="yes" if r.waiting_list else "no",
+                      active="yes" if r.active else "no")
         writer.writerow(values)
     return out.getvalue()
 
