@@ -86,6 +86,19 @@ async def button(work: Work, actor: Actor, value: str, env: EffectEnv, result: E
                                                            "date": verified.last_verified.isoformat()}),)))
 
 
+async def show_local(work: Work, actor: Actor, command, env: EffectEnv, result: EffectResult) -> None:
+    """The finder's 동네 자원 section, when there is anything verified to show (else nothing)."""
+    found = await core_resources.local_for_residents(work, actor, command.needs, command.dong_code,
+                                                     max_age_days=env.settings.resource_max_age_days)
+    dong = work.directory.dong(command.dong_code)
+    if not found or dong is None:
+        return
+    lines = [Msg("resource.local.title", {"dong": dong.name})]
+    for f in found:
+        lines += entry_lines(f, work.directory)
+    result.replies.append(Reply(tuple(lines)))
+
+
 def reminder(resource: Resource, org_name: str) -> Reply:
     """The stale reminder to the owning organisation (its group chat or its leads): the entry's
     name and date only — an entry has no personal data — and the one-tap re-verification."""

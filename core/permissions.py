@@ -57,6 +57,7 @@ class Action(StrEnum):
     # The resource directory (자원 목록, issue 14): no personal data, so searching is not audited.
     SEARCH_RESOURCES = "search_resources"  # /resources, GET /api/resources, the referral dialog's suggestions
     EDIT_RESOURCE = "edit_resource"  # add, change, retire or re-verify (✅ 확인했어요) an entry; audited
+    FIND_LOCAL_RESOURCES = "find_local_resources"  # the finder's 동네 자원: verified entries only, for anyone
 
 
 class Scope(StrEnum):
@@ -117,6 +118,9 @@ TABLE: dict[Action, Rule] = {
     # Partner leads keep their own organisation's entries; the 시군구 admin all of them (P5: the
     # city kept the list and stopped — the owners keep it now, the city can still correct it).
     Action.EDIT_RESOURCE: Rule(frozenset({R.PARTNER_LEAD, R.SIGUNGU_ADMIN}), Scope.ORG),
+    # What local organisations give is public information (a resident may call them): verified
+    # entries only, so nobody is sent to a programme that may have ended.
+    Action.FIND_LOCAL_RESOURCES: Rule(EVERYONE, Scope.ANY),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that

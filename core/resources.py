@@ -197,5 +197,30 @@ async def due_reminder(work: Work, resource_id: int, version: int,
 
 
 
+LOCAL_SHOWN = 5  # a short section under the finder's results, not a second list
+
+
+async def local_for_residents(work: Work, actor: Actor, needs: tuple[str, ...], dong_code: str, *,
+                              max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> list[Found]:
+    """The finder's 동네 자원: verified (non-stale) entries of these needs serving this 읍면동, the
+    organisations of its 시군구 only. Entries have no personal data, and nothing of the person is
+    kept or audited by looking."""
+    require_role(actor, Action.FIND_LOCAL_RESOURCES)
+    dong = work.directory.dong(dong_code)
+    if dong is None or not needs:
+        return []
+    orgs = {o.code: o for o in (await org_store.read_organisations(work.conn)).all
+            if o.sigungu_code == dong.sigungu_code}
+    entries = [r for r in await store.all_resources(work.conn) if r.org_code in orgs]
+    found: dict[str, Found] = {}
+    for need in needs:
+        for f in search_entries(entries, Query(need=need, dong_code=dong_code),
+                                org_names={c: o.name for c, o in orgs.items()},
+                                org_areas={c: o.area for c, o in orgs.items()}, today=kst_today(work.now),
+                                max_age_days=max_age_days, fresh_only=True):
+            found.setdefault(f.resource.key, f)
+    return list(found.values())[:LOCAL_SHOWN]
+
+
 def require_search(actor: Actor) -> None:
     require_role(actor, Action.SEARCH_RESOURCES)

@@ -98,6 +98,15 @@ class ShowResources:
     query: str
 
 
+@dataclass(frozen=True, slots=True)
+class ShowLocalResources:
+    """The finder's "동네 자원" section: verified resource-directory entries of these need
+    domains in the person's 읍면동, once they said which (no personal data either way)."""
+
+    needs: tuple[str, ...]
+    dong_code: str
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
            | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals
-           | ShowResources)
+           | ShowResources | ShowLocalResources)

@@ -226,6 +226,8 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.TRANSFER_CASE: lambda: core_transfers.transfer_case(work, actor, t.movable, IHWA),
             Action.SEARCH_RESOURCES: lambda: core_resources.search(work, actor, ResourceQuery(text="상담")),
             Action.EDIT_RESOURCE: lambda: core_resources.verify(work, actor, t.resource),
+            Action.FIND_LOCAL_RESOURCES: lambda: core_resources.local_for_residents(work, actor, ("mental_health",),
+                                                                                    HYEHWA),
         }
         try:
             await calls[action]()
@@ -420,7 +422,7 @@ async def playground_attempt(w: World, action: Action, who: str) -> bool:
 OFFERED = {
     "core": set(Action),
     "api": {a for a in Action if a not in (Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT,
-                                           Action.OPEN_OFFICE)},
+                                           Action.OPEN_OFFICE, Action.FIND_LOCAL_RESOURCES)},
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,

@@ -160,3 +160,22 @@ async def test_a_reporter_cannot_search_the_directory(office, fake_api):
     resident = TelegramUser(office, fake_api, user_id=5559999)
     assert "등록된 담당 직원만" in texts(await resident.say("/resources 반찬 혜화동"))
     assert (await office.client.get("/api/resources")).status_code == 401
+
+
+async def test_the_finder_shows_verified_local_resources_for_the_persons_need_and_dong(office, fake_api):
+    await api(office, WELFARE_LEAD, "POST", "/api/resources", BANCHAN)  # care, 혜화동, verified today
+    old = (kst_today(utcnow()) - timedelta(days=120)).isoformat()
+    await api(office, WELFARE_LEAD, "POST", "/api/resources", {**BANCHAN, "key": "old-visits", "name": "말벗 방문",
+                                                               "last_verified": old})
+    await api(office, WELFARE_LEAD, "POST", "/api/resources", {**BANCHAN, "key": "elsewhere", "name": "숭인동 도시락",
+                                                               "area": ["1111070000"]})
+    resident = TelegramUser(office, fake_api, user_id=5558003)
+    await resident.say("/finder")
+    for label in ("노년", "1명", "고립", "선택 완료", *["잘 모르겠어요"] * 4):
+        await resident.press(label)
+    await resident.press("동 주민센터 전화번호")
+    section = texts(await resident.press("혜화동"))
+    assert "🏘 동네 자원: 혜화동" in section and "어르신 밑반찬 배달" in section and "동 주민센터 의뢰" in section
+    assert "말벗 방문" not in section and "숭인동 도시락" not in section  # stale, or not served here
+    assert "확인 필요" not in section
+    assert "마쳤어요" in texts(await resident.press("마치기"))

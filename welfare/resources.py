@@ -81,6 +81,22 @@ class Resource:
         return " ".join((self.name, self.description, self.eligibility, self.capacity))
 
 
+# The need domains a finder situation points to: the resident-facing finder's "동네 자원"
+# section shows verified entries of these domains (core/resources.py local_for_residents).
+FINDER_NEEDS: dict[str, tuple[str, ...]] = {
+    "money_basics": ("economy",), "isolation": ("relationships", "care"), "health": ("physical_health",),
+    "mental_health": ("mental_health",), "care_gap": ("care",), "housing": ("housing",),
+    "job_loss": ("employment", "economy"), "violence_abuse": ("safety",), "children_youth": ("childcare_education",),
+    "disability": ("care", "physical_health"), "single_parent": ("childcare_education", "economy"),
+    "elderly": ("care",), "young_carer": ("care", "childcare_education"), "energy": ("economy", "housing"),
+    "dementia": ("care", "physical_health"),
+}
+
+
+def needs_for_situations(situations: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(n for s in situations for n in FINDER_NEEDS.get(s, ())))
+
+
 # The fields of a file, in the order of the CSV columns and the TOML keys.
 FIELDS = ("key", "org_code", "name", "kind", "needs", "area", "description", "eligibility", "how_to_ask",
           "capacity", "waiting_list", "last_verified", "active")
