@@ -117,6 +117,8 @@ async def create(work: Work, actor: Actor, values: dict[str, object], *,
     if not values.get("org_code") and actor.org_code:
         values["org_code"] = actor.org_code
     org_code = str(values.get("org_code") or "")
+    if not org_code:
+        raise InvalidResource("org_code: missing")
     await _owner_check(work, actor, orgs, org_code, f"org:{org_code}")
     resource = _validated(lambda: build(values, **known))
     if await store.by_key(work.conn, resource.key) is not None:

@@ -48,6 +48,14 @@ async def api(office, who: int, method: str, path: str, body: dict | None = None
                                        headers={"Authorization": f"Bearer {office.tokens[who]}"})
 
 
+async def _admin_token(office) -> str:
+    async with office.services.db.transaction() as conn:
+        cipher, now = office.services.cipher, utcnow()
+        member = await members.create_member(conn, cipher, role="sigungu_admin", dong_code=None, sigungu_code="11110",
+                                             now=now)
+        return await members.create_api_token(conn, cipher, member, now)
+
+
 async def audit_actions(office) -> list[tuple[str, str]]:
     async with office.services.db.read() as conn:
         return [(r.action, r.subject) for r in await conn.execute(
@@ -102,14 +110,28 @@ async def test_a_lead_cannot_edit_another_organisations_entry(office, fake_api):
     before = len(await audit_actions(office))
     worker = await api(office, WELFARE_WORKER, "PATCH", f"/api/resources/{entry['id']}", {"capacity": "0가구"})
     assert worker.status_code == 403 and len(await audit_actions(office)) == before
-    # The owner may, once: an edit against an old version is refused.
+    # The 시군구 admin may correct any entry of the 시군구, and add one for an organisation.
+    admin = await _admin_token(office)
+    fixed = await office.client.patch(f"/api/resources/{entry['id']}", json={"how_to_ask": "복지관 사례관리팀 전화"},
+                                      headers={"Authorization": f"Bearer {admin}"})
+    assert fixed.status_code == 200 and fixed.json()["version"] == 2
+    made = await office.client.post("/api/resources", json={**BANCHAN, "key": "jn-food-rice", "org_code": "jn-food"},
+                                    headers={"Authorization": f"Bearer {admin}"})
+    assert made.status_code == 200 and made.json()["org_code"] == "jn-food"
+    nameless = await office.client.post("/api/resources", json={**BANCHAN, "key": "no-org"},
+                                        headers={"Authorization": f"Bearer {admin}"})
+    assert nameless.status_code == 422 and "org_code: missing" in nameless.json()["detail"]["message"]
+    # The owner may, once more: an edit against an old version is refused.
     ok = await api(office, WELFARE_LEAD, "PATCH", f"/api/resources/{entry['id']}", {"capacity": "주 1회, 35가구",
-                                                                                   "version": 1})
-    assert ok.status_code == 200 and ok.json()["capacity"] == "주 1회, 35가구" and ok.json()["version"] == 2
+                                                                                   "version": 2})
+    assert ok.status_code == 200 and ok.json()["capacity"] == "주 1회, 35가구" and ok.json()["version"] == 3
     late = await api(office, WELFARE_LEAD, "PATCH", f"/api/resources/{entry['id']}", {"capacity": "x", "version": 1})
     assert late.status_code == 409
     bad = await api(office, WELFARE_LEAD, "PATCH", f"/api/resources/{entry['id']}", {"area": ["9999999999"]})
     assert bad.status_code == 422 and "area: unknown 읍면동 code 9999999999" in bad.json()["detail"]["message"]
+    # Retired, it is found no more (and kept: an export still has it).
+    assert (await api(office, WELFARE_LEAD, "PATCH", f"/api/resources/{entry['id']}", {"active": False})).status_code == 200
+    assert BANCHAN["key"] not in [h["key"] for h in (await api(office, CASEWORKER, "GET", "/api/resources?q=반찬")).json()]
 
 
 async def test_a_stale_entry_reminds_its_lead_and_one_tap_re_verifies_it(office, fake_api, monkeypatch):
