@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot import referrals
+from bot import referrals, resources
 from core import cases as core_cases
 from core import followups as core_followups
 from core import reports as core_reports
@@ -58,6 +58,10 @@ async def handle(command: cmd.Command, env: EffectEnv, result: EffectResult) -> 
             await _open_followup(work, actor, parse_id(command.case_ref.strip().lstrip("#Cc-")), env, result)
         elif isinstance(command, cmd.SubmitFollowup):
             await _submit_followup(work, actor, command, result)
+        elif isinstance(command, cmd.CaseButton) and cb.is_resource_button(command.value):
+            await resources.button(work, actor, command.value, env, result)
+        elif isinstance(command, cmd.ShowResources):
+            await resources.show(work, actor, command.query, env, result)
         elif isinstance(command, cmd.CaseButton) and cb.is_referral_button(command.value):
             await referrals.button(work, actor, command.value, env, result)
         elif isinstance(command, cmd.CaseButton):

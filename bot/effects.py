@@ -18,7 +18,7 @@ from dialogs.danger_notice import sos_calls
 from dialogs.replies import Button, Msg, PhoneCall, Reply, say
 from dialogs.home import menu_buttons
 from salpim.settings import Settings
-from bot import casework, office_link
+from bot import casework, office_link, resources
 from core import members as core_members
 from core import reports as core_reports
 from core.actor import Actor, Channel, member_actor
@@ -70,8 +70,10 @@ async def run_commands(commands: list[cmd.Command], env: EffectEnv) -> EffectRes
         elif isinstance(command, cmd.WithdrawConsent):
             await _withdraw_consent(command, env, result)
         elif isinstance(command, (cmd.ShowCases, cmd.ShowCase, cmd.OpenFollowup, cmd.CaseButton, cmd.SubmitFollowup,
-                                  cmd.SubmitReferral, cmd.ShowReferrals)):
+                                  cmd.SubmitReferral, cmd.ShowReferrals, cmd.ShowResources)):
             await casework.handle(command, env, result)
+        elif isinstance(command, cmd.ShowLocalResources):
+            await resources.show_local(_work(env), await _actor(env), command, env, result)
         elif isinstance(command, cmd.OfficeLink):
             await office_link.handle(_work(env), await _actor(env), env, result)
     return result

@@ -29,12 +29,14 @@ TAKING = ("receive", "accept")
 
 
 async def open_dialog(work: Work, actor: Actor, case_id: int, env: EffectEnv, result: EffectResult) -> None:
-    options = await core_referrals.dialog_options(work, actor, case_id)
+    options = await core_referrals.dialog_options(work, actor, case_id,
+                                                  resource_max_age_days=env.settings.resource_max_age_days)
     if not env.private:
         raise Refused(RefusalKind.INVALID, "case.error.private_only")
     result.start_flow = ("referral", {"@case_id": options.case.id, "@receipt": options.case.receipt_no,
                                       "@needs": options.needs, "@orgs": options.orgs, "@covers": options.covers,
-                                      "@after_new_consent": options.after_new_consent})
+                                      "@after_new_consent": options.after_new_consent,
+                                      "@resources": options.resources})
 
 
 async def submit(work: Work, actor: Actor, command: cmd.SubmitReferral, result: EffectResult) -> None:

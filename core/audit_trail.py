@@ -17,10 +17,10 @@ async def write(work: Work, actor: Actor, action: str, subject: str, detail: dic
     await audit.record(work.conn, actor=actor.label, action=action, subject=subject, now=work.now, detail=body)
 
 
-async def denied(work: Work, actor: Actor, subject: str, refused: Refused) -> Refused:
-    """Record a refused read by a registered member (it is audited, in the open transaction) and
-    return the refusal carrying the entry, for a channel that rolls back on refusals."""
-    entry = {"actor": actor.label, "action": "denied_read", "subject": subject,
+async def denied(work: Work, actor: Actor, subject: str, refused: Refused, action: str = "denied_read") -> Refused:
+    """Record a refused read (or edit) by a registered member (it is audited, in the open
+    transaction) and return the refusal carrying the entry, for a channel that rolls back on refusals."""
+    entry = {"actor": actor.label, "action": action, "subject": subject,
              "detail": {"via": actor.channel.value, "refusal": refused.key}}
     await audit.record(work.conn, now=work.now, **entry)
     refused.audit = entry

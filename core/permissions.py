@@ -11,7 +11,9 @@ Reading the table: `roles` may do the action at all; `scope` says on which recor
             (주사례관리자); the team leader acts on every case of the 읍면동 (L8576–8578),
   ANY       no record: the action has no subject (filing a report, the audit log),
   RECEIVER  a referral to the actor's own organisation (partner staff, the 희망복지지원단),
-  REFERRAL  a referral to the actor's organisation, or from a 읍면동 in the actor's scope.
+  REFERRAL  a referral to the actor's organisation, or from a 읍면동 in the actor's scope,
+  ORG       a record an organisation owns (a resource-directory entry): the actor's own
+            organisation's, or — for staff of no organisation (the 시군구 admin) — any of their 시군구.
 A record outside the actor's scope answers as if it did not exist (core/refusals.py).
 """
 from __future__ import annotations
@@ -52,6 +54,10 @@ class Action(StrEnum):
     LIST_ORGANISATIONS = "list_organisations"  # the organisation directory
     REASSIGN_LEAD = "reassign_lead"  # the coordinator names the case's 주사례관리기관
     TRANSFER_CASE = "transfer_case"  # the household moved: the case goes to its new 읍면동 (L10102–10106)
+    # The resource directory (자원 목록, issue 14): no personal data, so searching is not audited.
+    SEARCH_RESOURCES = "search_resources"  # /resources, GET /api/resources, the referral dialog's suggestions
+    EDIT_RESOURCE = "edit_resource"  # add, change, retire or re-verify (✅ 확인했어요) an entry; audited
+    FIND_LOCAL_RESOURCES = "find_local_resources"  # the finder's 동네 자원: verified entries only, for anyone
 
 
 class Scope(StrEnum):
@@ -61,6 +67,7 @@ class Scope(StrEnum):
     CASE = "case"
     RECEIVER = "receiver"
     REFERRAL = "referral"
+    ORG = "org"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +114,13 @@ TABLE: dict[Action, Rule] = {
     Action.LIST_ORGANISATIONS: Rule(ALL_STAFF, Scope.ANY),
     Action.REASSIGN_LEAD: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
     Action.TRANSFER_CASE: Rule(frozenset({R.TEAM_LEADER, R.COORDINATOR}), Scope.DONG),
+    Action.SEARCH_RESOURCES: Rule(ALL_STAFF, Scope.ANY),
+    # Partner leads keep their own organisation's entries; the 시군구 admin all of them (P5: the
+    # city kept the list and stopped — the owners keep it now, the city can still correct it).
+    Action.EDIT_RESOURCE: Rule(frozenset({R.PARTNER_LEAD, R.SIGUNGU_ADMIN}), Scope.ORG),
+    # What local organisations give is public information (a resident may call them): verified
+    # entries only, so nobody is sent to a programme that may have ended.
+    Action.FIND_LOCAL_RESOURCES: Rule(EVERYONE, Scope.ANY),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that
@@ -127,9 +141,10 @@ def require_role(actor: Actor, action: Action) -> None:
 
 
 def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager_id: int | None = None,
-          missing: str = NO_SUCH_CASE, org_code: str | None = None) -> None:
+          missing: str = NO_SUCH_CASE, org_code: str | None = None, sigungu_code: str | None = None) -> None:
     """Raise Refused unless the actor may do `action` on a record of `dong_code` managed by
-    `manager_id` (for a referral: sent to `org_code`). A record out of scope is "missing" (the
+    `manager_id` (for a referral: sent to `org_code`; for an organisation's record: owned by
+    `org_code` of `sigungu_code`). A record out of scope is "missing" (the
     message of a record that does not exist), so the answer never tells which records exist elsewhere."""
     rule = TABLE[action]
     if actor.role not in rule.roles:
@@ -138,6 +153,9 @@ def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager
     if rule.scope is Scope.RECEIVER and not ours:
         raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope is Scope.REFERRAL and not (ours or actor.may_see(dong_code)):
+        raise Refused(RefusalKind.NOT_FOUND, missing)
+    if rule.scope is Scope.ORG and not (ours or actor.org_code is None and actor.member is not None
+                                        and sigungu_code is not None and actor.member.sigungu_code == sigungu_code):
         raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope in (Scope.DONG, Scope.CASE) and not actor.may_see(dong_code):
         raise Refused(RefusalKind.NOT_FOUND, missing)

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from core import audit_trail
+from core import resources as core_resources
 from core.actor import Actor
 from core.permissions import RECORD_READERS, Action, check, visible_dongs
 from core.refusals import NO_SUCH_CASE, Refused, RefusalKind, conflict, invalid, not_found
@@ -25,6 +26,7 @@ from welfare.consent import Consent, ConsentPart, consent_from
 from welfare.followup_checklist import DOMAIN_IDS
 from welfare.korea_time import kst_today
 from welfare.organisations import OrgType, Organisation, Organisations
+from welfare.resources import DEFAULT_MAX_AGE_DAYS
 from welfare.referral_lifecycle import (
     Outcome, Party, ReferralAction, ReferralRefused, ReferralState, RejectReason, apply,
 )
@@ -333,9 +335,13 @@ class DialogOptions:
     orgs: dict[str, list[list[str]]]
     covers: dict[str, list[str]]
     after_new_consent: list[str]
+    # Per need, [org code, org name, resource name] of organisations with a verified resource
+    # for it in the case's 읍면동 (core/resources.py): listed, and offered first.
+    resources: dict[str, list[list[str]]] = field(default_factory=dict)
 
 
-async def dialog_options(work: Work, actor: Actor, case_id: int) -> DialogOptions:
+async def dialog_options(work: Work, actor: Actor, case_id: int, *,
+                         resource_max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> DialogOptions:
     record = await _case(work, case_id)
     check(actor, Action.REFER, dong_code=record.dong_code, manager_id=record.manager_member_id)
     orgs = await _orgs(work)
@@ -348,9 +354,17 @@ async def dialog_options(work: Work, actor: Actor, case_id: int) -> DialogOption
     for hope in orgs.of_type(OrgType.HOPE_SUPPORT, sigungu):
         for need in DOMAIN_IDS:
             suggested[need].append([hope.code, hope.name])
+    resources: dict[str, list[list[str]]] = {}
+    by_need = await core_resources.suggestions(work, DOMAIN_IDS, record.dong_code, sigungu,
+                                               max_age_days=resource_max_age_days)
+    for need, found in by_need.items():
+        first = {s.org_code: s for s in found}
+        suggested[need] = [[s.org_code, s.org_name] for s in found] + [o for o in suggested[need] if o[0] not in first]
+        if found:
+            resources[need] = [[s.org_code, s.org_name, s.resource.name] for s in found]
     covers = {o.code: list(consent.shareable_with(o.code)) for o in orgs.all if consent and consent.names(o.code)}
     after = list(_with_recipient(consent, "-", work.now).shareable_with("-"))
-    return DialogOptions(record, list(DOMAIN_IDS), suggested, covers, after)
+    return DialogOptions(record, list(DOMAIN_IDS), suggested, covers, after, resources)
 
 
 def _with_recipient(consent: Consent | None, org_code: str, now) -> Consent:

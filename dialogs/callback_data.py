@@ -154,7 +154,7 @@ def refer(case_id: int) -> str:
 
 def is_case_button(value: str) -> bool:
     """A casework button (case cards, team alerts, referrals): handled by the casework effects."""
-    return value.startswith((CASE_PREFIX, REFERRAL_PREFIX))
+    return value.startswith((CASE_PREFIX, REFERRAL_PREFIX, RESOURCE_PREFIX))
 
 
 def _head(value: str, prefix: str, kinds: tuple[str, ...]) -> tuple[str, int, list[str]] | None:
@@ -279,3 +279,31 @@ def decode_callback(data: str) -> tuple[int | None, str] | None:
         return None, value
     number = _from_b36(version)
     return (number, value) if number is not None else None
+
+
+# -- resource-directory buttons: "res:<kind>:<resource id>:<version>" ------------------------------
+RESOURCE_PREFIX = "res:"
+RESOURCE_KINDS = ("verify",)  # APPEND ONLY. ✅ 확인했어요 on a stale reminder (core/resources.py verify)
+
+
+@dataclass(frozen=True, slots=True)
+class ResourceButton:
+    kind: str
+    resource: int
+    version: int
+
+
+def resource_button(kind: str, resource_id: int, version: int) -> str:
+    return RESOURCE_PREFIX + ":".join((_code(RESOURCE_KINDS, kind), _b36(resource_id), _b36(version)))
+
+
+def is_resource_button(value: str) -> bool:
+    return value.startswith(RESOURCE_PREFIX)
+
+
+def parse_resource_button(value: str) -> ResourceButton | None:
+    head = _head(value, RESOURCE_PREFIX, RESOURCE_KINDS)
+    if head is None or len(head[2]) != 1:
+        return None
+    version = _from_b36(head[2][0])
+    return ResourceButton(head[0], head[1], version) if version else None

@@ -91,5 +91,22 @@ class ShowReferrals:
     """/referrals: what I sent and what my organisation owes."""
 
 
+@dataclass(frozen=True, slots=True)
+class ShowResources:
+    """/resources 반찬 청운효자동: search the resource directory (words, and a 읍면동 by name)."""
+
+    query: str
+
+
+@dataclass(frozen=True, slots=True)
+class ShowLocalResources:
+    """The finder's "동네 자원" section: verified resource-directory entries of these need
+    domains in the person's 읍면동, once they said which (no personal data either way)."""
+
+    needs: tuple[str, ...]
+    dong_code: str
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
-           | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals)
+           | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals
+           | ShowResources | ShowLocalResources)

@@ -128,6 +128,8 @@ class Engine:
             turn.commands.append(cmd.OfficeLink())
         elif name == "referrals":
             turn.commands.append(cmd.ShowReferrals())
+        elif name == "resources":
+            turn.commands.append(cmd.ShowResources(arg))
         elif name in ("menu", "back"):
             home.show_menu(turn, ctx, greet=False)
         else:
@@ -272,6 +274,7 @@ class Engine:
             convo.answers[state] = accepted.value  # type: ignore[index]
             convo.answers.update(accepted.also)
             turn.replies.extend(accepted.notes)
+            turn.commands.extend(accepted.commands)
             nxt = flow.next_state(state, convo.answers, ctx)  # type: ignore[arg-type]
             if nxt is None:  # a flow bug, not the person's fault: stay and ask again
                 turn.replies.append(say("dialog.stale_button"))

@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dialogs import commands as cmd
 from dialogs import finder_contact as contact
 from dialogs import home, report_flow
 from dialogs.events import Event, Text
@@ -31,6 +32,7 @@ from dialogs.questions import MAX_TEXT, answer_value, check_text, option, rows, 
 from dialogs.replies import Msg, Reply
 from welfare.finder_format import Won
 from welfare.free_text import household_facts, map_free_text
+from welfare.resources import needs_for_situations
 from welfare.screening_input import FINDER_TOPICS, HOUSING, REGIONS, SHARED_SITUATIONS
 from welfare.service_catalogue import LIFE_STAGES
 
@@ -99,7 +101,11 @@ class Finder:
                 notes += self.result_cards(answers, asking.ctx)
             if name == "where" and answers.get("results") == "call":
                 notes += (contact.dong_phone(answers, asking.ctx),)
-            return Accept(parsed.value, {**also, NEXT: nxt}, notes)
+            commands: tuple[Any, ...] = ()
+            if name == "where" and (needs := needs_for_situations(answers.get("situations") or ())):
+                # 동네 자원: what local organisations give for these needs here (core/resources.py)
+                commands = (cmd.ShowLocalResources(needs, str(parsed.value)),)
+            return Accept(parsed.value, {**also, NEXT: nxt}, notes, commands)
         return wrapped
 
     # -- 1. life stage, or the person's own words ------------------------------------------

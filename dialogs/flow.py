@@ -47,6 +47,7 @@ class Accept:
     value: Any
     also: Mapping[str, Any] = field(default_factory=dict)  # further answers learnt on the way
     notes: tuple[Reply, ...] = ()  # said before the next question (e.g. "nearest dong: 혜화동")
+    commands: tuple[Any, ...] = ()  # for the caller to run with the turn (dialogs/commands.py)
 
 
 @dataclass(frozen=True, slots=True)

@@ -45,7 +45,12 @@ def ask_org(asking: Asking) -> Reply:
                                 {"name": name})) for code, name in _orgs(asking.answers)]
     if not buttons:
         return Reply((Msg("referral.flow.no_org"),), expects="choice")
-    return Reply((Msg("referral.flow.org"),), rows(buttons, 1), expects="choice")
+    # Who can take this: organisations with a verified resource for the need in the case's 동
+    # (the resource directory, core/resources.py) are listed with it, and come first.
+    offered = (asking.answers.get("@resources") or {}).get(asking.answers.get("need") or "", [])
+    lines = (Msg("resource.suggested"), *(Msg("resource.suggested.item", {"org": org, "name": name})
+                                          for _, org, name in offered)) if offered else ()
+    return Reply((*lines, Msg("referral.flow.org")), rows(buttons, 1), expects="choice")
 
 
 def ask_note(asking: Asking) -> Reply:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from bot.keyboards import send_message_payload
 from bot.render import render_reply
 from bot.turns import SEND_LEASE
-from integrations import referral_reminders
+from integrations import referral_reminders, resource_reminders
 from dialogs import callback_data as cb
 from dialogs.replies import Button, Msg, Reply
 from state import cases, outbox, timers
@@ -36,7 +36,7 @@ async def fire_due(services) -> int:
     async with db.transaction() as conn:
         due = await timers.claim_due(db, conn, now)
         for timer in due:
-            for chat_id, reply in await _messages_for(services, conn, timer):
+            for chat_id, reply in await _messages_for(services, conn, timer, now):
                 rendered = render_reply(catalogs, catalogs.default, reply)
                 queued += await outbox.enqueue(conn, services.cipher, TELEGRAM,
                                                [(str(chat_id), "sendMessage", send_message_payload(chat_id, rendered))],
@@ -46,7 +46,9 @@ async def fire_due(services) -> int:
     return len(due)
 
 
-async def _messages_for(services, conn, timer: timers.DueTimer) -> Iterable[tuple[int, Reply]]:
+async def _messages_for(services, conn, timer: timers.DueTimer, now) -> Iterable[tuple[int, Reply]]:
+    if timer.kind == timers.TimerKind.RESOURCE_STALE:
+        return await resource_reminders.messages_for(services, conn, timer, now)
     if timer.kind in (timers.TimerKind.REFERRAL_DUE_SOON, timers.TimerKind.REFERRAL_OVERDUE):
         return await referral_reminders.messages_for(services, conn, timer)
     if timer.kind == timers.TimerKind.URGENT_UNTAKEN:

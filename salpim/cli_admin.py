@@ -82,8 +82,9 @@ def add_parser(sub) -> None:
     dead.add_argument("--limit", type=int, default=50)
     dead.set_defaults(handler=_dead_letters)
 
-    from salpim import cli_organisations
+    from salpim import cli_organisations, cli_resources
     cli_organisations.add_commands(cmds)
+    cli_resources.add_commands(cmds)
 
 
 async def _with_store(work):

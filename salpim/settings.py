@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     directory: Path = DEFAULT_DIRECTORY
     # The partner organisations loaded at start (CSV, see docs/organisations.md).
     organisations: Path = DEFAULT_ORGANISATIONS
+    # The resource directory (docs/resources.md): an entry not verified for this many days is
+    # "확인 필요" wherever shown, and its organisation is reminded.
+    resource_max_age_days: int = Field(default=90, ge=7, le=730)
     # A dialog idle this long is parked as a draft the user can resume.
     dialog_ttl_minutes: int = Field(default=60, ge=1)
     # An urgent report nobody has taken after this long is repeated to the team leader.

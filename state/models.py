@@ -377,3 +377,27 @@ class ReferralRow(Base):
     sent_at: Mapped[datetime] = mapped_column(index=True)
     due_on: Mapped[str] = mapped_column(String(10), index=True)  # the reply's last working day
     updated_at: Mapped[datetime]
+
+
+class ResourceRow(Base):
+    """An entry of the resource directory (welfare/resources.py): what a partner organisation can
+    give. No personal data. Edited in place with a version; retired (active = false), never
+    deleted, so an export or an audit entry that names it still means something."""
+
+    __tablename__ = "resources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(48), unique=True)
+    org_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    needs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    area: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    description: Mapped[str] = mapped_column(Text, default="")
+    eligibility: Mapped[str] = mapped_column(Text, default="")
+    how_to_ask: Mapped[str] = mapped_column(Text, default="")
+    capacity: Mapped[str] = mapped_column(String(80), default="")
+    waiting_list: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_verified: Mapped[str] = mapped_column(String(10), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime]

@@ -24,6 +24,7 @@ class TimerKind(StrEnum):
     FOLLOWUP_DUE = "followup_due"  # a planned follow-up contact
     REFERRAL_DUE_SOON = "referral_due_soon"  # the working day before a reply is due: the receiving organisation
     REFERRAL_OVERDUE = "referral_overdue"  # the working day after it, unanswered: the sender and the coordinator
+    RESOURCE_STALE = "resource_stale"  # a resource-directory entry not verified for the set age: its organisation
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from core import cases as core_cases
 from core import followups as core_followups
 from core import referrals as core_referrals
+from core import resources as core_resources
 from core import reports as core_reports
 from core import transfers as core_transfers
 from core.actor import Actor, Channel, member_actor
@@ -32,6 +33,7 @@ from state.models import AuditEntry, ConversationRow
 from state.timeutil import utcnow
 from tests.harness import TelegramUser, make_settings, running_app
 from welfare.crisis_report import CrisisReport
+from welfare.resource_search import Query as ResourceQuery
 from welfare.roles import Role
 
 HYEHWA, IHWA, SIGUNGU = "1111065000", "1111064000", "11110"
@@ -78,6 +80,8 @@ def expected(action: Action, who: str) -> bool:
         return False
     if rule.scope is Scope.RECEIVER and not ours or rule.scope is Scope.REFERRAL and not (ours or sees):
         return False
+    if rule.scope is Scope.ORG and not (ours or who not in ORG_OF and role in SIGUNGU_WIDE):
+        return False  # an organisation's own entry, or any of the 시군구 for its staff of no organisation
     if rule.scope is Scope.CASE and role in rule.manager_only:
         return who == MANAGER
     return True
@@ -102,6 +106,7 @@ class Target:
     referral: int = 0  # a referral of the case to REFERRED_TO (answered, read)
     referral2: int = 0  # another (cancelled)
     movable: int = 0  # a case of its own to transfer (a transfer takes it out of 혜화동)
+    resource: int = 0  # a resource-directory entry of REFERRED_TO (edited, re-verified)
 
 
 @dataclass
@@ -156,6 +161,7 @@ async def world(tmp_path, fake_api):
             work = w.work(conn)
             reporter = Actor(Channel.TELEGRAM, chat_id="someone")
             manager = await w.actor(conn, MANAGER)
+            admin = await w.actor(conn, "admin")
             for channel in CHANNELS:
                 for who in PEOPLE:
                     t = Target()
@@ -174,6 +180,9 @@ async def world(tmp_path, fake_api):
                     await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO])
                     t.referral, t.referral2 = [(await core_referrals.refer(work, manager, t.case, REFERRED_TO,
                                                                            need="mental_health")).id for _ in (1, 2)]
+                    t.resource = (await core_resources.create(work, admin, {
+                        "key": f"m-{channel}-{who}", "org_code": REFERRED_TO, "name": "마음건강 상담",
+                        "kind": "programme", "needs": ["mental_health"]})).id
                     w.targets[(channel, who)] = t
         for who in ("gone",):
             async with s.db.transaction() as conn:
@@ -215,6 +224,10 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.LIST_ORGANISATIONS: lambda: core_referrals.directory(work, actor),
             Action.REASSIGN_LEAD: lambda: core_referrals.reassign_lead(work, actor, t.case, "jn-hope"),
             Action.TRANSFER_CASE: lambda: core_transfers.transfer_case(work, actor, t.movable, IHWA),
+            Action.SEARCH_RESOURCES: lambda: core_resources.search(work, actor, ResourceQuery(text="상담")),
+            Action.EDIT_RESOURCE: lambda: core_resources.verify(work, actor, t.resource),
+            Action.FIND_LOCAL_RESOURCES: lambda: core_resources.local_for_residents(work, actor, ("mental_health",),
+                                                                                    HYEHWA),
         }
         try:
             await calls[action]()
@@ -251,6 +264,8 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.LIST_ORGANISATIONS: ("GET", "/api/organisations", None),
         Action.REASSIGN_LEAD: ("POST", f"/api/cases/{t.case}/lead", {"org": "jn-hope"}),
         Action.TRANSFER_CASE: ("POST", f"/api/cases/{t.movable}/transfer", {"to_dong": IHWA}),
+        Action.SEARCH_RESOURCES: ("GET", "/api/resources?q=상담&dong=혜화동", None),
+        Action.EDIT_RESOURCE: ("PATCH", f"/api/resources/{t.resource}", {"capacity": "주 3회"}),
     }.get(action)
 
 
@@ -326,6 +341,8 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.REPLY_REFERRAL: ("press", cb.referral_button("receive", t.referral, 1)),
         Action.READ_REFERRAL: ("press", cb.referral_button("open", t.referral)),
         Action.LIST_REFERRALS: ("say", "/referrals"),
+        Action.SEARCH_RESOURCES: ("say", "/resources 상담 혜화동"),
+        Action.EDIT_RESOURCE: ("press", cb.resource_button("verify", t.resource, 1)),  # ✅ 확인했어요
     }.get(action)
 
 
@@ -405,11 +422,12 @@ async def playground_attempt(w: World, action: Action, who: str) -> bool:
 OFFERED = {
     "core": set(Action),
     "api": {a for a in Action if a not in (Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT,
-                                           Action.OPEN_OFFICE)},
+                                           Action.OPEN_OFFICE, Action.FIND_LOCAL_RESOURCES)},
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
-                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS},
+                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.SEARCH_RESOURCES,
+                 Action.EDIT_RESOURCE},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT},
@@ -425,7 +443,8 @@ PRESENT = {"playground": ("resident",)}
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
-           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE}
+           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE,
+           Action.EDIT_RESOURCE}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
 NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP)}
 
@@ -439,7 +458,8 @@ def audits_refusal(channel: str, action: Action, who: str) -> bool:
         return False  # (nobody without a web office session reaches the core through the office)
     if action is Action.READ_CASE or (channel, action) == ("telegram", Action.READ_REPORT):  # via the case card
         return role.of_organisation
-    return action is Action.READ_REFERRAL and role in TABLE[action].roles
+    # (an edit of another organisation's resource entry by a role that may edit is audited too)
+    return action in (Action.READ_REFERRAL, Action.EDIT_RESOURCE) and role in TABLE[action].roles
 
 
 def test_every_action_has_a_rule_and_every_channel_offers_only_known_actions():

@@ -233,3 +233,16 @@ def map_free_text(text: str, entries: tuple[SynonymEntry, ...] | None = None) ->
             match = SituationMatch(entry.id, entry.kind, tuple(words))
             (situations if entry.kind == "situation" else topics).append(match)
     return TextMapping(tuple(situations), tuple(topics))
+
+
+def lemmas(text: str) -> frozenset[str]:
+    """The words of a text as the analyser reads them (nouns as written, verbs as stem + 다), for
+    searches that match words rather than situations (the resource directory)."""
+    if not isinstance(text, str) or not _HAS_WORD.search(text):
+        return frozenset()
+    return _KIWI.lemmas(text[:MAX_TEXT_CHARS])
+
+
+def squashed(text: str) -> str:
+    """The text without spaces or punctuation, as the raw-fragment fallback reads it."""
+    return _NOT_WORD.sub("", text)
