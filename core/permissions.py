@@ -11,7 +11,10 @@ Reading the table: `roles` may do the action at all; `scope` says on which recor
             (주사례관리자); the team leader acts on every case of the 읍면동 (L8576–8578),
   ANY       no record: the action has no subject (filing a report, the audit log),
   RECEIVER  a referral to the actor's own organisation (partner staff, the 희망복지지원단),
-  REFERRAL  a referral to the actor's organisation, or from a 읍면동 in the actor's scope.
+  REFERRAL  a referral to the actor's organisation, or from a 읍면동 in the actor's scope,
+  HOUSEHOLD a case in the actor's 읍면동 scope; for staff of an organisation, a case their
+            organisation is tied to (the core says how: the consent names it, or it accepted a
+            referral of the case — core/support.py).
 A record outside the actor's scope answers as if it did not exist (core/refusals.py).
 """
 from __future__ import annotations
@@ -52,6 +55,9 @@ class Action(StrEnum):
     LIST_ORGANISATIONS = "list_organisations"  # the organisation directory
     REASSIGN_LEAD = "reassign_lead"  # the coordinator names the case's 주사례관리기관
     TRANSFER_CASE = "transfer_case"  # the household moved: the case goes to its new 읍면동 (L10102–10106)
+    # The household support ledger (지원 이력, issue 14): who gave what, warned before a duplicate.
+    RECORD_SUPPORT = "record_support"  # 지원 기록: the 읍면동 team, or an organisation consent names / that accepted a referral
+    READ_SUPPORT = "read_support"  # 누가 돕고 있나요? / the ledger: the team, or an organisation the consent names; audited
 
 
 class Scope(StrEnum):
@@ -61,6 +67,7 @@ class Scope(StrEnum):
     CASE = "case"
     RECEIVER = "receiver"
     REFERRAL = "referral"
+    HOUSEHOLD = "household"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +114,8 @@ TABLE: dict[Action, Rule] = {
     Action.LIST_ORGANISATIONS: Rule(ALL_STAFF, Scope.ANY),
     Action.REASSIGN_LEAD: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
     Action.TRANSFER_CASE: Rule(frozenset({R.TEAM_LEADER, R.COORDINATOR}), Scope.DONG),
+    Action.RECORD_SUPPORT: Rule(frozenset({*DONG_TEAM, *ORG_STAFF}), Scope.HOUSEHOLD),
+    Action.READ_SUPPORT: Rule(frozenset({*RECORD_READERS, *ORG_STAFF}), Scope.HOUSEHOLD),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that
@@ -127,10 +136,11 @@ def require_role(actor: Actor, action: Action) -> None:
 
 
 def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager_id: int | None = None,
-          missing: str = NO_SUCH_CASE, org_code: str | None = None) -> None:
+          missing: str = NO_SUCH_CASE, org_code: str | None = None, tied: bool = False) -> None:
     """Raise Refused unless the actor may do `action` on a record of `dong_code` managed by
     `manager_id` (for a referral: sent to `org_code`). A record out of scope is "missing" (the
-    message of a record that does not exist), so the answer never tells which records exist elsewhere."""
+    message of a record that does not exist), so the answer never tells which records exist elsewhere.
+    `tied`: the actor's organisation is tied to the case as the action needs (Scope.HOUSEHOLD)."""
     rule = TABLE[action]
     if actor.role not in rule.roles:
         raise Refused(RefusalKind.NOT_ALLOWED, NOT_FOR_ROLE)
@@ -141,6 +151,12 @@ def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager
         raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope in (Scope.DONG, Scope.CASE) and not actor.may_see(dong_code):
         raise Refused(RefusalKind.NOT_FOUND, missing)
+    if rule.scope is Scope.HOUSEHOLD:
+        # Staff of an organisation (the coordinator too) reach a household only through their
+        # organisation's tie to it, never through the 시군구-wide scope of the coordinator.
+        of_org = actor.role is not None and actor.role.of_organisation
+        if not (tied and actor.org_code is not None if of_org else actor.may_see(dong_code)):
+            raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope is Scope.CASE and actor.role in rule.manager_only and manager_id != actor.member_id:
         raise Refused(RefusalKind.NOT_ALLOWED, NOT_YOUR_CASE)
 
