@@ -21,6 +21,7 @@ from core import cases as core_cases
 from core import followups as core_followups
 from core import referrals as core_referrals
 from core import reports as core_reports
+from core import support as core_support
 from core import transfers as core_transfers
 from core.actor import Actor, Channel, member_actor
 from core.permissions import TABLE, Action, Scope
@@ -78,6 +79,8 @@ def expected(action: Action, who: str) -> bool:
         return False
     if rule.scope is Scope.RECEIVER and not ours or rule.scope is Scope.REFERRAL and not (ours or sees):
         return False
+    if rule.scope is Scope.HOUSEHOLD:  # the consent names REFERRED_TO (and no other organisation)
+        return ours if role.of_organisation else sees
     if rule.scope is Scope.CASE and role in rule.manager_only:
         return who == MANAGER
     return True
@@ -215,6 +218,8 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.LIST_ORGANISATIONS: lambda: core_referrals.directory(work, actor),
             Action.REASSIGN_LEAD: lambda: core_referrals.reassign_lead(work, actor, t.case, "jn-hope"),
             Action.TRANSFER_CASE: lambda: core_transfers.transfer_case(work, actor, t.movable, IHWA),
+            Action.RECORD_SUPPORT: lambda: core_support.record_support(work, actor, t.case, "lunch_box"),
+            Action.READ_SUPPORT: lambda: core_support.who_serves(work, actor, t.case),
         }
         try:
             await calls[action]()
@@ -251,6 +256,8 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.LIST_ORGANISATIONS: ("GET", "/api/organisations", None),
         Action.REASSIGN_LEAD: ("POST", f"/api/cases/{t.case}/lead", {"org": "jn-hope"}),
         Action.TRANSFER_CASE: ("POST", f"/api/cases/{t.movable}/transfer", {"to_dong": IHWA}),
+        Action.RECORD_SUPPORT: ("POST", f"/api/cases/{t.case}/support", {"kind": "lunch_box"}),
+        Action.READ_SUPPORT: ("GET", f"/api/cases/{t.case}/support", None),
     }.get(action)
 
 
@@ -326,6 +333,8 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.REPLY_REFERRAL: ("press", cb.referral_button("receive", t.referral, 1)),
         Action.READ_REFERRAL: ("press", cb.referral_button("open", t.referral)),
         Action.LIST_REFERRALS: ("say", "/referrals"),
+        Action.RECORD_SUPPORT: ("press", cb.support(t.case)),
+        Action.READ_SUPPORT: ("press", cb.serving(t.case)),
     }.get(action)
 
 
@@ -350,6 +359,11 @@ async def telegram_attempt(w: World, action: Action, who: str) -> bool:
     assert "이전 질문의 버튼" not in text and "알 수 없는" not in text, (action, who, text)  # not understood at all
     # What a person reads in their own chat: a refusal, or the answer.
     refused = any(r in text for r in REFUSALS)
+    if action is Action.RECORD_SUPPORT and not refused:
+        async with w.service.services.db.read() as conn:
+            flow = (await conn.execute(select(ConversationRow.flow).where(
+                ConversationRow.chat_id == str(w.telegram[who])))).scalar()
+        assert flow == "support", (who, value, text)  # the support dialog opened
     if action is Action.RECORD_FOLLOWUP and not refused:
         async with w.service.services.db.read() as conn:
             flow = (await conn.execute(select(ConversationRow.flow).where(
@@ -409,7 +423,8 @@ OFFERED = {
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
-                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS},
+                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.RECORD_SUPPORT,
+                 Action.READ_SUPPORT},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT},
@@ -425,9 +440,10 @@ PRESENT = {"playground": ("resident",)}
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
-           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE}
+           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE,
+           Action.RECORD_SUPPORT, Action.READ_SUPPORT}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
-NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP)}
+NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP), ("telegram", Action.RECORD_SUPPORT)}
 
 
 def audits_refusal(channel: str, action: Action, who: str) -> bool:
@@ -439,7 +455,7 @@ def audits_refusal(channel: str, action: Action, who: str) -> bool:
         return False  # (nobody without a web office session reaches the core through the office)
     if action is Action.READ_CASE or (channel, action) == ("telegram", Action.READ_REPORT):  # via the case card
         return role.of_organisation
-    return action is Action.READ_REFERRAL and role in TABLE[action].roles
+    return action in (Action.READ_REFERRAL, Action.READ_SUPPORT) and role in TABLE[action].roles
 
 
 def test_every_action_has_a_rule_and_every_channel_offers_only_known_actions():
