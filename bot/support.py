@@ -12,7 +12,8 @@ from core.actor import Actor
 from core.refusals import Refused, RefusalKind
 from core.work import Work
 from dialogs import commands as cmd
-from dialogs.replies import Msg, Reply
+from dialogs import callback_data as cb
+from dialogs.replies import Button, Msg, Reply
 from welfare.support import load_support_kinds
 
 if TYPE_CHECKING:
@@ -27,6 +28,12 @@ async def open_dialog(work: Work, actor: Actor, case_id: int, env: EffectEnv, re
                                      "@kinds": options.kinds, "@national_kinds": options.national_kinds,
                                      "@national_items": list(load_support_kinds().national_items),
                                      "@referral": options.referral_id})
+
+
+def after_saving(case_id: int) -> tuple[tuple[Button, ...], ...]:
+    """What comes next from here: another entry, or who else serves the household."""
+    return ((Button(cb.support(case_id), Msg("support.card.record")),
+             Button(cb.serving(case_id), Msg("support.card.serving"))),)
 
 
 def _giver(giver: core_support.Giver) -> Msg | str:
@@ -46,7 +53,8 @@ async def submit(work: Work, actor: Actor, command: cmd.SubmitSupport, env: Effe
     if isinstance(outcome, core_support.Recorded):
         key = "support.saved_override" if outcome.overrode else "support.saved"
         result.replies.append(Reply((Msg(key, {"kind": Msg(f"support.kind.{command.kind}"), "date": command.given_on,
-                                               "case": command.case_id}),)))
+                                               "case": command.case_id}),), after_saving(command.case_id),
+                                    expects="choice"))
         return
     if not outcome.earlier:  # only the national check was missing (not from this dialog)
         result.replies.append(Reply((Msg("support.national.title"),
