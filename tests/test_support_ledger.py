@@ -19,7 +19,7 @@ from core import referrals as core_referrals
 from core import reports as core_reports
 from core.actor import Actor, Channel, member_actor
 from core.work import Work
-from state import members
+from state import members, office_sessions
 from state.models import AuditEntry, SupportEntry
 from state.timeutil import utcnow
 from tests.harness import make_settings, running_app
@@ -227,6 +227,14 @@ async def test_an_accepted_referral_lets_its_organisation_record_and_the_export_
     assert row["support_entries"] == "1" and row["support_kinds"] == "government_rice"
     assert row["support_givers"] == "jn-food" and row["last_support_on"] == days_ago(0)
     assert "10kg" not in export.text
+    # The web office's case timeline shows the entry (no amount).
+    async with office.s.db.transaction() as conn:
+        session = await office_sessions.create_session(conn, office.s.cipher, office.ids["cw"], utcnow())
+    client = office.service.client
+    client.cookies.set("salpim_office", session, path="/office")
+    page = await client.get(f"/office/cases/{case}")
+    client.cookies.clear()
+    assert page.status_code == 200 and "🎁 지원을 기록했어요" in page.text and "10kg" not in page.text
 
 
 async def test_the_amount_is_screened_for_danger_and_stored_encrypted(office):
