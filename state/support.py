@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
@@ -91,3 +91,41 @@ async def event(conn: AsyncConnection, case_id: int, step: str, actor_id: int | 
     await conn.execute(insert(CaseEvent.__table__).values(
         case_id=case_id, at=now, on_date=kst_today(now).isoformat(), actor_member_id=actor_id,
         action="record_support", from_step=step, to_step=step, detail=detail))
+
+
+async def rehash_households(conn: AsyncConnection, cipher: FieldCipher) -> int:
+    """After a key rotation: each household's entries get its key under the current key, made
+    again from what identified it (the first entry's case: its address, or its id). A household
+    whose address was anonymised since keeps its old key (its own cases still find it through
+    hash_of_case). Returns how many entries changed."""
+    from state.models import Case, Report
+    from welfare.support import household_identity
+    rows = (await conn.execute(select(S.c.id, S.c.household_hash, S.c.case_id).where(S.c.household_hash != "")
+                               .order_by(S.c.id))).all()
+    first_case: dict[str, int | None] = {}
+    for _, old, case_id in rows:
+        first_case.setdefault(old, case_id)
+    changed = 0
+    for old, case_id in first_case.items():
+        if case_id is None:
+            continue
+        found = (await conn.execute(select(Report.address_enc, Report.anonymised_at)
+                                    .join(Case, Case.report_id == Report.id).where(Case.id == case_id))).first()
+        if found is None:
+            continue
+        address = cipher.decrypt(found.address_enc, "reports.address") if found.address_enc else None
+        identity = household_identity(address=address, case_id=case_id)
+        if found.anonymised_at is not None or old not in cipher.lookup_hashes(identity):
+            continue  # not what made this key (anonymised since): keep it
+        new = cipher.lookup_hash(identity)
+        if new != old:
+            changed += (await conn.execute(update(S).where(S.c.household_hash == old)
+                                           .values(household_hash=new))).rowcount or 0
+    return changed
+
+
+async def forget_households(conn: AsyncConnection, case_ids: list[int]) -> None:
+    """Retention: entries of anonymised cases keep kind, date and giver (statistics) but lose
+    the household key and the amount, so they no longer link to any household."""
+    if case_ids:
+        await conn.execute(update(S).where(S.c.case_id.in_(case_ids)).values(household_hash="", amount_enc=None))

@@ -89,3 +89,49 @@ def test_the_household_key_never_appears_in_clear(batch, db_url, tmp_path_factor
     for address, _, key in made:
         keys.setdefault(normalise_address(address), set()).add(key)
     assert all(len(k) == 1 for k in keys.values())
+
+
+OLD_KEY, NEW_KEY = "old-key-at-least-32-bytes-long-000", "new-key-at-least-32-bytes-long-000"
+
+
+async def _kimjang(service, member: int, address: str) -> object:
+    s = service.services
+    async with s.db.transaction() as conn:
+        work = Work(s.db, conn, s.cipher, s.runner.directory, utcnow())
+        cw = member_actor(await members.member_by_id(conn, member), s.runner.directory, Channel.API)
+        filed = await core_reports.file_report(work, Actor(Channel.TELEGRAM, chat_id="n"), _report(address),
+                                               per_hour=10**6)
+        case = (await core_cases.take_report(work, cw, filed.id)).case.id
+        return await core_support.record_support(work, cw, case, "kimjang", amount="20포기")
+
+
+async def test_after_a_key_rotation_households_still_match_and_retention_unlinks_them(db_url, tmp_path):
+    from state import retention, rotation
+    from state.crypto import FieldCipher
+    from state.models import Case
+    async with running_app(make_settings(db_url, None, tmp_path, secret_key=OLD_KEY)) as service:
+        async with service.services.db.transaction() as conn:
+            member = await members.create_member(conn, service.services.cipher, role="caseworker",
+                                                 dong_code=HYEHWA, sigungu_code="11110", now=utcnow())
+        assert isinstance(await _kimjang(service, member, "명륜길 12"), core_support.Recorded)
+    async with running_app(make_settings(db_url, None, tmp_path, secret_key=NEW_KEY, old_secret_keys=OLD_KEY),
+                           migrate=False) as service:
+        async with service.services.db.transaction() as conn:
+            counts = await rotation.rotate(conn, service.services.cipher)
+        assert counts["support_ledger.household_hash"] == 1 and counts["support_ledger.amount_enc"] == 1
+    # The old key is gone: a second 김장 at the same address still meets the first.
+    async with running_app(make_settings(db_url, None, tmp_path, secret_key=NEW_KEY), migrate=False) as service:
+        again = await _kimjang(service, member, "명륜길12")
+        assert isinstance(again, core_support.NeedsConfirmation) and len(again.earlier) == 1
+        async with service.services.db.read() as conn:
+            entry = (await conn.execute(select(SupportEntry.__table__))).mappings().one()
+        assert entry["household_hash"] == FieldCipher(NEW_KEY).lookup_hash(
+            household_identity(address="명륜길 12", case_id=entry["case_id"]))
+        assert FieldCipher(NEW_KEY).decrypt(entry["amount_enc"], "support_ledger.amount") == "20포기"
+        # Five years after the case ended, retention unlinks its entries from the household.
+        async with service.services.db.transaction() as conn:
+            from sqlalchemy import update
+            await conn.execute(update(Case.__table__).values(step="closed_early", updated_at=datetime(2019, 1, 1)))
+            await retention.anonymise_due(conn, service.services.cipher, utcnow(), report_days=365, case_days=5 * 365)
+            kept = (await conn.execute(select(SupportEntry.__table__))).mappings().all()
+        assert [(e["household_hash"], e["amount_enc"], e["kind"]) for e in kept] == [("", None, "kimjang")]
