@@ -191,6 +191,7 @@ async def record_support(work: Work, actor: Actor, case_id: int, kind: str, *, g
     if confirm and reason not in kinds.override_reasons:
         raise invalid("support.error.reason_needed")
     current, hashes = await _household_hashes(work, record)
+    await store.lock_household(work.conn, current)
     history = await store.of_household(work.conn, hashes)
     dups = duplicates(found, on, [Given(e.id, e.kind, e.given_on, e.giver) for e in history])
     national = kinds.national_items if found.national_check and not national_checked else ()

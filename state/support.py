@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
@@ -56,6 +56,13 @@ async def append(conn: AsyncConnection, cipher: FieldCipher, *, household_hash: 
         giver_org_code=giver_org_code, giver_dong_code=giver_dong_code, recorded_by=recorded_by, recorded_at=now,
         national_checked=national_checked, override_reason=override_reason, overrides=overrides))).one()
     return _record(row)
+
+
+async def lock_household(conn: AsyncConnection, household_hash: str) -> None:
+    """Two givers recording for one household at once: the second waits for the first, so its
+    duplicate check sees the first entry. (SQLite serialises every writer already.)"""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:h, 0))"), {"h": household_hash})
 
 
 async def of_household(conn: AsyncConnection, hashes: list[str], *, limit: int = 500) -> list[SupportRecord]:

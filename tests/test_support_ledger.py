@@ -17,6 +17,7 @@ from sqlalchemy import select
 from core import cases as core_cases
 from core import referrals as core_referrals
 from core import reports as core_reports
+from core import support as core_support
 from core.actor import Actor, Channel, member_actor
 from core.work import Work
 from state import members, office_sessions
@@ -266,3 +267,30 @@ def test_one_household_however_its_address_is_written():
     assert normalise_address("명륜길 12, 2층") == normalise_address("명륜길12 2층") == normalise_address("명륜길１２ ２층")
     assert household_identity(address="명륜길 12, 2층", case_id=1) == household_identity(address="명륜길12 2층", case_id=2)
     assert household_identity(address=None, case_id=3) != household_identity(address=None, case_id=4)
+
+
+async def test_two_givers_at_once_one_is_warned(office):
+    """The 복지관 and the 푸드뱅크 record 김장 for one household at the same moment: the second
+    waits for the first (a lock per household; SQLite's single writer) and is warned, never
+    both recorded unwarned. The first transaction is held open while the second starts."""
+    import asyncio
+    first = await office.open_case("혜화로 7", ["jn-welfare", "jn-food"])
+    second = await office.open_case("혜화로 7", ["jn-welfare", "jn-food"])
+
+    async def record(who: str, case: int, hold: asyncio.Event | None = None):
+        async with office.s.db.transaction() as conn:
+            outcome = await core_support.record_support(office.work(conn), await office.actor(conn, who), case,
+                                                        "kimjang")
+            if hold is not None:
+                await hold.wait()
+            return outcome
+
+    release = asyncio.Event()
+    held = asyncio.create_task(record("welfare", first, release))
+    await asyncio.sleep(0.2)  # the first has recorded and holds its transaction open
+    racing = asyncio.create_task(record("food", second))
+    await asyncio.sleep(0.5)  # without the lock the second would finish here, unwarned
+    release.set()
+    outcomes = [await held, await racing]
+    assert isinstance(outcomes[0], core_support.Recorded)
+    assert isinstance(outcomes[1], core_support.NeedsConfirmation) and len(outcomes[1].earlier) == 1
