@@ -185,8 +185,9 @@ async def record_support(work: Work, actor: Actor, case_id: int, kind: str, *, g
         raise invalid("support.error.amount_danger")
     if referral_id is not None:
         referral = await referral_store.load(work.conn, referral_id)
-        if referral is None or referral.case_id != record.id or (
-                actor.org_code is not None and tie.referred and referral.to_org_code != actor.org_code):
+        of_org = actor.role is not None and actor.role.of_organisation
+        # An organisation links only a referral it received; the 읍면동 team any of the case's.
+        if referral is None or referral.case_id != record.id or of_org and referral.to_org_code != actor.org_code:
             raise invalid("support.error.not_this_referral")
     if confirm and reason not in kinds.override_reasons:
         raise invalid("support.error.reason_needed")

@@ -220,6 +220,13 @@ async def test_an_accepted_referral_lets_its_organisation_record_and_the_export_
     given = await office.call("food", "POST", f"/api/cases/{case}/support",
                               {"kind": "government_rice", "referral_id": referral.id, "amount": "10kg"})
     assert given.status_code == 200 and given.json()["referral_id"] == referral.id
+    # Another organisation the consent named may not link the 푸드뱅크's referral as its own.
+    async with office.s.db.transaction() as conn:
+        await core_referrals.record_consent(office.work(conn), await office.actor(conn, "cw"), case, CONSENT,
+                                            ["jn-welfare"])
+    borrowed = await office.call("welfare", "POST", f"/api/cases/{case}/support",
+                                 {"kind": "goods", "referral_id": referral.id})
+    assert borrowed.status_code == 422 and borrowed.json()["detail"]["refusal"] == "support.error.not_this_referral"
     # ... but not ask who else serves the household (the consent no longer names it).
     assert (await office.call("food", "GET", f"/api/cases/{case}/support")).status_code == 403
     export = await office.call("cw", "GET", "/api/export/cases.csv")
