@@ -9,11 +9,12 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot import referrals, resources
+from bot import referrals, resources, support
 from core import cases as core_cases
 from core import followups as core_followups
 from core import reports as core_reports
 from core.actor import Actor, Channel, member_actor
+from core.permissions import Action, may
 from core.refusals import NO_SUCH_CASE, Refused, RefusalKind
 from core.work import Work
 from dialogs import callback_data as cb
@@ -70,6 +71,8 @@ async def handle(command: cmd.Command, env: EffectEnv, result: EffectResult) -> 
             await referrals.submit(work, actor, command, result)
         elif isinstance(command, cmd.ShowReferrals):
             await referrals.show_referrals(work, actor, result)
+        elif isinstance(command, cmd.SubmitSupport):
+            await support.submit(work, actor, command, env, result)
     except Refused as refused:
         result.replies.append(Reply((Msg(refused.key),)))
 
@@ -109,6 +112,10 @@ async def _button(work: Work, actor: Actor, value: str, env: EffectEnv, result: 
         await _open_followup(work, actor, subject, env, result)
     elif kind == "refer":
         await referrals.open_dialog(work, actor, subject, env, result)
+    elif kind == "support":
+        await support.open_dialog(work, actor, subject, env, result)  # 🎁 지원 기록 (bot/support.py)
+    elif kind == "serving":
+        await support.who_serves(work, actor, subject, env, result)
     elif kind == "fact" and button.name in core_cases.RECORDED_FACTS:
         current = await cases.load(work.db, work.conn, subject)
         value = not getattr(current.facts, button.name) if current else True
@@ -213,6 +220,9 @@ def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
         buttons.append((Button(cb.refer(record.id), Msg("case.card.refer")),))  # 🤝 의뢰하기 (bot/referrals.py)
     else:
         buttons.append((Button(cb.full_record(record.id), Msg("case.card.record")),))
+    if may(actor, Action.RECORD_SUPPORT):  # the 읍면동 team records support and asks who serves
+        buttons.append((Button(cb.support(record.id), Msg("support.card.record")),
+                        Button(cb.serving(record.id), Msg("support.card.serving"))))
     return Reply(tuple(lines), tuple(buttons), expects="choice")
 
 

@@ -17,7 +17,7 @@ from dialogs import commands as cmd
 from dialogs.replies import Button, Msg, Reply
 from state import members as member_store
 from state.referrals import ReferralRecord
-from welfare.referral_lifecycle import Outcome, Party, RejectReason, allowed_actions
+from welfare.referral_lifecycle import Outcome, Party, ReferralState, RejectReason, allowed_actions
 from welfare.report_taxonomy import load_report_taxonomy
 
 if TYPE_CHECKING:
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 UNKNOWN = Refused(RefusalKind.INVALID, "case.error.unknown_button")
 # A press on these in the organisation's chat hands the presser the consented details privately.
 TAKING = ("receive", "accept")
+# A referral its organisation accepted: its card offers 🎁 지원 기록 and 👥 누가 돕고 있나요? (bot/support.py).
+SUPPORTING = frozenset({ReferralState.ACCEPTED, ReferralState.IN_PROGRESS, ReferralState.COMPLETED})
 
 
 async def open_dialog(work: Work, actor: Actor, case_id: int, env: EffectEnv, result: EffectResult) -> None:
@@ -143,6 +145,9 @@ async def _card(work: Work, actor: Actor, referral_id: int) -> Reply:
     party = Party.RECEIVER if actor.org_code == r.to_org_code else Party.SENDER
     buttons = tuple((Button(cb.referral_button(a.value, r.id, r.version), Msg(a.label_key)),)
                     for a in allowed_actions(r.state, party) if a.value in cb.REFERRAL_KINDS)
+    if party is Party.RECEIVER and r.state in SUPPORTING:  # an accepted referral: record what was given
+        buttons += ((Button(cb.support(r.case_id), Msg("support.card.record")),
+                     Button(cb.serving(r.case_id), Msg("support.card.serving"))),)
     return Reply(tuple(lines), buttons, expects="choice" if buttons else "none")
 
 

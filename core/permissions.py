@@ -14,6 +14,9 @@ Reading the table: `roles` may do the action at all; `scope` says on which recor
   REFERRAL  a referral to the actor's organisation, or from a 읍면동 in the actor's scope,
   ORG       a record an organisation owns (a resource-directory entry): the actor's own
             organisation's, or — for staff of no organisation (the 시군구 admin) — any of their 시군구.
+  HOUSEHOLD a case in the actor's 읍면동 scope; for staff of an organisation, a case their
+            organisation is tied to (the core says how: the consent names it, or it accepted a
+            referral of the case — core/support.py).
 A record outside the actor's scope answers as if it did not exist (core/refusals.py).
 """
 from __future__ import annotations
@@ -58,6 +61,9 @@ class Action(StrEnum):
     SEARCH_RESOURCES = "search_resources"  # /resources, GET /api/resources, the referral dialog's suggestions
     EDIT_RESOURCE = "edit_resource"  # add, change, retire or re-verify (✅ 확인했어요) an entry; audited
     FIND_LOCAL_RESOURCES = "find_local_resources"  # the finder's 동네 자원: verified entries only, for anyone
+    # The household support ledger (지원 이력, issue 14): who gave what, warned before a duplicate.
+    RECORD_SUPPORT = "record_support"  # 지원 기록: the 읍면동 team, or an organisation consent names / that accepted a referral
+    READ_SUPPORT = "read_support"  # 누가 돕고 있나요? / the ledger: the team, or an organisation the consent names; audited
 
 
 class Scope(StrEnum):
@@ -68,6 +74,7 @@ class Scope(StrEnum):
     RECEIVER = "receiver"
     REFERRAL = "referral"
     ORG = "org"
+    HOUSEHOLD = "household"
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +128,8 @@ TABLE: dict[Action, Rule] = {
     # What local organisations give is public information (a resident may call them): verified
     # entries only, so nobody is sent to a programme that may have ended.
     Action.FIND_LOCAL_RESOURCES: Rule(EVERYONE, Scope.ANY),
+    Action.RECORD_SUPPORT: Rule(frozenset({*DONG_TEAM, *ORG_STAFF}), Scope.HOUSEHOLD),
+    Action.READ_SUPPORT: Rule(frozenset({*RECORD_READERS, *ORG_STAFF}), Scope.HOUSEHOLD),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that
@@ -141,11 +150,13 @@ def require_role(actor: Actor, action: Action) -> None:
 
 
 def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager_id: int | None = None,
-          missing: str = NO_SUCH_CASE, org_code: str | None = None, sigungu_code: str | None = None) -> None:
+          missing: str = NO_SUCH_CASE, org_code: str | None = None, sigungu_code: str | None = None,
+          tied: bool = False) -> None:
     """Raise Refused unless the actor may do `action` on a record of `dong_code` managed by
     `manager_id` (for a referral: sent to `org_code`; for an organisation's record: owned by
     `org_code` of `sigungu_code`). A record out of scope is "missing" (the
-    message of a record that does not exist), so the answer never tells which records exist elsewhere."""
+    message of a record that does not exist), so the answer never tells which records exist elsewhere.
+    `tied`: the actor's organisation is tied to the case as the action needs (Scope.HOUSEHOLD)."""
     rule = TABLE[action]
     if actor.role not in rule.roles:
         raise Refused(RefusalKind.NOT_ALLOWED, NOT_FOR_ROLE)
@@ -159,6 +170,12 @@ def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager
         raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope in (Scope.DONG, Scope.CASE) and not actor.may_see(dong_code):
         raise Refused(RefusalKind.NOT_FOUND, missing)
+    if rule.scope is Scope.HOUSEHOLD:
+        # Staff of an organisation (the coordinator too) reach a household only through their
+        # organisation's tie to it, never through the 시군구-wide scope of the coordinator.
+        of_org = actor.role is not None and actor.role.of_organisation
+        if not (tied and actor.org_code is not None if of_org else actor.may_see(dong_code)):
+            raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope is Scope.CASE and actor.role in rule.manager_only and manager_id != actor.member_id:
         raise Refused(RefusalKind.NOT_ALLOWED, NOT_YOUR_CASE)
 

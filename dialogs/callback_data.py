@@ -28,7 +28,7 @@ _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 # Codes are positions in these tuples and enums: APPEND ONLY, or buttons already in chats change
 # meaning (a pinned test keeps a few codes fixed).
-KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act", "refer")
+KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act", "refer", "support", "serving")
 FACTS = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
 ACTIONS: tuple[str, ...] = tuple(a.value for a in CaseAction)
 # Actions that need a reason chosen first, and the enum of its reasons.
@@ -152,6 +152,16 @@ def refer(case_id: int) -> str:
     return CaseButton("refer", case_id).value()
 
 
+def support(case_id: int) -> str:
+    """🎁 지원 기록 on a case card or an accepted referral: opens the support dialog."""
+    return CaseButton("support", case_id).value()
+
+
+def serving(case_id: int) -> str:
+    """👥 누가 돕고 있나요? on a case card or a referral."""
+    return CaseButton("serving", case_id).value()
+
+
 def is_case_button(value: str) -> bool:
     """A casework button (case cards, team alerts, referrals): handled by the casework effects."""
     return value.startswith((CASE_PREFIX, REFERRAL_PREFIX, RESOURCE_PREFIX))
@@ -175,7 +185,7 @@ def parse_case_button(value: str) -> CaseButton | None:
     if head is None:
         return None
     kind, subject, rest = head
-    if kind in ("take", "assign", "open", "record", "followup", "refer"):
+    if kind in ("take", "assign", "open", "record", "followup", "refer", "support", "serving"):
         return CaseButton(kind, subject) if not rest else None
     if kind == "assignto":
         worker = _from_b36(rest[0]) if len(rest) == 1 else None

@@ -107,6 +107,20 @@ class ShowLocalResources:
     dong_code: str
 
 
+@dataclass(frozen=True, slots=True)
+class SubmitSupport:
+    """The support dialog's end (or its warning's): record support through the core."""
+
+    case_id: int
+    kind: str
+    given_on: str  # ISO date
+    amount: str
+    referral_id: int | None = None
+    national_checked: bool = False
+    confirm: bool = False  # going on past a duplicate warning, with `reason`
+    reason: str | None = None
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
            | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals
-           | ShowResources | ShowLocalResources)
+           | ShowResources | ShowLocalResources | SubmitSupport)

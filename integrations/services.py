@@ -15,6 +15,7 @@ from dialogs.finder_flow import build_finder_flow
 from dialogs.finder_household import FinderData
 from dialogs.followup_flow import build_followup_flow
 from dialogs.referral_flow import build_referral_flow
+from dialogs.support_flow import build_support_confirm_flow, build_support_flow
 from dialogs.report_flow import build_report_flow
 from integrations.alerting_health import warn_at_start
 from salpim.settings import Settings
@@ -34,7 +35,8 @@ log = logging.getLogger(__name__)
 
 def build_engine(finder: FinderData | None = None) -> Engine:
     return Engine({"report": build_report_flow(), "followup": build_followup_flow(), "referral": build_referral_flow(),
-                   "finder": build_finder_flow(finder)})
+                   "finder": build_finder_flow(finder), "support": build_support_flow(),
+                   "support_confirm": build_support_confirm_flow()})
 
 
 def service_catalogue(settings: Settings) -> Catalogue:

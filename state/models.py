@@ -401,3 +401,27 @@ class ResourceRow(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime]
+
+
+class SupportEntry(Base):
+    """One support given to a household (지원 이력): what kind, when, how much (encrypted), by
+    which organisation or 읍면동 team, who recorded it, and the case and referral it came from.
+    The household is a keyed hash (HMAC, state/crypto.py) of what identifies it, never the
+    identifier itself; a giver who went on past a duplicate warning leaves the coded reason
+    and the entries they were warned of."""
+
+    __tablename__ = "support_ledger"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    household_hash: Mapped[str] = mapped_column(String(64), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    referral_id: Mapped[int | None] = mapped_column(ForeignKey("referrals.id"))
+    kind: Mapped[str] = mapped_column(String(24))
+    given_on: Mapped[str] = mapped_column(String(10))
+    amount_enc: Mapped[str | None] = mapped_column(Text)
+    giver_org_code: Mapped[str | None] = mapped_column(String(24), index=True)  # None: the 읍면동 team
+    giver_dong_code: Mapped[str | None] = mapped_column(String(10))
+    recorded_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    recorded_at: Mapped[datetime]
+    national_checked: Mapped[bool] = mapped_column(Boolean, default=False)
+    override_reason: Mapped[str | None] = mapped_column(String(32))
+    overrides: Mapped[list[Any]] = mapped_column(JSON, default=list)  # entry ids the giver was warned of

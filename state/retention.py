@@ -6,6 +6,7 @@
 - A parked dialog draft: erased after DRAFT_DAYS.
 Anonymised means: free text, address, location, phone, the link to the reporter's chat, photos
 and call notes are removed; dates, 읍면동, signs, household type, age band, outcomes remain.
+The support ledger's entries of such a case lose their household key and amount.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import Case, ConversationRow, FollowupSubmission, PhotoRow, Report
+from state.support import forget_households
 
 R, C, F, P, V = (Report.__table__, Case.__table__, FollowupSubmission.__table__, PhotoRow.__table__,
                  ConversationRow.__table__)
@@ -51,6 +53,7 @@ async def anonymise_due(conn: AsyncConnection, cipher: FieldCipher, now: datetim
     if case_rows:
         await conn.execute(update(F).where(F.c.case_id.in_([c for c, _ in case_rows])).values(
             answers_enc=cipher.encrypt("{}", "followup.answers"), void_reason_enc=None))
+        await forget_households(conn, [c for c, _ in case_rows])  # the support ledger's household key
     drafts = await conn.execute(update(V).where(V.c.flow.is_(None), V.c.answers_enc.is_not(None),
                                                 V.c.updated_at < now - timedelta(days=DRAFT_DAYS))
                                 .values(answers_enc=None))

@@ -13,8 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import (
-    ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, ReferralRow, Report,
+    ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, ReferralRow, Report, SupportEntry,
 )
+from state.support import rehash_households
 
 # (table, primary key columns, encrypted column, associated-data context)
 ENCRYPTED_COLUMNS = (
@@ -29,6 +30,7 @@ ENCRYPTED_COLUMNS = (
     (FollowupSubmission.__table__, ("id",), "answers_enc", "followup.answers"),
     (FollowupSubmission.__table__, ("id",), "void_reason_enc", "followup.void_reason"),
     (ReferralRow.__table__, ("id",), "request_enc", "referrals.request"),
+    (SupportEntry.__table__, ("id",), "amount_enc", "support_ledger.amount"),
 )
 
 
@@ -61,4 +63,5 @@ async def rotate(conn: AsyncConnection, cipher: FieldCipher) -> dict[str, int]:
         phone = cipher.decrypt(phone_enc, "reports.phone")
         await conn.execute(update(reports).where(reports.c.id == report_id)
                            .values(phone_hash=cipher.lookup_hash(f"phone:{phone}")))
+    counts["support_ledger.household_hash"] = await rehash_households(conn, cipher)  # the household keys too
     return counts

@@ -22,6 +22,7 @@ from core import followups as core_followups
 from core import referrals as core_referrals
 from core import resources as core_resources
 from core import reports as core_reports
+from core import support as core_support
 from core import transfers as core_transfers
 from core.actor import Actor, Channel, member_actor
 from core.permissions import TABLE, Action, Scope
@@ -82,6 +83,8 @@ def expected(action: Action, who: str) -> bool:
         return False
     if rule.scope is Scope.ORG and not (ours or who not in ORG_OF and role in SIGUNGU_WIDE):
         return False  # an organisation's own entry, or any of the 시군구 for its staff of no organisation
+    if rule.scope is Scope.HOUSEHOLD:  # the consent names REFERRED_TO (and no other organisation)
+        return ours if role.of_organisation else sees
     if rule.scope is Scope.CASE and role in rule.manager_only:
         return who == MANAGER
     return True
@@ -228,6 +231,8 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.EDIT_RESOURCE: lambda: core_resources.verify(work, actor, t.resource),
             Action.FIND_LOCAL_RESOURCES: lambda: core_resources.local_for_residents(work, actor, ("mental_health",),
                                                                                     HYEHWA),
+            Action.RECORD_SUPPORT: lambda: core_support.record_support(work, actor, t.case, "lunch_box"),
+            Action.READ_SUPPORT: lambda: core_support.who_serves(work, actor, t.case),
         }
         try:
             await calls[action]()
@@ -266,6 +271,8 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.TRANSFER_CASE: ("POST", f"/api/cases/{t.movable}/transfer", {"to_dong": IHWA}),
         Action.SEARCH_RESOURCES: ("GET", "/api/resources?q=상담&dong=혜화동", None),
         Action.EDIT_RESOURCE: ("PATCH", f"/api/resources/{t.resource}", {"capacity": "주 3회"}),
+        Action.RECORD_SUPPORT: ("POST", f"/api/cases/{t.case}/support", {"kind": "lunch_box"}),
+        Action.READ_SUPPORT: ("GET", f"/api/cases/{t.case}/support", None),
     }.get(action)
 
 
@@ -343,6 +350,8 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.LIST_REFERRALS: ("say", "/referrals"),
         Action.SEARCH_RESOURCES: ("say", "/resources 상담 혜화동"),
         Action.EDIT_RESOURCE: ("press", cb.resource_button("verify", t.resource, 1)),  # ✅ 확인했어요
+        Action.RECORD_SUPPORT: ("press", cb.support(t.case)),
+        Action.READ_SUPPORT: ("press", cb.serving(t.case)),
     }.get(action)
 
 
@@ -367,6 +376,11 @@ async def telegram_attempt(w: World, action: Action, who: str) -> bool:
     assert "이전 질문의 버튼" not in text and "알 수 없는" not in text, (action, who, text)  # not understood at all
     # What a person reads in their own chat: a refusal, or the answer.
     refused = any(r in text for r in REFUSALS)
+    if action is Action.RECORD_SUPPORT and not refused:
+        async with w.service.services.db.read() as conn:
+            flow = (await conn.execute(select(ConversationRow.flow).where(
+                ConversationRow.chat_id == str(w.telegram[who])))).scalar()
+        assert flow == "support", (who, value, text)  # the support dialog opened
     if action is Action.RECORD_FOLLOWUP and not refused:
         async with w.service.services.db.read() as conn:
             flow = (await conn.execute(select(ConversationRow.flow).where(
@@ -427,7 +441,7 @@ OFFERED = {
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
                  Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.SEARCH_RESOURCES,
-                 Action.EDIT_RESOURCE},
+                 Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT},
@@ -444,9 +458,9 @@ AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.AS
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
            Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE,
-           Action.EDIT_RESOURCE}
+           Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
-NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP)}
+NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP), ("telegram", Action.RECORD_SUPPORT)}
 
 
 def audits_refusal(channel: str, action: Action, who: str) -> bool:
@@ -459,7 +473,7 @@ def audits_refusal(channel: str, action: Action, who: str) -> bool:
     if action is Action.READ_CASE or (channel, action) == ("telegram", Action.READ_REPORT):  # via the case card
         return role.of_organisation
     # (an edit of another organisation's resource entry by a role that may edit is audited too)
-    return action in (Action.READ_REFERRAL, Action.EDIT_RESOURCE) and role in TABLE[action].roles
+    return action in (Action.READ_REFERRAL, Action.EDIT_RESOURCE, Action.READ_SUPPORT) and role in TABLE[action].roles
 
 
 def test_every_action_has_a_rule_and_every_channel_offers_only_known_actions():

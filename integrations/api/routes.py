@@ -16,6 +16,7 @@ from core import cases as core_cases
 from core import followups as core_followups
 from core import referrals as core_referrals
 from core import reports as core_reports
+from core import support as core_support
 from core.actor import Actor
 from core.permissions import Action
 from core.refusals import Refused
@@ -155,7 +156,14 @@ EXPORT_COLUMNS = ("receipt_no", "case_id", "dong_code", "step", "household_type"
                   "initial_counselling_on", "intake_on", "assessment_registered_on", "selected_on", "service_plan_on",
                   "closed_on", "next_due", "overdue",
                   # Linkage: how many referrals, how many still open, to whom, and the latest one's state.
-                  "referrals", "referrals_open", "referral_orgs", "last_referral_state")
+                  "referrals", "referrals_open", "referral_orgs", "last_referral_state",
+                  # The support ledger (지원 이력): how many entries, of which kinds, by whom, the latest date.
+                  "support_entries", "support_kinds", "support_givers", "last_support_on")
+
+
+def support_cells(found: list) -> tuple[int, str, str, str]:
+    return (len(found), ";".join(dict.fromkeys(e.kind for e in found)), ";".join(dict.fromkeys(e.giver for e in found)),
+            max((e.given_on.isoformat() for e in found), default=""))
 
 
 def referral_cells(found: list) -> tuple[int, int, str, str]:
@@ -169,6 +177,7 @@ async def export_cases(request: Request, actor: Caller, dong: str | None = None)
     async with _tx(request) as work:
         found = await core_cases.export_cases(work, actor, dong=dong)
         linked = await core_referrals.of_cases(work, [c.id for c in found])
+        supported = await core_support.of_cases(work, [c.id for c in found])
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
@@ -179,7 +188,7 @@ async def export_cases(request: Request, actor: Caller, dong: str | None = None)
             m.household_type.value if m.household_type else "", record.urgent, record.state.hard_case,
             m.referred_on, m.initial_counselling_on, m.intake_on, m.assessment_registered_on,
             m.selected_on, m.service_plan_on, m.closed_on, summary.next_due or "", summary.overdue,
-            *referral_cells(linked.get(record.id, [])))])
+            *referral_cells(linked.get(record.id, [])), *support_cells(supported.get(record.id, [])))])
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="salpim-cases.csv"',
                              "Cache-Control": "no-store"})

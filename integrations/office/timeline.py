@@ -17,8 +17,8 @@ from state.cases import CaseRecord
 
 
 # Case events of the linkage (core/referrals.py, core/transfers.py): a 서식2 consent recorded,
-# the 주사례관리기관 changed, the case moved to another 읍면동.
-LINKAGE_EVENTS = ("record_consent", "lead_changed", "transferred")
+# the 주사례관리기관 changed, the case moved to another 읍면동; support recorded (core/support.py).
+LINKAGE_EVENTS = ("record_consent", "lead_changed", "transferred", "record_support")
 
 
 @dataclass(frozen=True, slots=True)
