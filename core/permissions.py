@@ -52,6 +52,9 @@ class Action(StrEnum):
     LIST_ORGANISATIONS = "list_organisations"  # the organisation directory
     REASSIGN_LEAD = "reassign_lead"  # the coordinator names the case's 주사례관리기관
     TRANSFER_CASE = "transfer_case"  # the household moved: the case goes to its new 읍면동 (L10102–10106)
+    ADD_CO_MANAGER = "add_co_manager"  # 공동사례관리기관 with its stated role; only where consent names it
+    REMOVE_CO_MANAGER = "remove_co_manager"  # the organisation leaves the case's management
+    EXPORT_REFERRALS = "export_referrals"  # FHIR ServiceRequest + Task bundle, audited (no names)
 
 
 class Scope(StrEnum):
@@ -107,6 +110,11 @@ TABLE: dict[Action, Rule] = {
     Action.LIST_ORGANISATIONS: Rule(ALL_STAFF, Scope.ANY),
     Action.REASSIGN_LEAD: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
     Action.TRANSFER_CASE: Rule(frozenset({R.TEAM_LEADER, R.COORDINATOR}), Scope.DONG),
+    # Joint case management is agreed by the case's own team (its manager, the team leader).
+    Action.ADD_CO_MANAGER: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.REMOVE_CO_MANAGER: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    # Like the CSV export, plus the coordinator who watches the 시군구's referrals.
+    Action.EXPORT_REFERRALS: Rule(frozenset({*RECORD_READERS, R.COORDINATOR}), Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that

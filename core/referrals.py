@@ -153,7 +153,7 @@ async def reply(work: Work, actor: Actor, referral_id: int, action: str, *, reas
         raise invalid("referral.error.invalid") from None
     referral = await _referral(work, referral_id, lock=True)
     record = await _case(work, referral.case_id)
-    party = _party_for(actor, step, referral, record)
+    party = party_for(actor, step, referral, record)
     if expected_version is not None and expected_version != referral.version:
         raise conflict("referral.error.stale")
     try:
@@ -214,7 +214,7 @@ async def lead_of(work: Work, actor: Actor, case_id: int) -> str | None:
     return await store.lead_of(work.conn, record.id)
 
 
-def _party_for(actor: Actor, step: ReferralAction, referral: store.ReferralRecord, record: cases.CaseRecord) -> Party:
+def party_for(actor: Actor, step: ReferralAction, referral: store.ReferralRecord, record: cases.CaseRecord) -> Party:
     """The receiving organisation answers; the sender's team cancels, and sends a rejected
     referral onward. Someone who is neither gets the answer of a referral that does not exist."""
     if actor.org_code is not None and actor.org_code == referral.to_org_code and step is not ReferralAction.CANCEL:
