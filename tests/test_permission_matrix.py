@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core import cases as core_cases
+from core import co_managers as core_co_managers
+from core import referral_export
 from core import followups as core_followups
 from core import referrals as core_referrals
 from core import reports as core_reports
@@ -53,6 +55,7 @@ PEOPLE: dict[str, tuple[Role | None, str | None, bool]] = {
 }
 ORG_OF = {"partner": "jn-mental", "partner_lead": "jn-mental", "partner_b": "jn-food", "coordinator": "jn-hope"}
 REFERRED_TO = "jn-mental"
+CO_MANAGER = "jn-food"  # co-manages every target case (removed in the attempts); jn-mental is added
 CONSENT_PARTS = {"general_data": True, "unique_identifiers": False, "sensitive_data": True, "third_party": True}
 MANAGER = "cw_a"
 ASSIGNEE = "assignee"  # whom an assignment names: a valid manager who acts in no attempt, so only the
@@ -61,7 +64,8 @@ ASSIGNEE = "assignee"  # whom an assignment names: a valid manager who acts in n
 
 # Lists answer whoever may list at all, with the records of their own scope only (what a list
 # holds is checked in tests/test_api_access.py); every other action is on one record of 혜화동.
-LISTS = {Action.LIST_REPORTS, Action.LIST_CASES, Action.EXPORT_CASES, Action.COORDINATE_REFERRALS}
+LISTS = {Action.LIST_REPORTS, Action.LIST_CASES, Action.EXPORT_CASES, Action.COORDINATE_REFERRALS,
+         Action.EXPORT_REFERRALS}
 SIGUNGU_WIDE = (Role.SIGUNGU_ADMIN, Role.AUDITOR, Role.COORDINATOR)
 
 
@@ -171,7 +175,8 @@ async def world(tmp_path, fake_api):
                     moving = await core_reports.file_report(work, reporter, _answers(HYEHWA),
                                                             per_hour=10**6)
                     t.movable = (await core_cases.take_report(work, manager, moving.id)).case.id
-                    await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO])
+                    await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO, CO_MANAGER])
+                    await core_co_managers.add_co_manager(work, manager, t.case, CO_MANAGER, "resources")
                     t.referral, t.referral2 = [(await core_referrals.refer(work, manager, t.case, REFERRED_TO,
                                                                            need="mental_health")).id for _ in (1, 2)]
                     w.targets[(channel, who)] = t
@@ -215,6 +220,10 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.LIST_ORGANISATIONS: lambda: core_referrals.directory(work, actor),
             Action.REASSIGN_LEAD: lambda: core_referrals.reassign_lead(work, actor, t.case, "jn-hope"),
             Action.TRANSFER_CASE: lambda: core_transfers.transfer_case(work, actor, t.movable, IHWA),
+            Action.ADD_CO_MANAGER: lambda: core_co_managers.add_co_manager(work, actor, t.case, REFERRED_TO,
+                                                                           "counselling", "주 1회 상담"),
+            Action.REMOVE_CO_MANAGER: lambda: core_co_managers.remove_co_manager(work, actor, t.case, CO_MANAGER),
+            Action.EXPORT_REFERRALS: lambda: referral_export.export_referrals(work, actor),
         }
         try:
             await calls[action]()
@@ -251,6 +260,10 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.LIST_ORGANISATIONS: ("GET", "/api/organisations", None),
         Action.REASSIGN_LEAD: ("POST", f"/api/cases/{t.case}/lead", {"org": "jn-hope"}),
         Action.TRANSFER_CASE: ("POST", f"/api/cases/{t.movable}/transfer", {"to_dong": IHWA}),
+        Action.ADD_CO_MANAGER: ("POST", f"/api/cases/{t.case}/co-managers",
+                                {"org": REFERRED_TO, "role_kind": "counselling", "role_text": "주 1회 상담"}),
+        Action.REMOVE_CO_MANAGER: ("DELETE", f"/api/cases/{t.case}/co-managers/{CO_MANAGER}", None),
+        Action.EXPORT_REFERRALS: ("GET", "/api/referrals/export.fhir.json", None),
     }.get(action)
 
 
@@ -326,6 +339,8 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.REPLY_REFERRAL: ("press", cb.referral_button("receive", t.referral, 1)),
         Action.READ_REFERRAL: ("press", cb.referral_button("open", t.referral)),
         Action.LIST_REFERRALS: ("say", "/referrals"),
+        Action.REASSIGN_LEAD: ("press", cb.lead_to(t.case, "jn-hope")),
+        Action.TRANSFER_CASE: ("press", cb.move_to(t.movable, IHWA)),
     }.get(action)
 
 
@@ -409,7 +424,8 @@ OFFERED = {
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
-                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS},
+                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.REASSIGN_LEAD,
+                 Action.TRANSFER_CASE},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT},
@@ -425,7 +441,8 @@ PRESENT = {"playground": ("resident",)}
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
-           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE}
+           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE,
+           Action.ADD_CO_MANAGER, Action.REMOVE_CO_MANAGER, Action.EXPORT_REFERRALS}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
 NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP)}
 
