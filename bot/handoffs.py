@@ -54,7 +54,8 @@ async def onward(work: Work, actor: Actor, referral_id: int, version: int, org_c
 # -- 주사례관리기관 ------------------------------------------------------------------------------------
 async def lead_menu(work: Work, actor: Actor, case_id: int, env: EffectEnv, result: EffectResult) -> None:
     record, lead, candidates = await handoff_options.lead_options(work, actor, case_id)
-    current = next((o.name for o in candidates if o.code == lead), lead) if lead else None
+    leading = await core_referrals.org_of(work, lead) if lead else None
+    current = (leading.name if leading else lead) if lead else None
     lines = (Msg("handoff.lead.ask", {"case": record.id, "receipt": record.receipt_no}),
              Msg("handoff.lead.current", {"org": current}) if current else Msg("handoff.lead.current_team"))
     buttons: list[tuple[Button, ...]] = [(Button(cb.lead_to(record.id, o.code), Msg("handoff.org", {"org": o.name})),)

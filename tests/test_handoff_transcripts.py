@@ -104,3 +104,23 @@ async def test_the_team_leader_moves_the_case_by_button_and_the_partners_hear_of
     async with office.services.db.read() as conn:
         row = (await conn.execute(select(Case).where(Case.id == 1))).one()
     assert (row.dong_code, row.manager_member_id, row.manager_designated_by) == (IHWA, None, None)
+
+
+async def test_the_case_card_says_who_leads_and_who_co_manages_in_which_role(office, fake_api):  # noqa: F811
+    from core import co_managers as core_co_managers
+    _, worker = await _opened_case(office, fake_api)
+    await _consent(office, ["jn-food", "jn-hope"])
+    s = office.services
+    async with s.db.transaction() as conn:
+        work = Work(s.db, conn, s.cipher, s.runner.directory, utcnow())
+        cw = member_actor(await members.member_by_telegram(conn, CASEWORKER), s.runner.directory, Channel.API)
+        coordinator = member_actor(await members.member_by_telegram(conn, COORDINATOR), s.runner.directory,
+                                   Channel.API)
+        await core_co_managers.add_co_manager(work, cw, 1, "jn-food", "resources", "매월 밑반찬")
+        await core_referrals.reassign_lead(work, coordinator, 1, "jn-hope")
+    card = texts(await worker.say("/case 1"))
+    assert "🏛 주사례관리기관: 종로구 희망복지지원단" in card
+    assert "🤝 공동사례관리: 종로구 푸드뱅크 · 물품·후원 연계 · 매월 밑반찬" in card and "동의서에 없음" not in card
+    await _consent(office, ["jn-hope"])  # a new consent that leaves the food bank out
+    card = texts(await worker.say("/case 1"))
+    assert "종로구 푸드뱅크 · 물품·후원 연계 · 매월 밑반찬 (⚠ 지금 동의서에 없음)" in card
