@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import (
-    ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, ReferralRow, Report,
+    CaseCoManager, ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, ReferralRow, Report,
 )
 
 # (table, primary key columns, encrypted column, associated-data context)
@@ -29,6 +29,7 @@ ENCRYPTED_COLUMNS = (
     (FollowupSubmission.__table__, ("id",), "answers_enc", "followup.answers"),
     (FollowupSubmission.__table__, ("id",), "void_reason_enc", "followup.void_reason"),
     (ReferralRow.__table__, ("id",), "request_enc", "referrals.request"),
+    (CaseCoManager.__table__, ("id",), "role_text_enc", "co_managers.role"),
 )
 
 

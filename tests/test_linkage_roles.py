@@ -150,3 +150,13 @@ async def test_after_a_move_the_clocks_remind_the_new_team_leader_until_someone_
     await fire_due_soon()
     assert any(f"사례 #{case}" in t and "기한이" in t for t in office.fake.texts(8203))  # now its manager
     assert len(office.fake.texts(8202)) == before
+
+
+def test_every_encrypted_column_is_rotated_with_the_key():
+    """A new encrypted column (a co-manager's role line) joins key rotation, or an old key could
+    never be retired (photos are rotated on their own, as bytes)."""
+    from state.models import Base
+    from state.rotation import ENCRYPTED_COLUMNS
+    rotated = {(table.name, column) for table, _, column, _ in ENCRYPTED_COLUMNS}
+    encrypted = {(t.name, c.name) for t in Base.metadata.sorted_tables for c in t.columns if c.name.endswith("_enc")}
+    assert encrypted - rotated == {("photos", "data_enc")}
