@@ -240,7 +240,11 @@ async def read_referral(work: Work, actor: Actor, referral_id: int) -> ReferralV
     try:
         if referral is None:
             raise not_found(NO_SUCH_REFERRAL)
-        check(actor, Action.READ_REFERRAL, dong_code=referral.from_dong_code, org_code=referral.to_org_code,
+        # The case's team follows its referrals: the 읍면동 that sent it, or the one the household
+        # moved to since (a transfer, L10102–10106).
+        case_dong = await cases.dong_of(work.conn, referral.case_id)
+        seen_from = referral.from_dong_code if actor.may_see(referral.from_dong_code) else case_dong
+        check(actor, Action.READ_REFERRAL, dong_code=seen_from, org_code=referral.to_org_code,
               missing=NO_SUCH_REFERRAL)
     except Refused as refused:
         if actor.member is not None and refused.kind is RefusalKind.NOT_FOUND:

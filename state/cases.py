@@ -72,6 +72,11 @@ async def load(db: Database, conn: AsyncConnection, case_id: int, *, lock: bool 
     return _record(row) if row else None
 
 
+async def dong_of(conn: AsyncConnection, case_id: int) -> str | None:
+    """The 읍면동 a case belongs to now (it changes when the household moves)."""
+    return (await conn.execute(select(C.c.dong_code).where(C.c.id == case_id))).scalar()
+
+
 async def by_report(conn: AsyncConnection, report_id: int) -> CaseRecord | None:
     row = (await conn.execute(_select().where(C.c.report_id == report_id))).first()
     return _record(row) if row else None

@@ -124,8 +124,19 @@ async def test_after_a_move_the_clocks_remind_the_new_team_leader_until_someone_
             office.ids[name] = await members.create_member(conn, cipher, role=role, dong_code=dong,
                                                            sigungu_code="11110", now=now, telegram_user_id=uid)
             office.tokens[name] = await members.create_api_token(conn, cipher, office.ids[name], now)
+    await call(office, "cw", "POST", f"/api/cases/{case}/consent", {**CONSENT, "recipients": ["jn-mental"]})
+    referral = (await call(office, "cw", "POST", f"/api/cases/{case}/referrals",
+                           {"to_org": "jn-mental", "need": "mental_health"})).json()
     moved = await call(office, "tl", "POST", f"/api/cases/{case}/transfer", {"to_dong": IHWA})
     assert moved.status_code == 200
+    # The new team follows the case's referrals: it reads them, and hears when a reply is late.
+    assert (await call(office, "tl_new", "GET", f"/api/referrals/{referral['id']}")).status_code == 200
+    async with office.services.db.transaction() as conn:
+        await conn.execute(update(Timer).where(Timer.kind == timers.TimerKind.REFERRAL_OVERDUE).values(due_at=utcnow()))
+    await housekeeping.run_once(office.services)
+    await office.delivered()
+    assert any(f"R{referral['id']}" in t and "지났는데" in t for t in office.fake.texts(8202))
+    assert any("지났는데" in t for t in office.fake.texts(8101))  # and the caseworker who sent it
     version = (await call(office, "tl_new", "GET", f"/api/cases/{case}")).json()["version"]
 
     async def fire_due_soon() -> None:
