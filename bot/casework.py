@@ -9,8 +9,10 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot import referrals, resources, support
+from bot import handoffs, referrals, resources, support
 from core import cases as core_cases
+from core import co_managers as core_co_managers
+from core import referrals as core_referrals
 from core import followups as core_followups
 from core import reports as core_reports
 from core.actor import Actor, Channel, member_actor
@@ -22,6 +24,7 @@ from dialogs import commands as cmd
 from dialogs.followup_flow import domains_for
 from dialogs.replies import Button, Msg, Reply
 from state import cases, reachability, reports
+from state import referrals as referral_store
 from state import members as member_store
 from state.timeutil import to_kst
 from welfare.korea_time import kst_today
@@ -116,11 +119,19 @@ async def _button(work: Work, actor: Actor, value: str, env: EffectEnv, result: 
         await support.open_dialog(work, actor, subject, env, result)  # 🎁 지원 기록 (bot/support.py)
     elif kind == "serving":
         await support.who_serves(work, actor, subject, env, result)
+    elif kind == "lead":
+        await handoffs.lead_menu(work, actor, subject, env, result)
+    elif kind == "leadto" and button.name is not None:
+        await handoffs.lead_to(work, actor, subject, button.name, result)
+    elif kind == "move":
+        await handoffs.move_menu(work, actor, subject, env, result)
+    elif kind == "moveto" and button.name is not None:
+        await handoffs.move_to(work, actor, subject, button.name, result)
     elif kind == "fact" and button.name in core_cases.RECORDED_FACTS:
         current = await cases.load(work.db, work.conn, subject)
         value = not getattr(current.facts, button.name) if current else True
         updated = await core_cases.set_case_fact(work, actor, subject, button.name, value)
-        _to_private(env, result, _case_card(updated, actor, work))
+        _to_private(env, result, await _case_card(updated, actor, work))
     elif kind == "act" and button.name is not None:
         await _act(work, actor, subject, _bounded(button.second), button.name, button.reason, env, result)
     else:
@@ -143,7 +154,13 @@ async def _deliver_taken(work: Work, taken: core_cases.Taken, result: EffectResu
         manager = member_actor(taken.manager, work.directory, Channel.TELEGRAM,
                                chat_id=str(taken.manager.telegram_user_id))
         result.alerts.append((taken.manager.telegram_user_id, await _record_reply(work, manager, record.report_id)))
-        result.alerts.append((taken.manager.telegram_user_id, _case_card(record, manager, work)))
+        result.alerts.append((taken.manager.telegram_user_id, await _case_card(record, manager, work)))
+    if not record.manager_designated:  # the team leader designates before the survey (L8576–8578)
+        ask = Reply((Msg("handoff.designate.ask", {"case": record.id, "receipt": record.receipt_no}),),
+                    ((Button(cb.assign_to(record.report_id, taken.manager.id), Msg("handoff.card.designate")),
+                      Button(cb.assign(record.report_id), Msg("handoff.card.assign_other"))),), expects="choice")
+        result.alerts.extend((m.telegram_user_id, ask) for m in await member_store.team_leaders(work.conn, record.dong_code)
+                             if m.telegram_user_id)
 
 
 async def _assign_menu(work: Work, actor: Actor, report_id: int, env: EffectEnv, result: EffectResult) -> None:
@@ -193,10 +210,11 @@ async def _record_reply(work: Work, reader: Actor, report_id: int) -> Reply:
     return Reply(tuple(lines))
 
 
-def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
+async def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
     today = kst_today(work.now)
     lines = [Msg("case.card.title", {"case": record.id, "receipt": record.receipt_no}),
              Msg("case.card.step", {"step": Msg(record.state.step.label_key)})]
+    lines += await _who_manages(record, work)
     if record.state.hard_case:
         lines.append(Msg("case.card.hard_case"))
     for deadline in record.deadlines():
@@ -223,12 +241,43 @@ def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
     if may(actor, Action.RECORD_SUPPORT):  # the 읍면동 team records support and asks who serves
         buttons.append((Button(cb.support(record.id), Msg("support.card.record")),
                         Button(cb.serving(record.id), Msg("support.card.serving"))))
+    buttons += _handoff_buttons(record, actor)
     return Reply(tuple(lines), tuple(buttons), expects="choice")
+
+
+async def _who_manages(record: cases.CaseRecord, work: Work) -> list[Msg]:
+    """The lead (주사례관리기관), whether the 주사례관리자 is designated yet, and the co-managing
+    organisations with their stated roles (the card reaches the reader's private chat only)."""
+    lines: list[Msg] = []
+    if record.manager_member_id is not None and not record.manager_designated:
+        lines.append(Msg("handoff.card.proposed"))
+    lead = await referral_store.lead_of(work.conn, record.id)
+    if lead is not None:
+        org = await core_referrals.org_of(work, lead)
+        lines.append(Msg("handoff.card.lead", {"org": org.name if org else lead}))
+    for co in await core_co_managers.listed(work, record.id):
+        key = "handoff.card.co_manager" if co.consented else "handoff.card.co_manager_lapsed"
+        lines.append(Msg(key, {"org": co.org_name, "role": Msg(co.role_kind.label_key), "text": co.role_text or "-"}))
+    return lines
+
+
+def _handoff_buttons(record: cases.CaseRecord, actor: Actor) -> list[tuple[Button, ...]]:
+    """The team leader designates the proposed manager before the survey (L8576–8578) or picks
+    another; the team leader (and the coordinator) moves a case to another 읍면동."""
+    buttons: list[tuple[Button, ...]] = []
+    if not actor.may_see(record.dong_code):
+        return buttons
+    if may(actor, Action.ASSIGN_CASE) and record.manager_member_id is not None and not record.manager_designated:
+        buttons.append((Button(cb.assign_to(record.report_id, record.manager_member_id), Msg("handoff.card.designate")),
+                        Button(cb.assign(record.report_id), Msg("handoff.card.assign_other"))))
+    if may(actor, Action.TRANSFER_CASE):
+        buttons.append((Button(cb.move_menu(record.id), Msg("handoff.move.button")),))
+    return buttons
 
 
 async def _show_case(work: Work, actor: Actor, case_id: int, env: EffectEnv, result: EffectResult) -> None:
     record = await core_cases.read_case(work, actor, case_id)
-    _to_private(env, result, _case_card(record, actor, work))
+    _to_private(env, result, await _case_card(record, actor, work))
 
 
 async def _show_cases(work: Work, actor: Actor, result: EffectResult) -> None:
@@ -270,7 +319,7 @@ async def _act(work: Work, actor: Actor, case_id: int, version: int, action: str
         facts[fact] = reason
     updated = await core_cases.act_on_case(work, actor, case_id, action, facts=facts, expected_version=version)
     result.replies.append(Reply((Msg("case.done", {"action": Msg(f"case.action.{action}")}),)))
-    _to_private(env, result, _case_card(updated, actor, work))
+    _to_private(env, result, await _case_card(updated, actor, work))
 
 
 async def _open_followup(work: Work, actor: Actor, case_id: int, env: EffectEnv, result: EffectResult) -> None:

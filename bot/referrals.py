@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from core import referrals as core_referrals
 from core.actor import Actor
+from core.permissions import Action, may
 from core.refusals import Refused, RefusalKind
 from core.work import Work
 from dialogs import callback_data as cb
@@ -82,6 +83,11 @@ async def button(work: Work, actor: Actor, value: str, env: EffectEnv, result: E
     if pressed.kind == "open":
         _private(env, result, await _card(work, actor, pressed.referral))
         return
+    if pressed.kind == "refer_onward":  # 재의뢰: which organisation, then the onward referral (bot/handoffs.py)
+        from bot import handoffs  # (here: bot/handoffs.py imports this module)
+        assert pressed.version is not None
+        await handoffs.onward(work, actor, pressed.referral, pressed.version, pressed.choice, env, result)
+        return
     if pressed.kind in cb.REFERRAL_CHOICES and pressed.choice is None:  # ask the reason / outcome first
         choices = RejectReason if pressed.kind == "reject" else Outcome
         buttons = tuple((Button(cb.referral_button(pressed.kind, pressed.referral, pressed.version, c.value),
@@ -148,6 +154,8 @@ async def _card(work: Work, actor: Actor, referral_id: int) -> Reply:
     if party is Party.RECEIVER and r.state in SUPPORTING:  # an accepted referral: record what was given
         buttons += ((Button(cb.support(r.case_id), Msg("support.card.record")),
                      Button(cb.serving(r.case_id), Msg("support.card.serving"))),)
+    if may(actor, Action.REASSIGN_LEAD):  # the coordinator: who leads this case (주사례관리기관)
+        buttons += ((Button(cb.lead_menu(r.case_id), Msg("handoff.lead.button")),),)
     return Reply(tuple(lines), buttons, expects="choice" if buttons else "none")
 
 

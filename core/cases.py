@@ -19,7 +19,7 @@ from state.case_codec import facts_from_json, to_json
 from welfare.korea_time import kst_today
 from welfare.case_lifecycle import CaseAction, ClosureReason, EarlyClosureReason, HardCaseReason, NotSelectedReason, \
     ReferralTarget, allowed_actions
-from welfare.roles import role_of
+from welfare.roles import Role, role_of
 
 # Facts a person records on their own (a consent given, a re-survey done): each is a case event.
 RECORDED_FACTS = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
@@ -38,6 +38,12 @@ ACTION_FACTS = frozenset({"household_size", "assessment_conducted_on", *RECORDED
 # (a day's margin for a worker entering late in the evening across time zones).
 FUTURE_MARGIN = timedelta(days=1)
 CLOSED_STEPS = frozenset({"aftercare_done", "closed_early", "referred_out", "not_selected"})
+# The 사례관리팀장 designates the 주사례관리자 before the 욕구조사 (L8576–8578): the survey starts with
+# 대상자 접수 (accept_intake, INTAKE → ASSESSMENT) and is finished with complete_assessment, so both
+# wait for the designation. Whoever takes a report is only *proposed* until then; the team leader
+# confirms with 배정하기 (assign_case, the same person or another). A 읍면동 with no active team
+# leader (one person doing it all) cannot wait for one: there the taker is designated at once.
+NEEDS_DESIGNATION = frozenset({CaseAction.ACCEPT_INTAKE, CaseAction.COMPLETE_ASSESSMENT})
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +80,16 @@ async def take_report(work: Work, actor: Actor, report_id: int) -> Taken:
     existing = await cases.by_report(work.conn, report_id)
     if existing and existing.manager_member_id not in (None, actor.member_id):
         raise conflict("case.error.already_taken")
-    return await _hand_to(work, actor, report_id, report.dong_code, actor.member_id, existing is None)
+    if existing and existing.manager_designated and existing.manager_member_id == actor.member_id:
+        designate, why = None, "kept"  # a second take changes nothing
+    elif actor.role is Role.TEAM_LEADER:
+        designate, why = actor.member_id, "team_leader"
+    elif not any(m.active for m in await member_store.team_leaders(work.conn, report.dong_code)):
+        designate, why = actor.member_id, "no_team_leader"
+    else:
+        designate, why = None, "proposed"
+    return await _hand_to(work, actor, report_id, report.dong_code, actor.member_id, existing is None,
+                          designate, why)
 
 
 async def assign_case(work: Work, actor: Actor, report_id: int, manager_id: int) -> Taken:
@@ -83,16 +98,21 @@ async def assign_case(work: Work, actor: Actor, report_id: int, manager_id: int)
     report = await _report(work, report_id)
     check(actor, Action.ASSIGN_CASE, dong_code=report.dong_code, missing=NO_SUCH_REPORT)
     existing = await cases.by_report(work.conn, report_id)
-    return await _hand_to(work, actor, report_id, report.dong_code, manager_id, existing is None)
+    return await _hand_to(work, actor, report_id, report.dong_code, manager_id, existing is None,
+                          actor.member_id, "team_leader")
 
 
 async def _hand_to(work: Work, actor: Actor, report_id: int, dong_code: str, manager_id: int | None,
-                   opened: bool) -> Taken:
+                   opened: bool, designated_by: int | None, why: str) -> Taken:
     assert actor.member_id is not None and manager_id is not None
     manager = await _assignee(work, dong_code, manager_id)
     record = await cases.open_or_assign(work.db, work.conn, report_id, actor.member_id, manager.id, work.now)
+    if why != "kept":
+        record = await cases.set_designated(work.conn, record, designated_by, work.now, why)
+    else:
+        record = replace(record, manager_designated=True)
     await audit_trail.write(work, actor, "take" if opened else "assign", f"case:{record.id}",
-                            {"report": record.receipt_no, "manager": manager.id})
+                            {"report": record.receipt_no, "manager": manager.id, "designated": why})
     return Taken(record, manager, opened)
 
 
@@ -156,6 +176,8 @@ def offered_actions(record: cases.CaseRecord, actor: Actor) -> list[CaseAction]:
         return []
     role = cases.ACTOR_ROLES[actor.role]  # type: ignore[index]
     allowed = set(allowed_actions(record.state, record.facts, actor_role=role))
+    if not record.manager_designated:
+        allowed -= NEEDS_DESIGNATION
     for action, (fact, choices) in REASONS.items():
         if action not in allowed and any(
                 action in allowed_actions(record.state, replace(record.facts, **{fact: choice}), actor_role=role)
@@ -186,6 +208,8 @@ async def act_on_case(work: Work, actor: Actor, case_id: int, action: str, *, on
         raise invalid("case.error.unknown_fact")
     if expected_version is not None and expected_version != record.version:
         raise conflict("case.error.stale")
+    if action in {a.value for a in NEEDS_DESIGNATION} and not record.manager_designated:
+        raise conflict("case.error.not_designated")
     on = _bounded_date(on_date, await cases.last_event_date(work.conn, record.id), kst_today(work.now))
     recorded = {k: facts.pop(k) for k in RECORDED_FACTS if k in facts}
     if recorded:

@@ -64,6 +64,9 @@ class Action(StrEnum):
     # The household support ledger (지원 이력, issue 14): who gave what, warned before a duplicate.
     RECORD_SUPPORT = "record_support"  # 지원 기록: the 읍면동 team, or an organisation consent names / that accepted a referral
     READ_SUPPORT = "read_support"  # 누가 돕고 있나요? / the ledger: the team, or an organisation the consent names; audited
+    ADD_CO_MANAGER = "add_co_manager"  # 공동사례관리기관 with its stated role; only where consent names it
+    REMOVE_CO_MANAGER = "remove_co_manager"  # the organisation leaves the case's management
+    EXPORT_REFERRALS = "export_referrals"  # FHIR ServiceRequest + Task bundle, audited (no names)
 
 
 class Scope(StrEnum):
@@ -130,6 +133,11 @@ TABLE: dict[Action, Rule] = {
     Action.FIND_LOCAL_RESOURCES: Rule(EVERYONE, Scope.ANY),
     Action.RECORD_SUPPORT: Rule(frozenset({*DONG_TEAM, *ORG_STAFF}), Scope.HOUSEHOLD),
     Action.READ_SUPPORT: Rule(frozenset({*RECORD_READERS, *ORG_STAFF}), Scope.HOUSEHOLD),
+    # Joint case management is agreed by the case's own team (its manager, the team leader).
+    Action.ADD_CO_MANAGER: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.REMOVE_CO_MANAGER: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    # Like the CSV export, plus the coordinator who watches the 시군구's referrals.
+    Action.EXPORT_REFERRALS: Rule(frozenset({*RECORD_READERS, R.COORDINATOR}), Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that

@@ -155,7 +155,7 @@ async def reply(work: Work, actor: Actor, referral_id: int, action: str, *, reas
         raise invalid("referral.error.invalid") from None
     referral = await _referral(work, referral_id, lock=True)
     record = await _case(work, referral.case_id)
-    party = _party_for(actor, step, referral, record)
+    party = party_for(actor, step, referral, record)
     if expected_version is not None and expected_version != referral.version:
         raise conflict("referral.error.stale")
     try:
@@ -216,7 +216,7 @@ async def lead_of(work: Work, actor: Actor, case_id: int) -> str | None:
     return await store.lead_of(work.conn, record.id)
 
 
-def _party_for(actor: Actor, step: ReferralAction, referral: store.ReferralRecord, record: cases.CaseRecord) -> Party:
+def party_for(actor: Actor, step: ReferralAction, referral: store.ReferralRecord, record: cases.CaseRecord) -> Party:
     """The receiving organisation answers; the sender's team cancels, and sends a rejected
     referral onward. Someone who is neither gets the answer of a referral that does not exist."""
     if actor.org_code is not None and actor.org_code == referral.to_org_code and step is not ReferralAction.CANCEL:
@@ -242,7 +242,11 @@ async def read_referral(work: Work, actor: Actor, referral_id: int) -> ReferralV
     try:
         if referral is None:
             raise not_found(NO_SUCH_REFERRAL)
-        check(actor, Action.READ_REFERRAL, dong_code=referral.from_dong_code, org_code=referral.to_org_code,
+        # The case's team follows its referrals: the 읍면동 that sent it, or the one the household
+        # moved to since (a transfer, L10102–10106).
+        case_dong = await cases.dong_of(work.conn, referral.case_id)
+        seen_from = referral.from_dong_code if actor.may_see(referral.from_dong_code) else case_dong
+        check(actor, Action.READ_REFERRAL, dong_code=seen_from, org_code=referral.to_org_code,
               missing=NO_SUCH_REFERRAL)
     except Refused as refused:
         if actor.member is not None and refused.kind is RefusalKind.NOT_FOUND:

@@ -4,7 +4,7 @@ manager lets go (the new team leader designates the 주사례관리자, L8576–
 partner with an open referral on the case is told (by the channel: no personal data)."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import insert, update
 
@@ -13,7 +13,7 @@ from core.actor import Actor
 from core.permissions import Action, check
 from core.refusals import NO_SUCH_CASE, conflict, invalid, not_found
 from core.work import Work
-from state import cases
+from state import cases, co_managers
 from state import referrals as referral_store
 from state.models import Case, CaseEvent, Report
 from welfare.korea_time import kst_today
@@ -27,6 +27,7 @@ class Transferred:
     from_dong: str
     to_dong: str
     open_referrals: list[referral_store.ReferralRecord]  # their organisations are told
+    co_managers: list[str] = field(default_factory=list)  # co-managing organisations, told too
 
 
 async def transfer_case(work: Work, actor: Actor, case_id: int, to_dong: str) -> Transferred:
@@ -41,13 +42,21 @@ async def transfer_case(work: Work, actor: Actor, case_id: int, to_dong: str) ->
         raise conflict("transfer.error.same_dong")
     now = work.now
     await work.conn.execute(update(Case.__table__).where(Case.__table__.c.id == record.id).values(
-        dong_code=to_dong, manager_member_id=None, version=record.version + 1, updated_at=now))
+        dong_code=to_dong, manager_member_id=None, manager_designated_by=None, version=record.version + 1,
+        updated_at=now))
     await work.conn.execute(update(Report.__table__).where(Report.__table__.c.id == record.report_id)
                             .values(dong_code=to_dong))
     step = record.state.step.value
     await work.conn.execute(insert(CaseEvent.__table__).values(
         case_id=record.id, at=now, on_date=kst_today(now).isoformat(), actor_member_id=actor.member_id,
         action="transferred", from_step=step, to_step=step, detail={"from": record.dong_code, "to": to_dong}))
+    # The statutory clocks keep running across the move: their reminders are made again for the
+    # case's new version (the old ones die with the old version), and until the new team has a
+    # 주사례관리자 they go to the new 읍면동's team leader (integrations/reminders.py).
+    moved = await cases.load(work.db, work.conn, record.id)
+    assert moved is not None
+    await cases.reschedule(work.db, work.conn, moved, now)
     await audit_trail.write(work, actor, "transfer", f"case:{record.id}", {"from": record.dong_code, "to": to_dong})
     still_open = [r for r in await referral_store.of_case(work.conn, record.id) if r.state.is_open]
-    return Transferred(record.id, record.report_id, record.receipt_no, record.dong_code, to_dong, still_open)
+    partners = [c.org_code for c in await co_managers.current(work.conn, work.cipher, record.id)]
+    return Transferred(record.id, record.report_id, record.receipt_no, record.dong_code, to_dong, still_open, partners)

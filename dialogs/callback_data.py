@@ -28,7 +28,8 @@ _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 # Codes are positions in these tuples and enums: APPEND ONLY, or buttons already in chats change
 # meaning (a pinned test keeps a few codes fixed).
-KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act", "refer", "support", "serving")
+KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act", "refer", "support", "serving",
+         "lead", "leadto", "move", "moveto")
 FACTS = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
 ACTIONS: tuple[str, ...] = tuple(a.value for a in CaseAction)
 # Actions that need a reason chosen first, and the enum of its reasons.
@@ -80,7 +81,8 @@ def _decode(options: tuple[str, ...], code: str) -> str | None:
 class CaseButton:
     """What a casework button means. `subject` is a report id (take, assign, assignto) or a
     case id (the rest); `second` the worker (assignto) or the case version (act); `name` the
-    fact (fact) or the action (act); `reason` the chosen reason of an act that needs one."""
+    fact (fact) or the action (act); `reason` the chosen reason of an act that needs one; `name`
+    also the organisation code (leadto; "-" for the 읍면동 team) or the 읍면동 code (moveto)."""
 
     kind: str
     subject: int
@@ -94,6 +96,8 @@ class CaseButton:
             parts.append(_b36(self._need(self.second)))
         elif self.kind == "fact":
             parts.append(_code(FACTS, self._need(self.name)))
+        elif self.kind in ("leadto", "moveto"):
+            parts.append(self._need(self.name))
         elif self.kind == "act":
             action = self._need(self.name)
             parts += [_b36(self._need(self.second)), _code(ACTIONS, action)]
@@ -160,6 +164,31 @@ def support(case_id: int) -> str:
 def serving(case_id: int) -> str:
     """👥 누가 돕고 있나요? on a case card or a referral."""
     return CaseButton("serving", case_id).value()
+def lead_menu(case_id: int) -> str:
+    """The coordinator's choice of the case's 주사례관리기관 (and the transfer with it)."""
+    return CaseButton("lead", case_id).value()
+
+
+def lead_to(case_id: int, org_code: str | None) -> str:
+    return CaseButton("leadto", case_id, name=org_code or TEAM_LEADS).value()
+
+
+def move_menu(case_id: int) -> str:
+    """이관: the 읍면동 the household moved to, picked by button."""
+    return CaseButton("move", case_id).value()
+
+
+def move_to(case_id: int, dong_code: str) -> str:
+    return CaseButton("moveto", case_id, name=dong_code).value()
+
+
+TEAM_LEADS = "-"  # leadto: the 읍면동 team leads again (no organisation)
+
+
+def _org_code(text: str) -> bool:
+    """An organisation code as the directory allows it (welfare/organisations.py): ASCII letters,
+    digits, - and _, at most 24; never ":" or "|", so it cannot break the button's fields."""
+    return 0 < len(text) <= 24 and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in text)
 
 
 def is_case_button(value: str) -> bool:
@@ -185,8 +214,14 @@ def parse_case_button(value: str) -> CaseButton | None:
     if head is None:
         return None
     kind, subject, rest = head
-    if kind in ("take", "assign", "open", "record", "followup", "refer", "support", "serving"):
+    if kind in ("take", "assign", "open", "record", "followup", "refer", "support", "serving", "lead", "move"):
         return CaseButton(kind, subject) if not rest else None
+    if kind == "leadto":
+        ok = len(rest) == 1 and (rest[0] == TEAM_LEADS or _org_code(rest[0]))
+        return CaseButton(kind, subject, name=rest[0]) if ok else None
+    if kind == "moveto":
+        ok = len(rest) == 1 and len(rest[0]) == 10 and all(ch in _DIGITS for ch in rest[0])
+        return CaseButton(kind, subject, name=rest[0]) if ok else None
     if kind == "assignto":
         worker = _from_b36(rest[0]) if len(rest) == 1 else None
         return CaseButton(kind, subject, worker) if worker is not None else None
@@ -213,7 +248,9 @@ def parse_case_button(value: str) -> CaseButton | None:
 REFERRAL_PREFIX = "ref:"
 # APPEND ONLY, like KINDS. "open" shows the referral; the rest are the replies (and the sender's
 # cancel); reject and complete carry their reason / outcome as its position in the enum.
-REFERRAL_KINDS = ("open", "receive", "accept", "reject", "start", "complete", "cancel")
+REFERRAL_KINDS = ("open", "receive", "accept", "reject", "start", "complete", "cancel", "refer_onward")
+# refer_onward carries the next organisation's code as its choice (ids are 32-bit in the store,
+# so it fits in 64 bytes with any real referral id and version).
 REFERRAL_CHOICES: dict[str, type[Enum]] = {"reject": RejectReason, "complete": Outcome}
 
 
@@ -228,7 +265,9 @@ class ReferralButton:
         parts = [_code(REFERRAL_KINDS, self.kind), _b36(self.referral)]
         if self.kind != "open":
             parts.append(_b36(CaseButton._need(self.version)))
-            if self.choice is not None:
+            if self.choice is not None and self.kind == "refer_onward":
+                parts.append(self.choice)
+            elif self.choice is not None:
                 parts.append(_code(_choices(self.kind), self.choice))
         return REFERRAL_PREFIX + ":".join(parts)
 
@@ -263,6 +302,8 @@ def parse_referral_button(value: str) -> ReferralButton | None:
         return None
     if len(rest) == 1:
         return ReferralButton(kind, referral, version)
+    if kind == "refer_onward":
+        return ReferralButton(kind, referral, version, rest[1]) if _org_code(rest[1]) else None
     if kind not in REFERRAL_CHOICES:
         return None
     choice = _decode(_choices(kind), rest[1])

@@ -3,6 +3,7 @@ organisation and the same "every change reaches the sender" as on Telegram (bot/
 queued in the request's transaction and sent after it commits."""
 from __future__ import annotations
 
+from bot import handoffs as bot_handoffs
 from bot import referrals as bot_referrals
 from bot.keyboards import send_message_payload
 from bot.render import render_reply
@@ -11,9 +12,7 @@ from core import referrals as core_referrals
 from core.actor import Actor
 from core.work import Work
 from core.transfers import Transferred
-from dialogs import callback_data as cb
-from dialogs.replies import Button, Msg, Reply
-from state import members as member_store
+from dialogs.replies import Reply
 from state import outbox
 from state.referrals import ReferralRecord
 
@@ -40,26 +39,8 @@ async def moved(services, work: Work, actor: Actor, change: core_referrals.Moved
 
 
 async def transferred(services, work: Work, moved: Transferred) -> list[outbox.Outgoing]:
-    """The new 읍면동's team hears of the case (its leader designates the manager); every
-    organisation with an open referral on it hears of the move. Names of 읍면동 only."""
-    directory = work.directory
-    old, new = directory.dong(moved.from_dong), directory.dong(moved.to_dong)
-    params = {"case": moved.case_id, "receipt": moved.receipt_no, "from": old.name if old else moved.from_dong,
-              "to": new.name if new else moved.to_dong}
-    notices: list[tuple[int, Reply]] = []
-    if new is not None and new.team_chat_id:
-        notices.append((new.team_chat_id, Reply((Msg("transfer.team_alert", params),),
-                                                ((Button(cb.assign(moved.report_id), Msg("alert.assign")),),),
-                                                expects="choice")))
-    for referral in moved.open_referrals:
-        notice = Reply((Msg("transfer.partner_notice", {**params, "referral": referral.id}),))
-        org = await core_referrals.org_of(work, referral.to_org_code)
-        if org is not None and org.chat_id:
-            notices.append((org.chat_id, notice))
-        else:
-            notices += [(m.telegram_user_id, notice) for m in await member_store.members_of_org(
-                work.conn, referral.to_org_code) if m.telegram_user_id]
-    return await _queue(services, work, notices)
+    """The same notices as a transfer made on Telegram (bot/handoffs.py)."""
+    return await _queue(services, work, await bot_handoffs.transfer_notices(work, moved))
 
 
 async def deliver(services, queued: list[outbox.Outgoing]) -> None:

@@ -10,7 +10,7 @@ from dialogs import callback_data as cb
 from dialogs.replies import Button, Msg, Reply
 from state import members as member_store
 from state import organisations as org_store
-from state import referrals, timers
+from state import cases, referrals, timers
 from welfare.roles import PARTNER_ROLES, Role
 
 
@@ -34,4 +34,15 @@ async def messages_for(services, conn, timer: timers.DueTimer) -> Iterable[tuple
     dong = services.runner.directory.dong(referral.from_dong_code)
     coordinators = await member_store.coordinators(conn, dong.sigungu_code if dong else None)
     chats = [m.telegram_user_id for m in ([sender] if sender else []) + coordinators if m.telegram_user_id]
+    chats += [m.telegram_user_id for m in await _team_now(services, conn, referral) if m.telegram_user_id]
     return [(chat, reply) for chat in dict.fromkeys(chats)]
+
+
+async def _team_now(services, conn, referral: referrals.ReferralRecord) -> list[member_store.MemberInfo]:
+    """A case that moved to another 읍면동 since it was referred: its manager there hears of the
+    late reply too, or, until one is designated, that 읍면동's team leader."""
+    record = await cases.load(services.db, conn, referral.case_id)
+    if record is None or record.dong_code == referral.from_dong_code:
+        return []
+    manager = await member_store.member_by_id(conn, record.manager_member_id) if record.manager_member_id else None
+    return [manager] if manager else await member_store.team_leaders(conn, record.dong_code)

@@ -84,5 +84,10 @@ async def _messages_for(services, conn, timer: timers.DueTimer, now) -> Iterable
 
 
 async def _to_manager(conn, record: cases.CaseRecord, reply: Reply) -> list[tuple[int, Reply]]:
+    """To the 주사례관리자; a case nobody manages yet (moved to another 읍면동, whose team has not
+    named one) reminds that 읍면동's team leader instead, so no clock runs out unheard."""
     manager = await member_store.member_by_id(conn, record.manager_member_id) if record.manager_member_id else None
-    return [(manager.telegram_user_id, reply)] if manager and manager.telegram_user_id else []
+    if manager is None or not manager.active:
+        leaders = await member_store.team_leaders(conn, record.dong_code)
+        return [(m.telegram_user_id, reply) for m in leaders if m.telegram_user_id]
+    return [(manager.telegram_user_id, reply)] if manager.telegram_user_id else []

@@ -14,6 +14,12 @@ def add_commands(cmds) -> None:
     load.add_argument("file", type=Path, help="CSV with code,name,type,sigungu_code,area,needs,phone,chat_id,"
                                               "reply_days (docs/organisations.md)")
     load.set_defaults(handler=_load)
+    fhir = cmds.add_parser("export-referrals-fhir", help="referrals as a FHIR Bundle (ServiceRequest + Task) as the "
+                                                         "account sees them; audited (docs/fhir.md)")
+    fhir.add_argument("--member", type=int, required=True, help="the staff account the export is made as")
+    fhir.add_argument("--dong", help="one 읍면동 code (default: every one in the account's scope)")
+    fhir.add_argument("--output", type=Path, help="write to this file (default: standard output)")
+    fhir.set_defaults(handler=_export_fhir)
 
 
 async def organisation(conn, code: str, role: str):
@@ -70,4 +76,43 @@ def _load(args: argparse.Namespace) -> int:
         print(f"{args.file}: {exc}", file=sys.stderr)
         return 1
     print(f"{count} organisations loaded")
+    return 0
+
+
+def _export_fhir(args: argparse.Namespace) -> int:
+    """Through the core like the API's export: the account's scope, and an audit entry."""
+    import json
+
+    from core import referral_export
+    from core.actor import Channel, member_actor
+    from core.refusals import Refused
+    from core.work import Work
+    from integrations import fhir
+    from salpim.cli_admin import CommandRefused, _run
+    from state import members
+    from state.directory_store import read_directory
+    from state.timeutil import utcnow
+
+    async def work(db, conn, cipher):
+        info = await members.member_by_id(conn, args.member)
+        if info is None:
+            raise CommandRefused(f"no active account {args.member}")
+        now = utcnow()
+        unit = Work(db, conn, cipher, await read_directory(conn), now)
+        actor = member_actor(info, unit.directory, Channel.SYSTEM)
+        try:
+            return fhir.bundle(await referral_export.export_referrals(unit, actor, dong=args.dong), now)
+        except Refused as refused:
+            raise CommandRefused(f"refused: {refused.key}") from None
+    try:
+        bundle = _run(work)
+    except CommandRefused as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    text = json.dumps(bundle, ensure_ascii=False, indent=1)
+    if args.output:
+        args.output.write_text(text + "\n", encoding="utf-8")
+        print(f"{len(bundle['entry']) // 2} referrals written to {args.output}")
+    else:
+        print(text)
     return 0

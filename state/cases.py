@@ -48,6 +48,7 @@ class CaseRecord:
     version: int
     urgent: bool
     same_day_visit: bool = False
+    manager_designated: bool = False  # the team leader designated the 주사례관리자 (L8576–8578)
 
     def deadlines(self) -> list[Deadline]:
         return due_dates(self.state.milestones)
@@ -56,7 +57,7 @@ class CaseRecord:
 def _record(row: Any) -> CaseRecord:
     return CaseRecord(row.id, row.report_id, row.receipt_no, row.dong_code, row.manager_member_id,
                       state_from_json(row.state), facts_from_json(row.facts or {}), row.version, bool(row.urgent),
-                      bool(row.same_day_visit))
+                      bool(row.same_day_visit), row.manager_designated_by is not None)
 
 
 def _select():
@@ -69,6 +70,11 @@ async def load(db: Database, conn: AsyncConnection, case_id: int, *, lock: bool 
         query = query.with_for_update(of=C)
     row = (await conn.execute(query)).first()
     return _record(row) if row else None
+
+
+async def dong_of(conn: AsyncConnection, case_id: int) -> str | None:
+    """The 읍면동 a case belongs to now (it changes when the household moves)."""
+    return (await conn.execute(select(C.c.dong_code).where(C.c.id == case_id))).scalar()
 
 
 async def by_report(conn: AsyncConnection, report_id: int) -> CaseRecord | None:
@@ -111,6 +117,17 @@ async def open_or_assign(db: Database, conn: AsyncConnection, report_id: int, ac
     updated = replace(existing, manager_member_id=manager_id, version=version)
     await _reschedule(db, conn, updated, now)  # the reminders follow the case's new version
     return updated
+
+
+async def set_designated(conn: AsyncConnection, record: CaseRecord, by_member_id: int | None, now: datetime,
+                         why: str) -> CaseRecord:
+    """Record who designated the 주사례관리자 (None: the taker is only proposed), as a case event."""
+    await conn.execute(update(C).where(C.c.id == record.id).values(manager_designated_by=by_member_id))
+    if by_member_id is not None:
+        await _event(conn, record.id, now, kst_today(now), by_member_id, "manager_designated",
+                     record.state.step.value, record.state.step.value,
+                     {"manager": record.manager_member_id, "why": why})
+    return replace(record, manager_designated=by_member_id is not None)
 
 
 async def apply_action(db: Database, conn: AsyncConnection, record: CaseRecord, action: str, actor: MemberInfo,
@@ -182,6 +199,12 @@ async def history(conn: AsyncConnection, case_id: int) -> list[dict[str, Any]]:
     rows = await conn.execute(select(E).where(E.c.case_id == case_id).order_by(E.c.id))
     return [{"at": r.at.isoformat(), "on_date": r.on_date, "actor": r.actor_member_id, "action": r.action,
              "from": r.from_step, "to": r.to_step, "detail": r.detail} for r in rows]
+
+
+async def reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, now: datetime) -> None:
+    """The clocks' reminders again for the case's current version (after a change made outside
+    apply_action, e.g. a transfer to another 읍면동)."""
+    await _reschedule(db, conn, record, now)
 
 
 async def _reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, now: datetime) -> None:

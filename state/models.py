@@ -236,6 +236,9 @@ class Case(Base):
     lead_org_code: Mapped[str | None] = mapped_column(String(24))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Who designated the 주사례관리자 (the team leader, L8576–8578; the taker alone in a 읍면동 with no
+    # team leader). NULL: the taker is only proposed, and the survey waits for the designation.
+    manager_designated_by: Mapped[int | None] = mapped_column(Integer)
 
 
 class CaseEvent(Base):
@@ -425,3 +428,19 @@ class SupportEntry(Base):
     national_checked: Mapped[bool] = mapped_column(Boolean, default=False)
     override_reason: Mapped[str | None] = mapped_column(String(32))
     overrides: Mapped[list[Any]] = mapped_column(JSON, default=list)  # entry ids the giver was warned of
+
+
+class CaseCoManager(Base):
+    """A co-managing organisation of a case (공동사례관리기관) with its stated role: a coded kind and
+    a short text (encrypted: free text may name the household). Removed, never deleted."""
+
+    __tablename__ = "case_co_managers"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    org_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"))
+    role_kind: Mapped[str] = mapped_column(String(32))
+    role_text_enc: Mapped[str | None] = mapped_column(Text)
+    added_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    added_at: Mapped[datetime]
+    removed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    removed_at: Mapped[datetime | None]

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import (
-    ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, ReferralRow, Report, SupportEntry,
+    CaseCoManager, ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, ReferralRow, Report,
+    SupportEntry,
 )
 from state.support import rehash_households
 
@@ -31,6 +32,7 @@ ENCRYPTED_COLUMNS = (
     (FollowupSubmission.__table__, ("id",), "void_reason_enc", "followup.void_reason"),
     (ReferralRow.__table__, ("id",), "request_enc", "referrals.request"),
     (SupportEntry.__table__, ("id",), "amount_enc", "support_ledger.amount"),
+    (CaseCoManager.__table__, ("id",), "role_text_enc", "co_managers.role"),
 )
 
 

@@ -127,8 +127,15 @@ async def test_process_over_the_api_with_refusals_explained(office):
     assert ok.status_code == 200 and ok.json()["step"] == "initial_counselling"
     stale = await call(office, "cw_a", "POST", path, {"action": "request_case_management", "expected_version": 1})
     assert stale.status_code == 409 and stale.json()["detail"]["refusal"] == "case.error.stale"
-    for action in ("request_case_management", "accept_intake"):
-        assert (await call(office, "cw_a", "POST", path, {"action": action})).status_code == 200
+    assert (await call(office, "cw_a", "POST", path, {"action": "request_case_management"})).status_code == 200
+    # The survey waits for the team leader's designation of the 주사례관리자 (L8576–8578).
+    waiting = await call(office, "cw_a", "POST", path, {"action": "accept_intake"})
+    assert waiting.status_code == 409 and waiting.json()["detail"]["refusal"] == "case.error.not_designated"
+    assert (await call(office, "cw_a", "GET", f"/api/cases/{office.case_a}")).json()["manager_designated"] is False
+    designated = await call(office, "tl_a", "POST", f"/api/reports/{office.receipt_a}/take",
+                            {"manager_member_id": office.member_ids["cw_a"]})
+    assert designated.status_code == 200 and designated.json()["manager_designated"] is True
+    assert (await call(office, "cw_a", "POST", path, {"action": "accept_intake"})).status_code == 200
     refused = await call(office, "cw_a", "POST", path, {"action": "complete_assessment"})
     assert refused.status_code == 409 and "consent" in refused.json()["detail"]["refusal"]
     assert refused.json()["detail"]["message"]  # a sentence a worker can read

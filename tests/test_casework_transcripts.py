@@ -116,6 +116,14 @@ async def test_the_whole_case_from_alert_to_closure(office, fake_api):
 
     assert "처리했어요" in await act(worker, "담당자 지정")
     assert "처리했어요" in await act(worker, "서비스 연계 및 사례관리 요청")
+    # Whoever took the report is only proposed: the team leader designates the 주사례관리자
+    # before the survey (L8576–8578), and 대상자 접수 (the survey's start) waits for it.
+    out = await worker.say(f"/case {case_id}")
+    assert "주사례관리자: 제안됨" in texts(out) and "대상자 접수" not in worker.buttons()
+    assert any("욕구조사 전에 지정해 주세요" in t for t in fake_api.texts(LEADER))
+    await act(leader, "✔ 주사례관리자로 지정")
+    out = await worker.say(f"/case {case_id}")
+    assert "제안됨" not in texts(out)
     assert "처리했어요" in await act(worker, "대상자 접수")
     await worker.say(f"/case {case_id}")
     assert "욕구 및 위기도 조사 등록" not in worker.buttons()  # no intervention without consent

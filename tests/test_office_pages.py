@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core import cases as core_cases
+from state import cases
 from state.models import AuditEntry, FollowupSubmission
 from tests.office_world import ORIGIN, csrf_of, make_world
 
@@ -144,6 +145,9 @@ async def bring_to_selection(world, case_id: int) -> None:
     """The caseworker's steps up to the selection meeting, through the core."""
     async with world.services.db.transaction() as conn:
         work, actor = world.work(conn), await world.actor(conn, "cw")
+        record = await cases.load(world.services.db, conn, case_id)
+        # The team leader designates the 주사례관리자 before the survey (L8576–8578).
+        await core_cases.assign_case(work, await world.actor(conn, "tl"), record.report_id, actor.member_id)
         for action in ("assign_counsellor", "request_case_management", "accept_intake"):
             await core_cases.act_on_case(work, actor, case_id, action)
         await core_cases.set_case_fact(work, actor, case_id, "personal_data_consent", True)

@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core import cases as core_cases
+from core import co_managers as core_co_managers
+from core import referral_export
 from core import followups as core_followups
 from core import referrals as core_referrals
 from core import resources as core_resources
@@ -56,6 +58,7 @@ PEOPLE: dict[str, tuple[Role | None, str | None, bool]] = {
 }
 ORG_OF = {"partner": "jn-mental", "partner_lead": "jn-mental", "partner_b": "jn-food", "coordinator": "jn-hope"}
 REFERRED_TO = "jn-mental"
+CO_MANAGER = "jn-food"  # co-manages every target case (removed in the attempts); jn-mental is added
 CONSENT_PARTS = {"general_data": True, "unique_identifiers": False, "sensitive_data": True, "third_party": True}
 MANAGER = "cw_a"
 ASSIGNEE = "assignee"  # whom an assignment names: a valid manager who acts in no attempt, so only the
@@ -64,7 +67,8 @@ ASSIGNEE = "assignee"  # whom an assignment names: a valid manager who acts in n
 
 # Lists answer whoever may list at all, with the records of their own scope only (what a list
 # holds is checked in tests/test_api_access.py); every other action is on one record of 혜화동.
-LISTS = {Action.LIST_REPORTS, Action.LIST_CASES, Action.EXPORT_CASES, Action.COORDINATE_REFERRALS}
+LISTS = {Action.LIST_REPORTS, Action.LIST_CASES, Action.EXPORT_CASES, Action.COORDINATE_REFERRALS,
+         Action.EXPORT_REFERRALS}
 SIGUNGU_WIDE = (Role.SIGUNGU_ADMIN, Role.AUDITOR, Role.COORDINATOR)
 
 
@@ -83,8 +87,8 @@ def expected(action: Action, who: str) -> bool:
         return False
     if rule.scope is Scope.ORG and not (ours or who not in ORG_OF and role in SIGUNGU_WIDE):
         return False  # an organisation's own entry, or any of the 시군구 for its staff of no organisation
-    if rule.scope is Scope.HOUSEHOLD:  # the consent names REFERRED_TO (and no other organisation)
-        return ours if role.of_organisation else sees
+    if rule.scope is Scope.HOUSEHOLD:  # the consent names REFERRED_TO and CO_MANAGER (no other organisation)
+        return ORG_OF.get(who) in (REFERRED_TO, CO_MANAGER) if role.of_organisation else sees
     if rule.scope is Scope.CASE and role in rule.manager_only:
         return who == MANAGER
     return True
@@ -180,7 +184,8 @@ async def world(tmp_path, fake_api):
                     moving = await core_reports.file_report(work, reporter, _answers(HYEHWA),
                                                             per_hour=10**6)
                     t.movable = (await core_cases.take_report(work, manager, moving.id)).case.id
-                    await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO])
+                    await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO, CO_MANAGER])
+                    await core_co_managers.add_co_manager(work, manager, t.case, CO_MANAGER, "resources")
                     t.referral, t.referral2 = [(await core_referrals.refer(work, manager, t.case, REFERRED_TO,
                                                                            need="mental_health")).id for _ in (1, 2)]
                     t.resource = (await core_resources.create(work, admin, {
@@ -233,6 +238,10 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
                                                                                     HYEHWA),
             Action.RECORD_SUPPORT: lambda: core_support.record_support(work, actor, t.case, "lunch_box"),
             Action.READ_SUPPORT: lambda: core_support.who_serves(work, actor, t.case),
+            Action.ADD_CO_MANAGER: lambda: core_co_managers.add_co_manager(work, actor, t.case, REFERRED_TO,
+                                                                           "counselling", "주 1회 상담"),
+            Action.REMOVE_CO_MANAGER: lambda: core_co_managers.remove_co_manager(work, actor, t.case, CO_MANAGER),
+            Action.EXPORT_REFERRALS: lambda: referral_export.export_referrals(work, actor),
         }
         try:
             await calls[action]()
@@ -273,6 +282,10 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.EDIT_RESOURCE: ("PATCH", f"/api/resources/{t.resource}", {"capacity": "주 3회"}),
         Action.RECORD_SUPPORT: ("POST", f"/api/cases/{t.case}/support", {"kind": "lunch_box"}),
         Action.READ_SUPPORT: ("GET", f"/api/cases/{t.case}/support", None),
+        Action.ADD_CO_MANAGER: ("POST", f"/api/cases/{t.case}/co-managers",
+                                {"org": REFERRED_TO, "role_kind": "counselling", "role_text": "주 1회 상담"}),
+        Action.REMOVE_CO_MANAGER: ("DELETE", f"/api/cases/{t.case}/co-managers/{CO_MANAGER}", None),
+        Action.EXPORT_REFERRALS: ("GET", "/api/referrals/export.fhir.json", None),
     }.get(action)
 
 
@@ -352,6 +365,8 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.EDIT_RESOURCE: ("press", cb.resource_button("verify", t.resource, 1)),  # ✅ 확인했어요
         Action.RECORD_SUPPORT: ("press", cb.support(t.case)),
         Action.READ_SUPPORT: ("press", cb.serving(t.case)),
+        Action.REASSIGN_LEAD: ("press", cb.lead_to(t.case, "jn-hope")),
+        Action.TRANSFER_CASE: ("press", cb.move_to(t.movable, IHWA)),
     }.get(action)
 
 
@@ -441,7 +456,8 @@ OFFERED = {
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
                  Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.SEARCH_RESOURCES,
-                 Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT},
+                 Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT, Action.REASSIGN_LEAD,
+                 Action.TRANSFER_CASE},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT},
@@ -458,7 +474,8 @@ AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.AS
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
            Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE,
-           Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT}
+           Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT, Action.ADD_CO_MANAGER,
+           Action.REMOVE_CO_MANAGER, Action.EXPORT_REFERRALS}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
 NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP), ("telegram", Action.RECORD_SUPPORT)}
 

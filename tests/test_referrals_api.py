@@ -21,8 +21,8 @@ CONSENT = {"general_data": True, "unique_identifiers": False, "sensitive_data": 
 
 
 @pytest.fixture
-async def office(tmp_path, fake_api):
-    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'api.db'}", fake_api, tmp_path)
+async def office(db_url, tmp_path, fake_api):
+    settings = make_settings(db_url, fake_api, tmp_path)
     async with running_app(settings) as service:
         tokens: dict[str, str] = {}
         async with service.services.db.transaction() as conn:

@@ -38,6 +38,7 @@ def case_summary(record: cases.CaseRecord, now: datetime) -> CaseSummary:
     return CaseSummary(id=record.id, receipt_no=record.receipt_no, dong_code=record.dong_code,
                        step=record.state.step.value, manager_member_id=record.manager_member_id,
                        urgent=record.urgent, same_day_visit=record.same_day_visit, hard_case=record.state.hard_case, version=record.version,
+                       manager_designated=record.manager_designated,
                        next_due=next_due, overdue=bool(next_due and next_due < today))
 
 

@@ -6,15 +6,20 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
+from core import co_managers as core_co_managers
+from core import referral_export
 from core import referrals as core_referrals
 from core import transfers as core_transfers
-from integrations import referral_notices
+from integrations import fhir, referral_notices
 from integrations.api.referral_schemas import (
-    ConsentOut, ConsentRequest, CoordinationOut, LeadOut, LeadRequest, MovedOut, OpenByOrganisationOut, OrganisationOut, ReferralDetail,
+    CoManagerOut, CoManagerRequest, CoManagersOut, ConsentOut, ConsentRequest, CoordinationOut, LeadOut, LeadRequest, MovedOut, OpenByOrganisationOut, OrganisationOut, ReferralDetail,
     ReferralSummary, ReferRequest, ReplyRequest, TransferOut, TransferRequest,
 )
 from integrations.api.routes import CaseId, Caller, _read, _tx
+from state import cases
+from state import referrals as referral_store
 from state.referrals import ReferralRecord
 
 router = APIRouter(prefix="/api", tags=["linkage"])
@@ -71,6 +76,14 @@ async def list_referrals(request: Request, actor: Caller, box: Literal["sent", "
     return [summary(r, work.now) for r in found]
 
 
+@router.get("/referrals/export.fhir.json", summary="Referrals in scope as a FHIR Bundle of ServiceRequest + Task "
+            "(audited; the person is Patient/case-<id>, no name; codes in docs/fhir.md)")
+async def export_fhir(request: Request, actor: Caller, dong: str | None = None) -> JSONResponse:
+    async with _tx(request) as work:
+        found = await referral_export.export_referrals(work, actor, dong=dong)
+    return JSONResponse(fhir.bundle(found, work.now), media_type="application/fhir+json")
+
+
 @router.get("/referrals/coordination", response_model=CoordinationOut,
             summary="The coordinator's view: open referrals by organisation and age, the overdue ones")
 async def coordination(request: Request, actor: Caller, overdue: bool = False):
@@ -125,3 +138,40 @@ async def transfer_case(case_id: CaseId, body: TransferRequest, request: Request
     await referral_notices.deliver(services, queued)
     return TransferOut(case_id=moved.case_id, from_dong=moved.from_dong, to_dong=moved.to_dong,
                        partners_told=sorted({r.to_org_code for r in moved.open_referrals}))
+
+
+async def _co_managers_out(work, record_id: int, danger: list[str] | None = None) -> CoManagersOut:
+    record = await cases.load(work.db, work.conn, record_id)
+    assert record is not None
+    listed = await core_co_managers.listed(work, record_id)
+    return CoManagersOut(case_id=record_id, lead_org=await referral_store.lead_of(work.conn, record_id),
+                         manager_member_id=record.manager_member_id, manager_designated=record.manager_designated,
+                         co_managers=[CoManagerOut(org_code=c.org_code, org_name=c.org_name, role_kind=c.role_kind.value,
+                                                   role_text=c.role_text, consented=c.consented) for c in listed],
+                         danger=danger or [])
+
+
+@router.get("/cases/{case_id}/co-managers", response_model=CoManagersOut,
+            summary="Who manages the case: the lead, the 주사례관리자 and the co-managing organisations (audited)")
+async def co_managers(case_id: CaseId, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        await core_co_managers.co_managers(work, actor, case_id)
+        return await _co_managers_out(work, case_id)
+
+
+@router.post("/cases/{case_id}/co-managers", response_model=CoManagersOut,
+             responses={409: {"description": "consent does not name the organisation, or it already manages"}},
+             summary="An organisation joins the case's management with its stated role (공동사례관리기관)")
+async def add_co_manager(case_id: CaseId, body: CoManagerRequest, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        added = await core_co_managers.add_co_manager(work, actor, case_id, body.org, body.role_kind, body.role_text)
+        return await _co_managers_out(work, case_id, list(added.danger))
+
+
+@router.delete("/cases/{case_id}/co-managers/{org_code}", response_model=CoManagersOut,
+               summary="The organisation leaves the case's management (kept in the history)")
+async def remove_co_manager(case_id: CaseId, org_code: Annotated[str, Path(min_length=1, max_length=24)],
+                            request: Request, actor: Caller):
+    async with _tx(request) as work:
+        await core_co_managers.remove_co_manager(work, actor, case_id, org_code)
+        return await _co_managers_out(work, case_id)

@@ -119,3 +119,26 @@ class TransferOut(BaseModel):
     from_dong: str
     to_dong: str
     partners_told: list[str]
+
+
+class CoManagerRequest(BaseModel):
+    org: str = Field(min_length=1, max_length=24, description="the organisation's code")
+    role_kind: str = Field(description="service, counselling, health, care, resources, monitoring, co_visit, other")
+    role_text: str = Field(default="", max_length=200, description="the stated role in a line (screened for danger)")
+
+
+class CoManagerOut(BaseModel):
+    org_code: str
+    org_name: str
+    role_kind: str
+    role_text: str
+    consented: bool = Field(description="the case's current consent still names this organisation")
+
+
+class CoManagersOut(BaseModel):
+    case_id: int
+    lead_org: str | None = Field(description="주사례관리기관; null: the 읍면동 team")
+    manager_member_id: int | None = Field(description="주사례관리자")
+    manager_designated: bool = Field(description="designated by the team leader (L8576–8578)")
+    co_managers: list[CoManagerOut]
+    danger: list[str] = Field(default_factory=list, description="danger found in the role text just given")

@@ -59,6 +59,8 @@ class CaseSummary(BaseModel):
     same_day_visit: bool = False
     hard_case: bool
     version: int
+    manager_designated: bool = Field(default=False, description="the team leader designated the 주사례관리자 "
+                                                                  "(L8576–8578); until then the survey waits")
     next_due: date | None
     overdue: bool
 

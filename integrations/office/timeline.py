@@ -17,8 +17,11 @@ from state.cases import CaseRecord
 
 
 # Case events of the linkage (core/referrals.py, core/transfers.py): a 서식2 consent recorded,
-# the 주사례관리기관 changed, the case moved to another 읍면동; support recorded (core/support.py).
-LINKAGE_EVENTS = ("record_consent", "lead_changed", "transferred", "record_support")
+# the 주사례관리기관 changed, the case moved to another 읍면동, the 주사례관리자 designated by the
+# team leader, a co-managing organisation joined or left (core/co_managers.py); support recorded
+# (core/support.py).
+LINKAGE_EVENTS = ("record_consent", "lead_changed", "transferred", "manager_designated", "co_manager_added",
+                  "co_manager_removed", "record_support")
 
 
 @dataclass(frozen=True, slots=True)
