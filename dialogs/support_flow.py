@@ -2,7 +2,7 @@
 that follows when the household already had this kind of support inside its window.
 
 kind · (emergency support: the national-programme check, L10860–10864) · when (오늘 / 어제 /
-a typed date) · amount or frequency (skippable) · 💾 저장. A plain entry takes 5 taps:
+📅 날짜, typed) · amount or frequency (skippable) · 💾 저장. A plain entry takes 5 taps:
 🎁 지원 기록 · kind · 오늘 · 건너뛰기 · 💾 저장. The core then records it, or (a duplicate inside
 the kind's window) the warning flow opens: which organisation gave it, in which month — nothing
 more — and the giver goes on with a coded reason or stops (one more tap).
@@ -18,7 +18,7 @@ from typing import Any
 
 from dialogs import commands as cmd
 from dialogs.events import Event, Text
-from dialogs.flow import DONE, Accept, Asking, Flow, Parsed, Question, Reject, Route, TurnContext
+from dialogs.flow import DONE, Accept, Asking, Flow, Parsed, Question, Reject, Route, Stay, TurnContext
 from dialogs.questions import answer_value, check_text, option, parse_single, rows, wrong_kind
 from dialogs.replies import Msg, Reply
 from welfare.korea_time import kst_today
@@ -52,11 +52,14 @@ def _when_choices(ctx: TurnContext) -> list[tuple[str, date]]:
 def ask_when(asking: Asking) -> Reply:
     buttons = [option(f"date:{d.isoformat()}", Msg(f"support.flow.{k}", {"date": d.isoformat()}))
                for k, d in _when_choices(asking.ctx)]
-    return Reply((Msg("support.flow.when"), Msg("support.flow.date_hint")), rows(buttons, 2), expects="choice")
+    buttons.append(option("other", Msg("support.flow.other_day")))
+    return Reply((Msg("support.flow.when"), Msg("support.flow.date_hint")), rows(buttons, 3), expects="choice")
 
 
 def parse_when(event: Event, asking: Asking) -> Parsed:
     value = answer_value(event) or ""
+    if value == "other":  # 📅 날짜: the day is typed at the same question
+        return Stay(notes=(Reply((Msg("support.flow.type_day"),)),))
     raw = value[5:] if value.startswith("date:") else event.text.strip() if isinstance(event, Text) else ""
     today = kst_today(asking.ctx.now)
     match = re.fullmatch(r"(?:(\d{4})[-./])?(\d{1,2})[-./](\d{1,2})", raw[:12])

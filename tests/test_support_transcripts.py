@@ -98,7 +98,11 @@ async def test_emergency_support_first_checks_other_national_programmes(office, 
     assert "긴급지원 전에 확인해 주세요" in check and "긴급복지지원 등 다른 국가 지원" in check
     assert "이미 받는 항목과 겹치지 않아요" in check
     await worker.press("✅ 확인했어요")
-    await worker.press("오늘")
+    out = await worker.press("📅 날짜")
+    assert "날짜를 2026-12-05처럼 적어 주세요." in texts(out)
+    out = await worker.say("2026-13-40")
+    assert "날짜를 알아볼 수 없어요" in texts(out)
+    await worker.say(kst_today(utcnow()).isoformat())
     out = await worker.say("30만 원")
     assert "다른 국가 지원을 먼저 확인했어요" in texts(out)
     out = await worker.press("💾 저장")
