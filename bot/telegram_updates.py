@@ -15,7 +15,7 @@ from bot.turns import TELEGRAM, Inbound
 from dialogs.events import Choice, Command, Contact, Event, Location, Photo, Text, Unsupported, Voice
 
 COMMANDS = {"start", "back", "cancel", "help", "status", "language", "menu", "cases", "case", "followup", "withdraw",
-            "finder", "office", "referrals"}
+            "finder", "office", "referrals", "guide"}
 UNSUPPORTED_KINDS = ("sticker", "voice", "video", "video_note", "audio", "document", "animation", "poll",
                      "dice", "game", "venue")
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")

@@ -101,7 +101,10 @@ class Engine:
         elif name == "back" and convo.flow:
             self._back(turn, ctx)
         elif name == "help":
-            turn.replies.append(say("help.commands"))
+            turn.replies.append(Reply((Msg("help.commands"), Msg("reach.help.guide"))))
+            self._reask_or_menu(turn, ctx)
+        elif name == "guide":  # the one-page guide for 통장 and 명예사회복지공무원, short (docs/guides)
+            turn.replies.append(say("reach.guide.short"))
             self._reask_or_menu(turn, ctx)
         elif name == "language":
             turn.replies.append(home.language_choice())

@@ -34,7 +34,7 @@ COOKIE = "salpim_playground"
 SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 # The page's own words (header, composer, the reset question), from the catalogs like every reply.
 PAGE_TEXTS = ("title", "subtitle", "reset", "reset_title", "latitude", "longitude", "send_location", "message",
-              "placeholder", "send")
+              "placeholder", "send", "guide")
 SCRIPT_TEXTS = ("reset_confirm", "network_error", "error")
 
 
