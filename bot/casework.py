@@ -185,7 +185,9 @@ async def _record_reply(work: Work, reader: Actor, report_id: int) -> Reply:
         lines.append(Msg("record.reporter_unreachable"))  # they blocked the bot: call or visit instead
     # The recording follows the record as its own message (sendVoice/sendVideoNote by file id),
     # only ever to a private chat (bot/turns.py media_messages).
-    media = ((_SEND_SPOKEN[record.voice.kind], record.voice.ref),) if record.voice else ()
+    # (A playground attachment has no Telegram file id: it is kept with the record only.)
+    media = ((_SEND_SPOKEN[record.voice.kind], record.voice.ref),) if record.voice and not \
+        record.voice.ref.startswith("playground:") else ()
     return Reply(tuple(lines), extra={"media": media} if media else {})
 
 

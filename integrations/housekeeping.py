@@ -25,6 +25,7 @@ async def run_once(services) -> None:
     await reminders.fire_due(services)
     await photos.fetch_pending(services)
     await voice_notes.fetch_pending(services)
+    voice_notes.prune_uploads(services.settings.var_dir)
     async with services.db.transaction() as conn:
         await inbox.prune(conn, utcnow())
         settings = services.settings

@@ -171,3 +171,50 @@ async def test_a_voice_note_elsewhere_is_politely_refused(service, user):
     await user.say("/start report")
     out = await user.send(voice=voice())
     assert "음성 메시지는 받을 수 없어요" in texts(out)
+
+
+async def test_the_playground_takes_an_audio_file_the_same_way(service):
+    """An audio file attached in the playground is the description, kept encrypted until filed,
+    then stored with the report like a fetched voice note; the file under var/ is gone."""
+    assert (await service.client.get("/playground")).status_code == 200  # the session cookie
+    counter = iter(range(1, 1000))
+
+    async def send(**body):
+        response = await service.client.post("/playground/api/message", json={"message_id": next(counter), **body})
+        assert response.status_code == 200, response.text
+        return response.json()["messages"]
+
+    async def press(messages, label):
+        for message in messages:
+            for row in message["buttons"]:
+                for button in row:
+                    if label in button["label"]:
+                        return await send(kind="choice", value=button["value"], version=message["version"])
+        raise AssertionError(f"no button {label!r}")
+
+    out = await send(kind="text", text="/start report")
+    for label in ("이웃·지인", "주민·이웃", "고립", "선택 완료", "혼자 사는 어르신", "80세", "여성", "혜화동", "건너뛰기"):
+        out = await press(out, label)
+    refused = await service.client.post("/playground/api/voice?message_id=500", content=b"x",
+                                        headers={"Content-Type": "text/plain"})
+    assert refused.status_code == 415
+    response = await service.client.post("/playground/api/voice?message_id=501&duration=12", content=VOICE_BYTES,
+                                         headers={"Content-Type": "audio/ogg"})
+    assert response.status_code == 200, response.text
+    out = response.json()["messages"]
+    assert "사람이 직접 들어요" in out[0]["text"]
+    uploads = service.services.settings.var_dir / "uploads"
+    assert any(VOICE_BYTES not in p.read_bytes() for p in uploads.iterdir())  # kept encrypted
+    out = await press(out, "음성만 보내기")
+    out = await press(out, "익명")
+    assert "🎤 음성 설명: 12초" in out[-1]["text"]
+    out = await press(out, "동의하고 접수")
+    [attachment] = await stored(service, PhotoRow)
+    ref = attachment["source_ref"]
+    assert ref.startswith("playground:") and (uploads / ref.removeprefix("playground:")).exists()
+    await housekeeping.run_once(service.services)
+    [attachment] = await stored(service, PhotoRow)
+    assert service.services.cipher.decrypt_bytes(attachment["data_enc"].decode(), "photos.data") == VOICE_BYTES
+    assert not (uploads / ref.removeprefix("playground:")).exists()
+    [report] = await stored(service, Report)
+    assert report["listen_same_day"] is True
