@@ -187,6 +187,8 @@ async def withdraw_consent(conn: AsyncConnection, cipher: FieldCipher, receipt_n
         values |= {"description_enc": cipher.encrypt("", "reports.description"), "address_enc": None,
                    "location_enc": None, "area_cell": None, "anonymised_at": now}
         await conn.execute(P.delete().where(P.c.report_id == row.id))
+    else:  # a recording is the reporter's own voice: it identifies them like their contact does
+        await conn.execute(P.delete().where(P.c.report_id == row.id, P.c.kind != "photo"))
     await conn.execute(update(T).where(T.c.id == row.id).values(**values))
     if not has_case:
         await set_status(conn, row.id, "closed", now)

@@ -165,6 +165,11 @@ async def test_a_video_note_is_taken_too_and_sent_as_a_video_note(voice_office, 
     await TeamChat(service, fake_api).press("담당하기", by=CASEWORKER)
     [sent] = fake_api.media(CASEWORKER)
     assert sent.method == "sendVideoNote" and sent.params["video_note"] == "round-1"
+    # Consent withdrawn after a case opened: the contact goes, and so does the reporter's own voice.
+    [row] = await stored(service, Report)
+    await reporter.say(f"/withdraw {row['receipt_no']}")
+    await reporter.press("철회합니다")
+    assert await stored(service, PhotoRow) == []
 
 
 async def test_a_voice_note_elsewhere_is_politely_refused(service, user):
