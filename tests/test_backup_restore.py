@@ -19,7 +19,7 @@ from state.crypto import FieldCipher
 from state.db import Database
 from state.models import Report
 from state.timeutil import utcnow
-from tests.conftest import PG_ADMIN_URL, _drop_pg_database, _fresh_pg_database
+from tests.conftest import _drop_pg_database, _fresh_pg_database
 from tests.harness import TelegramUser, make_settings, running_app
 from tests.test_voice_transcripts import finish, until_description
 
