@@ -5,17 +5,23 @@ recording in private, never in the group; the recording is fetched, stored encry
 first and erased with the report's identity."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from core import reports as core_reports
+from core.actor import Actor, Channel
 from integrations import housekeeping, voice_notes
 from state import members, retention
 from state.models import PhotoRow, Report
 from state.timeutil import utcnow
 from tests.harness import TelegramUser, make_settings, running_app, texts
+from tests.office_world import answers, make_world
 from tests.test_casework_transcripts import CASEWORKER, HYEHWA, TEAM_CHAT, TeamChat, directory_with_team_chat
+from tests.test_office_pages import signed_in
+from welfare.crisis_report import SpokenNote
 
 VOICE_BYTES = b"OggS\x00\x02" + bytes(range(256)) * 40  # what the reporter's phone recorded (10 KB)
 
@@ -223,3 +229,17 @@ async def test_the_playground_takes_an_audio_file_the_same_way(service):
     assert not (uploads / ref.removeprefix("playground:")).exists()
     [report] = await stored(service, Report)
     assert report["listen_same_day"] is True
+
+
+async def test_the_web_office_marks_a_recording_to_listen_to_today(service):
+    world = await make_world(service.services)
+    calm = await world.file()
+    async with service.services.db.transaction() as conn:
+        spoken = replace(answers(), description="", voice=SpokenNote("voice-9", "voice", 33), listen_same_day=True)
+        filed = await core_reports.file_report(world.work(conn), Actor(Channel.TELEGRAM, chat_id="neighbour-2"),
+                                               spoken, per_hour=10**6)
+    await signed_in(service, world, "cw")
+    inbox = (await service.client.get("/office/inbox")).text
+    assert "🎤 오늘 듣기" in inbox and inbox.index(filed.receipt_no) < inbox.index(calm.receipt_no)
+    record = (await service.client.get(f"/office/reports/{filed.receipt_no}")).text
+    assert "🎤 음성 설명 33초" in record and "🎤 오늘 듣기" in record
