@@ -21,6 +21,7 @@ from tests.harness import TelegramUser, make_settings, running_app, texts
 from tests.office_world import answers, make_world
 from tests.test_casework_transcripts import CASEWORKER, HYEHWA, TEAM_CHAT, TeamChat, directory_with_team_chat
 from tests.test_office_pages import signed_in
+from tests.test_playground_browser import served  # noqa: F401 - the served-page fixture
 from welfare.crisis_report import SpokenNote
 
 VOICE_BYTES = b"OggS\x00\x02" + bytes(range(256)) * 40  # what the reporter's phone recorded (10 KB)
@@ -243,3 +244,33 @@ async def test_the_web_office_marks_a_recording_to_listen_to_today(service):
     assert "🎤 오늘 듣기" in inbox and inbox.index(filed.receipt_no) < inbox.index(calm.receipt_no)
     record = (await service.client.get(f"/office/reports/{filed.receipt_no}")).text
     assert "🎤 음성 설명 33초" in record and "🎤 오늘 듣기" in record
+
+
+@pytest.mark.browser
+async def test_the_playground_page_attaches_an_audio_file(served, tmp_path):
+    """The 🎤 button of the playground page: a file chosen is posted and answered as a voice note."""
+    from playwright.async_api import async_playwright
+
+    from tests.test_playground_browser import CHROMIUM, CHROMIUM_ARGS, PHONE
+    if CHROMIUM is None:
+        pytest.skip("Debian's chromium is not installed (make test installs it)")
+    base, _ = served
+    recording = tmp_path / "note.ogg"
+    recording.write_bytes(VOICE_BYTES)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = await browser.new_page(viewport=PHONE, locale="ko-KR")
+            await page.goto(f"{base}/playground")
+            await page.get_by_text("무엇을 도와드릴까요?").wait_for()
+            for label in ("위기가구 알리기", "이웃·지인", "주민·이웃", "고립·연락 끊김", "선택 완료", "혼자 사는 어르신",
+                          "80세 이상", "여성", "혜화동", "건너뛰기"):
+                before = await page.locator("#chat .bubble.bot").count()
+                await page.locator(".buttons button:not([disabled])", has_text=label).first.click()
+                await page.locator("#chat .bubble.bot").nth(before).wait_for()
+            await page.get_by_text("보고 들은 것을").last.wait_for()
+            await page.set_input_files("#audio-file", str(recording))
+            await page.get_by_text("사람이 직접 들어요").last.wait_for()
+            await page.locator(".buttons button:not([disabled])", has_text="음성만 보내기").wait_for()
+        finally:
+            await browser.close()
