@@ -185,6 +185,8 @@ async def _record_reply(work: Work, reader: Actor, report_id: int) -> Reply:
         lines.append(Msg("record.urgent"))
     if record.same_day_visit:
         lines.append(Msg("alert.same_day_visit"))
+    if record.listen_same_day:
+        lines.append(Msg("reach.alert.listen_same_day"))
     if record.reporter_locale in INTERPRETED:
         lines.append(Msg("record.language", {"language": Msg(f"language.name.{record.reporter_locale}")}))
     if record.household:
@@ -197,6 +199,8 @@ async def _record_reply(work: Work, reader: Actor, report_id: int) -> Reply:
     if record.location:
         lines.append(Msg("record.location", {"lat": record.location[0], "lon": record.location[1]}))
     lines.append(Msg("report.summary.description", {"value": record.description}))
+    if record.voice:
+        lines.append(Msg("reach.record.voice", {"seconds": record.voice.duration or "-"}))
     reporter = (Msg(f"reporter_type.{record.reporter_type}") if record.reporter_type != "resident"
                 else Msg("record.resident"))
     lines.append(Msg("record.reporter", {"type": reporter, "kind": Msg(f"report.who.{record.reporter_kind}")}))
@@ -207,7 +211,15 @@ async def _record_reply(work: Work, reader: Actor, report_id: int) -> Reply:
     reporter_chat = await reports.reporter_chat(work.conn, work.cipher, report_id)
     if reporter_chat and not await reachability.is_reachable(work.conn, *reporter_chat):
         lines.append(Msg("record.reporter_unreachable"))  # they blocked the bot: call or visit instead
-    return Reply(tuple(lines))
+    # The recording follows the record as its own message (sendVoice/sendVideoNote by file id),
+    # only ever to a private chat (bot/turns.py media_messages).
+    # (A playground attachment has no Telegram file id: it is kept with the record only.)
+    media = ((_SEND_SPOKEN[record.voice.kind], record.voice.ref),) if record.voice and not \
+        record.voice.ref.startswith("playground:") else ()
+    return Reply(tuple(lines), extra={"media": media} if media else {})
+
+
+_SEND_SPOKEN = {"voice": "sendVoice", "video_note": "sendVideoNote"}
 
 
 async def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
@@ -292,8 +304,10 @@ async def _show_cases(work: Work, actor: Actor, result: EffectResult) -> None:
 
 
 def _list_item_key(record: cases.CaseRecord) -> str:
-    """Urgent cases and same-day visits are marked (and listed first, state/cases.py)."""
-    return "case.list.item_urgent" if record.urgent or record.same_day_visit else "case.list.item"
+    """Urgent cases, same-day visits and recordings to listen to today are marked (and listed
+    first, state/cases.py)."""
+    marked = record.urgent or record.same_day_visit or record.listen_same_day
+    return "case.list.item_urgent" if marked else "case.list.item"
 
 
 async def _act(work: Work, actor: Actor, case_id: int, version: int, action: str, reason: str | None,

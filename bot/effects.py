@@ -151,6 +151,10 @@ def team_alert(filed: reports.FiledReport, report: CrisisReport, directory: Dire
         lines.append(Msg("alert.age_band", {"value": Msg(f"age_band.{report.age_band}")}))
     if filed.same_day_visit:
         lines.append(Msg("alert.same_day_visit"))
+    if filed.listen_same_day:  # a recording only: no words were screened, so listen today
+        lines.append(Msg("reach.alert.listen_same_day"))
+    elif report.voice:
+        lines.append(Msg("reach.alert.voice"))
     if filed.possible_duplicate_of:
         lines.append(Msg("alert.possible_duplicate"))
     buttons = ((Button(cb.take(filed.id), Msg("alert.take")), Button(cb.assign(filed.id), Msg("alert.assign"))),)

@@ -1,7 +1,8 @@
 """A recording fake of the Telegram Bot API, for tests, benchmarks and staging.
 
 Point SALPIM_TELEGRAM_API_URL at it and python-telegram-bot talks to it as to Telegram: it
-answers getMe, sendMessage, sendContact (a contact card), answerCallbackQuery, setWebhook/deleteWebhook, getUpdates (from a
+answers getMe, sendMessage, sendContact (a contact card), sendVoice and sendVideoNote (by file id,
+the way a recording is passed on), answerCallbackQuery, setWebhook/deleteWebhook, getUpdates (from a
 queue you fill), getFile and file downloads, records every call, and can be told to fail
 (429 with retry_after, 5xx) to exercise retries. Runs in your event loop (`async with`) or as a
 process: `python -m bot.fake_bot_api --port 8081`.
@@ -74,6 +75,7 @@ class FakeBotApi:
         self.sent_count = 0
         self.updates: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
         self.files: dict[str, bytes] = {}
+        self._paths: dict[str, str] = {}  # file id → file_path getFile answers (default photos/<id>.jpg)
         self.webhook: dict[str, Any] = {}
         self._failures: deque[tuple[str, int, int | None]] = deque()
         self._scripts: dict[str, deque[Scripted]] = {}
@@ -103,6 +105,17 @@ class FakeBotApi:
         """The contact cards sent (sendContact), to this chat or to all."""
         return [c for c in self.calls if c.method == "sendContact"
                 and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+
+    def media(self, chat_id: int | str | None = None) -> list[Call]:
+        """Recordings sent (sendVoice, sendVideoNote), to this chat or to all."""
+        return [c for c in self.calls if c.method in ("sendVoice", "sendVideoNote")
+                and (chat_id is None or str(c.params.get("chat_id")) == str(chat_id))]
+
+    def add_file(self, file_id: str, data: bytes, path: str | None = None) -> None:
+        """A file a person sent, as getFile and the download will hand it out."""
+        self.files[file_id] = data
+        if path is not None:
+            self._paths[file_id] = path
 
     def texts(self, chat_id: int | str | None = None) -> list[str]:
         return [c.params.get("text", "") for c in self.sent(chat_id)]
@@ -262,7 +275,25 @@ class FakeBotApi:
         data = self.files.get(file_id)
         if data is None:
             return {"file_id": file_id, "file_unique_id": file_id}
-        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data), "file_path": f"photos/{file_id}.jpg"}
+        path = self._paths.get(file_id, f"photos/{file_id}.jpg")
+        return {"file_id": file_id, "file_unique_id": file_id, "file_size": len(data), "file_path": path}
+
+    def _m_sendVoice(self, params: dict[str, Any]) -> Any:
+        return self._media_message(params, "voice")
+
+    def _m_sendVideoNote(self, params: dict[str, Any]) -> Any:
+        return self._media_message(params, "video_note")
+
+    def _media_message(self, params: dict[str, Any], field_name: str) -> Any:
+        """Telegram refuses a recording without its file (an id it knows, or an upload)."""
+        given = params.get(field_name)
+        if not given:
+            return _BadRequest(f"{field_name} is required")
+        chat_id = params.get("chat_id")
+        return {"message_id": next(self._message_ids), "date": int(time.time()),
+                "chat": {"id": _int(chat_id), "type": "private"},
+                field_name: {"file_id": given if isinstance(given, str) else "uploaded", "file_unique_id": "u",
+                             "duration": 1}}
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         timeout = min(float(params.get("timeout") or 0), 1.0)
@@ -276,9 +307,13 @@ class FakeBotApi:
         return batch
 
     async def _file(self, request: web.Request) -> web.Response:
-        name = request.match_info["path"].rsplit("/", 1)[-1].removesuffix(".jpg")
+        path = request.match_info["path"]
+        name = next((i for i, p in self._paths.items() if p == path), None)
+        if name is None:
+            name = path.rsplit("/", 1)[-1].removesuffix(".jpg")
         data = self.files.get(name)
-        return web.Response(body=data, content_type="image/jpeg") if data is not None else web.Response(status=404)
+        kind = "audio/ogg" if path.endswith(".oga") else "video/mp4" if path.endswith(".mp4") else "image/jpeg"
+        return web.Response(body=data, content_type=kind) if data is not None else web.Response(status=404)
 
 
 @dataclass(frozen=True)

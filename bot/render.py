@@ -37,6 +37,8 @@ class Rendered:
     expects: str
     version: int | None
     calls: tuple[RenderedCall, ...] = ()
+    # Files sent after the text, as (Bot API method, file id): a report's recording with its record.
+    media: tuple[tuple[str, str], ...] = ()
 
 
 def render_button(catalogs: Catalogs, locale: str, button: Button) -> RenderedButton:
@@ -50,7 +52,8 @@ def render_reply(catalogs: Catalogs, locale: str, reply: Reply) -> Rendered:
         text = text[:MAX_MESSAGE - 1] + "…"
     buttons = tuple(tuple(render_button(catalogs, locale, b) for b in row) for row in reply.buttons)
     calls = tuple(RenderedCall(c.number, catalogs.render(locale, c.label)) for c in reply.calls)
-    return Rendered(text, buttons, reply.expects, reply.version, calls)
+    media = tuple((str(m), str(f)) for m, f in reply.extra.get("media", ()))
+    return Rendered(text, buttons, reply.expects, reply.version, calls, media)
 
 
 def label_index(catalogs: Catalogs, locale: str, buttons: list[Button]) -> dict[str, str]:

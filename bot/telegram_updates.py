@@ -12,10 +12,10 @@ from typing import Any
 
 from bot.keyboards import parse_callback_data
 from bot.turns import TELEGRAM, Inbound
-from dialogs.events import Choice, Command, Contact, Event, Location, Photo, Text, Unsupported
+from dialogs.events import Choice, Command, Contact, Event, Location, Photo, Text, Unsupported, Voice
 
 COMMANDS = {"start", "back", "cancel", "help", "status", "language", "menu", "cases", "case", "followup", "withdraw",
-            "finder", "office", "referrals", "resources"}
+            "finder", "office", "referrals", "resources", "guide"}
 UNSUPPORTED_KINDS = ("sticker", "voice", "video", "video_note", "audio", "document", "animation", "poll",
                      "dice", "game", "venue")
 IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp", "image/heic", "image/heif")
@@ -155,6 +155,12 @@ def message_event(message: dict[str, Any], bot_username: str | None = None) -> E
         # A picture sent "as a file" (uncompressed) is still a picture.
         size = document.get("file_size") if isinstance(document.get("file_size"), int) else None
         return Photo(document["file_id"], size, caption)
+    for kind in ("voice", "video_note"):  # spoken descriptions (issue 17): a person listens to them
+        spoken = message.get(kind)
+        if isinstance(spoken, dict) and isinstance(spoken.get("file_id"), str):
+            duration = spoken.get("duration") if _is_int(spoken.get("duration")) else None
+            size = spoken.get("file_size") if _is_int(spoken.get("file_size")) else None
+            return Voice(spoken["file_id"], kind, duration, size, caption)
     contact = message.get("contact")
     if isinstance(contact, dict) and isinstance(contact.get("phone_number"), str):
         sender = message.get("from") if isinstance(message.get("from"), dict) else {}
@@ -211,3 +217,7 @@ def _int(value: Any) -> int:
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

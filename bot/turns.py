@@ -163,6 +163,7 @@ class TurnRunner:
                 continue
             alert_text = render_reply(self.catalogs, self.catalogs.default, alert)
             messages.append((str(chat), "sendMessage", send_message_payload(chat, alert_text)))
+            messages += media_messages(str(chat), alert_text)
         return locale, rendered, messages, toast
 
     async def _write(self, conn, inbound: Inbound, member: Member | None, ctx: TurnContext, turn: Turn,
@@ -242,6 +243,8 @@ def telegram_messages(inbound: Inbound, rendered: list[Rendered],
     for payload, r in zip(payloads, rendered, strict=True):  # each message, then its numbers as contact cards
         messages.append((inbound.chat_id, "sendMessage", payload))
         messages += [(inbound.chat_id, "sendContact", send_contact_payload(chat, c.number, c.label)) for c in r.calls]
+        if inbound.private:
+            messages += media_messages(inbound.chat_id, r)
     if inbound.thread_id is not None:
         for _, _, payload in messages:
             payload["message_thread_id"] = inbound.thread_id
@@ -277,3 +280,15 @@ async def park_expired(runner: TurnRunner, limit: int = 100) -> list[outbox.Outg
                                                                  send_message_payload(int(chat_id), text))], now,
                                                lease=SEND_LEASE)
     return queued
+
+
+MEDIA_FIELD = {"sendVoice": "voice", "sendVideoNote": "video_note"}
+
+
+def media_messages(chat_id: str, rendered: Rendered) -> list[tuple[str, str, dict[str, Any]]]:
+    """A reply's recordings, sent by file id after its text. Only to a person's private chat
+    (positive ids): a group or channel (negative ids) never receives a reporter's voice."""
+    if not chat_id.isdigit():
+        return []
+    return [(chat_id, method, {"chat_id": int(chat_id), MEDIA_FIELD[method]: file_id})
+            for method, file_id in rendered.media if method in MEDIA_FIELD]

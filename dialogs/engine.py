@@ -14,7 +14,7 @@ from dialogs import commands as cmd
 from dialogs.callback_data import is_case_button
 from dialogs import danger_notice, home
 from dialogs.conversation import Conversation
-from dialogs.events import Choice, Command, Event, Photo, Text
+from dialogs.events import Choice, Command, Event, Photo, Text, Voice
 from dialogs.flow import DONE, Accept, Asking, Flow, Jump, Reject, Stay, TurnContext
 from dialogs.replies import Button, Msg, Reply, say
 from welfare.danger import Danger, screen
@@ -101,7 +101,10 @@ class Engine:
         elif name == "back" and convo.flow:
             self._back(turn, ctx)
         elif name == "help":
-            turn.replies.append(say("help.commands"))
+            turn.replies.append(Reply((Msg("help.commands"), Msg("reach.help.guide"))))
+            self._reask_or_menu(turn, ctx)
+        elif name == "guide":  # the one-page guide for 통장 and 명예사회복지공무원, short (docs/guides)
+            turn.replies.append(say("reach.guide.short"))
             self._reask_or_menu(turn, ctx)
         elif name == "language":
             turn.replies.append(home.language_choice())
@@ -346,9 +349,10 @@ class Engine:
 
 
 def danger_in(event: Event) -> Danger:
-    """Danger in what the person wrote: a message, or a photo's caption."""
+    """Danger in what the person wrote: a message, or a photo's or recording's caption (the
+    recording itself cannot be read: dialogs/report_voice.py flags it for a same-day listen)."""
     if isinstance(event, Text):
         return screen(event.text)
-    if isinstance(event, Photo) and event.caption:
+    if isinstance(event, (Photo, Voice)) and event.caption:
         return screen(event.caption)
     return Danger()

@@ -32,6 +32,18 @@ class Photo:
 
 
 @dataclass(frozen=True, slots=True)
+class Voice:
+    """A spoken message: a voice note, or a short round video note (a person will listen to it;
+    danger screening cannot read audio, so a report described only by voice is flagged)."""
+
+    ref: str  # the channel's handle for the recording (a Telegram file_id, a playground upload id)
+    kind: str = "voice"  # "voice" or "video_note"
+    duration: int | None = None  # seconds, as the sender's app reported it
+    size: int | None = None  # bytes, when known
+    caption: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Contact:
     phone: str
 
@@ -49,4 +61,4 @@ class Unsupported:
     kind: str
 
 
-Event = Text | Choice | Location | Photo | Contact | Command | Unsupported
+Event = Text | Choice | Location | Photo | Voice | Contact | Command | Unsupported

@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from dialogs.events import Choice, Event, Photo, Text, Unsupported
+from dialogs.events import Choice, Event, Photo, Text, Unsupported, Voice
 from dialogs.flow import Accept, Asking, Parsed, Reject
 from dialogs.replies import Button, Msg
 
@@ -36,6 +36,10 @@ def wrong_kind(event: Event, wanted: str) -> Reject:
     """A polite re-ask that says what we got and what we need."""
     if isinstance(event, Unsupported):
         return Reject(Msg("input.unsupported", {"kind": Msg(f"input.kind.{_known_kind(event.kind)}"),
+                                                 "wanted": Msg(f"input.wanted.{wanted}")}))
+    if isinstance(event, Voice):  # spoken answers are taken only where a description is asked
+        return Reject(Msg("input.unsupported", {"kind": Msg("input.kind.voice" if event.kind == "voice"
+                                                             else "input.kind.video"),
                                                  "wanted": Msg(f"input.wanted.{wanted}")}))
     if isinstance(event, Photo):
         return Reject(Msg("input.unsupported", {"kind": Msg("input.kind.photo"),

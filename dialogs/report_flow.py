@@ -25,6 +25,7 @@ from dialogs.questions import (
 )
 from dialogs.danger_notice import DANGER_ANSWER, urgent_signs_of
 from dialogs.replies import Button, Msg, Reply
+from dialogs import report_voice
 from dialogs.report_same_day import SAME_DAY, ask_same_day, parse_same_day, same_day_visit, shows_lonely_death
 from welfare.crisis_report import CrisisReport
 from welfare.report_taxonomy import load_report_taxonomy
@@ -213,10 +214,14 @@ def ask_description(asking: Asking) -> Reply:
     lines = [Msg("report.description.ask"), Msg("report.description.photo_hint")]
     if asking.answers.get("photo"):
         lines.append(Msg("report.description.photo_kept"))
-    return Reply(tuple(lines), expects="text")
+    lines += report_voice.description_lines(asking.answers)
+    return Reply(tuple(lines), report_voice.description_buttons(asking.answers), expects="text")
 
 
 def parse_description(event: Event, asking: Asking) -> Parsed:
+    spoken = report_voice.parse_spoken(event, asking, MAX_DESCRIPTION)
+    if spoken is not None:
+        return spoken
     if isinstance(event, Photo):
         if event.size is not None and event.size > asking.ctx.max_photo_bytes:
             return Reject(Msg("input.photo_too_big", {"max_mb": asking.ctx.max_photo_bytes // (1024 * 1024)}))
@@ -292,6 +297,7 @@ def summary_lines(answers: Mapping[str, Any], ctx: TurnContext) -> list[Msg]:
     lines.append(Msg("report.summary.description", {"value": answers.get("description", "")}))
     if answers.get("photo"):
         lines.append(Msg("report.summary.photo"))
+    lines += report_voice.summary_lines(answers)
     contact = answers.get("contact", "anonymous")
     lines.append(Msg("report.summary.contact", {"value": Msg(f"report.contact.{contact}")}))
     if is_urgent(answers):
@@ -352,6 +358,8 @@ def finish(answers: Mapping[str, Any], ctx: TurnContext) -> tuple[list[Reply], l
         consent_at=datetime.fromisoformat(consent["at"]),
         urgent=is_urgent(answers),
         same_day_visit=same_day_visit(answers),
+        voice=report_voice.spoken_note(answers),
+        listen_same_day=report_voice.listen_same_day(answers),
     )
     return [], [cmd.FileReport(report)]
 

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from core.refusals import Refused
-from integrations import alerting_health, docs, housekeeping, office, playground
+from integrations import alerting_health, docs, guides, housekeeping, office, playground
 from integrations.body_limits import BodyLimits
 from integrations.local_requests import is_local
 from integrations.api import referral_routes, resource_routes, support_routes
@@ -134,6 +134,7 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
     app.include_router(screen_api.router)
     app.include_router(docs.router())
     app.include_router(office.router(settings))
+    app.include_router(guides.router)  # /guide: the printable guides (docs/guides)
     office.install(app, api_routes.refusal_response)  # HTML refusals under /office, JSON elsewhere
     if settings.playground != "off":
         app.include_router(playground.router(settings))

@@ -16,12 +16,14 @@ from collections.abc import Mapping
 import orjson
 
 from bot.telegram_transport import WEBHOOK_PATH
+from dialogs.report_voice import MAX_VOICE_BYTES
 from integrations.webhook import MAX_UPDATE_BYTES
 
 # Route prefixes with a limit of their own (longest prefix wins); anything else: the default.
 ROUTE_LIMITS: Mapping[str, int] = {
     WEBHOOK_PATH: MAX_UPDATE_BYTES,       # a Telegram update is a few KB
     "/playground/api/": 128 * 1024,      # 20,000 characters of text, as UTF-8, with room
+    "/playground/api/voice": MAX_VOICE_BYTES,  # an attached recording (dialogs/report_voice.py)
     "/api/screen": 64 * 1024,            # a household is a few hundred bytes
     "/office/": 64 * 1024,               # a form: a follow-up note is at most a few KB
 }

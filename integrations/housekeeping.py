@@ -1,5 +1,5 @@
 """Background work of a running service: firing due timers (reminders, escalations), parking
-idle dialogs as drafts, fetching report photos, pruning the inbox.
+idle dialogs as drafts, fetching report photos and recordings, pruning the inbox.
 
 Every step is a database operation guarded by versions or row locks, so several workers can
 run it at once and each thing still happens once.
@@ -11,7 +11,7 @@ import logging
 from datetime import timedelta
 
 from bot.turns import park_expired
-from integrations import photos, reminders
+from integrations import photos, reminders, voice_notes
 from state import audit_anchors, inbox, retention
 from state.timeutil import utcnow
 
@@ -24,6 +24,8 @@ async def run_once(services) -> None:
         await services.telegram.sender.deliver(parked)
     await reminders.fire_due(services)
     await photos.fetch_pending(services)
+    await voice_notes.fetch_pending(services)
+    voice_notes.prune_uploads(services.settings.var_dir)
     async with services.db.transaction() as conn:
         await inbox.prune(conn, utcnow())
         settings = services.settings

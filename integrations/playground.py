@@ -16,15 +16,16 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from pydantic import BaseModel, Field
 
 from bot.turns import Inbound
-from dialogs.events import Event, Location, Text
+from dialogs.events import Event, Location, Text, Voice
 from dialogs.events import Choice as ChoiceEvent
 from bot.telegram_updates import command_or_text
 from dialogs.replies import Msg
+from integrations import voice_notes
 from integrations.local_requests import is_for_allowed_host, is_local
 from salpim.settings import Settings
 
@@ -34,7 +35,7 @@ COOKIE = "salpim_playground"
 SESSION_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 # The page's own words (header, composer, the reset question), from the catalogs like every reply.
 PAGE_TEXTS = ("title", "subtitle", "reset", "reset_title", "latitude", "longitude", "send_location", "message",
-              "placeholder", "send")
+              "placeholder", "send", "guide", "attach_audio")
 SCRIPT_TEXTS = ("reset_confirm", "network_error", "error")
 
 
@@ -123,8 +124,32 @@ def router(settings: Settings) -> APIRouter:
         session = _session(request)
         if session is None:  # only ids the server made: load the page (or reset) to get one
             raise HTTPException(status_code=401, detail="no playground session")
+        return await _turn(request, session, _event(body), body.message_id, body.language)
+
+    @api.post("/playground/api/voice")
+    async def voice(request: Request, message_id: Annotated[int, Query(ge=0, lt=2**53)],
+                    duration: Annotated[int | None, Query(ge=0, le=24 * 3600)] = None,
+                    language: Annotated[str | None, Query(max_length=8)] = None) -> dict:
+        """An audio file attached as a spoken description, as a voice note is in Telegram: kept
+        encrypted under var/uploads until the report is filed and the sweep stores it
+        (integrations/voice_notes.py); never filed, it is erased after a day."""
+        guard(request)
+        session = _session(request)
+        if session is None:
+            raise HTTPException(status_code=401, detail="no playground session")
+        if not (request.headers.get("content-type") or "").startswith("audio/"):
+            raise HTTPException(status_code=415, detail="an audio file is expected")
+        data = await request.body()
+        if not data:
+            raise HTTPException(status_code=422, detail="empty file")
+        services = request.app.state.services
+        ref = voice_notes.keep_upload(services.settings.var_dir, services.cipher, data)
+        event = Voice(ref, "voice", duration, len(data))
+        return await _turn(request, session, event, message_id, language)
+
+    async def _turn(request: Request, session: str, event: Event, message_id: int, language: str | None) -> dict:
         runner = request.app.state.services.runner
-        inbound = Inbound(CHANNEL, chat_id_of(session), _event(body), body.message_id, None, body.language)
+        inbound = Inbound(CHANNEL, chat_id_of(session), event, message_id, None, language)
         result = await runner.run(inbound)
         if result.duplicate:
             return {"duplicate": True, "messages": []}

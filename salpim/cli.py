@@ -58,9 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     flows = sub.add_parser("flows", help="print each dialog flow as a Mermaid state diagram")
     flows.set_defaults(handler=_flows)
 
-    from salpim import cli_admin, cli_welfare
+    from salpim import cli_admin, cli_reach, cli_welfare
     cli_admin.add_parser(sub)
     cli_welfare.add_parser(sub)
+    cli_reach.add_parser(sub)
     __import__("salpim.cli_bench").cli_bench.add_parser(sub)
     return parser
 

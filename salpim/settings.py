@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # Where staff open the web office (/office): its sign-in links start with this address.
     # Unset: SALPIM_PUBLIC_URL, else this machine (http://127.0.0.1:8000).
     office_url: str | None = None
+    # The bot's @username without the @ (leaflets' QR code: https://t.me/<bot>?start=report).
+    # Unset: the username Telegram gives at start-up (getMe), when a token is set.
+    bot_username: str | None = Field(default=None, pattern=r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
     # When set (and a token is), the bot registers {public_url}/telegram/webhook; otherwise it polls.
     public_url: str | None = None
     # Master key for field encryption and keyed hashes. Unset: a key is made once under var/.

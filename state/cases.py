@@ -49,6 +49,7 @@ class CaseRecord:
     urgent: bool
     same_day_visit: bool = False
     manager_designated: bool = False  # the team leader designated the 주사례관리자 (L8576–8578)
+    listen_same_day: bool = False  # described only by a recording: listen to it today
 
     def deadlines(self) -> list[Deadline]:
         return due_dates(self.state.milestones)
@@ -57,11 +58,11 @@ class CaseRecord:
 def _record(row: Any) -> CaseRecord:
     return CaseRecord(row.id, row.report_id, row.receipt_no, row.dong_code, row.manager_member_id,
                       state_from_json(row.state), facts_from_json(row.facts or {}), row.version, bool(row.urgent),
-                      bool(row.same_day_visit), row.manager_designated_by is not None)
+                      bool(row.same_day_visit), row.manager_designated_by is not None, bool(row.listen_same_day))
 
 
 def _select():
-    return select(C, R.c.receipt_no, R.c.urgent, R.c.same_day_visit).join(R, R.c.id == C.c.report_id)
+    return select(C, R.c.receipt_no, R.c.urgent, R.c.same_day_visit, R.c.listen_same_day).join(R, R.c.id == C.c.report_id)
 
 
 async def load(db: Database, conn: AsyncConnection, case_id: int, *, lock: bool = False) -> CaseRecord | None:

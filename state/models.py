@@ -115,6 +115,8 @@ class Report(Base):
     urgent: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     # The reporter asked for someone to check on the person today (the 고독사 pattern).
     same_day_visit: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Described only by a recording: danger screening could not read it, so the team listens today.
+    listen_same_day: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # The language the reporter used (None: before 0005, i.e. Korean or English); a vi or zh_Hans
     # report tells the caseworker to call through 다누리콜센터 (1577-1366, interpretation).
     reporter_locale: Mapped[str | None] = mapped_column(String(8))
@@ -154,12 +156,17 @@ class ReportStatusChange(Base):
 
 
 class PhotoRow(Base):
-    """A report's photo: fetched after filing, metadata stripped, then stored encrypted."""
+    """A report's photo (metadata stripped) or spoken description (a voice or video note):
+    fetched after filing, then stored encrypted; erased with the report's identity."""
 
     __tablename__ = "photos"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), index=True)
-    source_ref: Mapped[str] = mapped_column(String(256))  # channel file id, until fetched
+    # The channel's file id: a photo's is dropped once fetched; a recording's is kept so the
+    # caseworker's chat can be sent it (sendVoice by file id) until the row is erased.
+    source_ref: Mapped[str] = mapped_column(String(256))
+    kind: Mapped[str] = mapped_column(String(16), default="photo", server_default="photo")  # photo|voice|video_note
+    duration: Mapped[int | None]  # seconds, for recordings
     data_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
     mime: Mapped[str | None] = mapped_column(String(32))
     size: Mapped[int | None]

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import PhotoRow, Report, ReportStatusChange
-from welfare.crisis_report import CrisisReport
+from welfare.crisis_report import CrisisReport, SpokenNote
 from welfare.receipt import new_receipt_no
 
 T = Report.__table__
@@ -32,6 +32,7 @@ class FiledReport:
     urgent: bool
     possible_duplicate_of: int | None
     same_day_visit: bool = False
+    listen_same_day: bool = False  # described only by a recording (dialogs/report_voice.py)
 
 
 def area_cell(location: list[float] | None) -> str | None:
@@ -64,6 +65,7 @@ async def file_report(conn: AsyncConnection, cipher: FieldCipher, *, channel: st
         "reporter_kind": report.reporter_kind, "reporter_type": report.reporter_type,
         "mandatory_category": report.mandatory_category, "situations": list(report.situations),
         "urgent": report.urgent, "same_day_visit": report.same_day_visit,
+        "listen_same_day": report.listen_same_day,
         "household": report.household, "household_size": report.household_size,
         "age_band": report.age_band, "gender": report.gender, "dong_code": report.dong_code,
         "reporter_locale": report.reporter_locale,
@@ -82,8 +84,12 @@ async def file_report(conn: AsyncConnection, cipher: FieldCipher, *, channel: st
     report_id = (await conn.execute(insert(T).returning(T.c.id), [values])).scalar_one()
     await conn.execute(insert(H).values(report_id=report_id, status="received", at=now))
     if report.photo:
-        await conn.execute(insert(P).values(report_id=report_id, source_ref=report.photo))
-    return FiledReport(report_id, receipt_no, report.dong_code, report.urgent, duplicate_of, report.same_day_visit)
+        await conn.execute(insert(P).values(report_id=report_id, source_ref=report.photo, kind="photo"))
+    if report.voice:
+        await conn.execute(insert(P).values(report_id=report_id, source_ref=report.voice.ref, kind=report.voice.kind,
+                                            duration=report.voice.duration))
+    return FiledReport(report_id, receipt_no, report.dong_code, report.urgent, duplicate_of, report.same_day_visit,
+                       report.listen_same_day)
 
 
 async def _unused_receipt_no(conn: AsyncConnection) -> str:
@@ -181,6 +187,8 @@ async def withdraw_consent(conn: AsyncConnection, cipher: FieldCipher, receipt_n
         values |= {"description_enc": cipher.encrypt("", "reports.description"), "address_enc": None,
                    "location_enc": None, "area_cell": None, "anonymised_at": now}
         await conn.execute(P.delete().where(P.c.report_id == row.id))
+    else:  # a recording is the reporter's own voice: it identifies them like their contact does
+        await conn.execute(P.delete().where(P.c.report_id == row.id, P.c.kind != "photo"))
     await conn.execute(update(T).where(T.c.id == row.id).values(**values))
     if not has_case:
         await set_status(conn, row.id, "closed", now)
@@ -216,13 +224,18 @@ class FullRecord:
     has_photo: bool
     same_day_visit: bool = False
     reporter_locale: str | None = None  # the language the report was made in
+    listen_same_day: bool = False
+    voice: SpokenNote | None = None  # a recorded description (its file id, for the caseworker's chat)
 
 
 async def read_full(conn: AsyncConnection, cipher: FieldCipher, report_id: int) -> FullRecord | None:
     row = (await conn.execute(select(T).where(T.c.id == report_id))).mappings().first()
     if row is None:
         return None
-    has_photo = (await conn.execute(select(P.c.id).where(P.c.report_id == report_id))).first() is not None
+    has_photo = (await conn.execute(select(P.c.id).where(P.c.report_id == report_id, P.c.kind == "photo"))
+                 ).first() is not None
+    spoken = (await conn.execute(select(P.c.source_ref, P.c.kind, P.c.duration)
+                                 .where(P.c.report_id == report_id, P.c.kind != "photo").order_by(P.c.id))).first()
     location = cipher.decrypt(row["location_enc"], "reports.location")
     return FullRecord(
         id=row["id"], receipt_no=row["receipt_no"], dong_code=row["dong_code"], status=row["status"],
@@ -235,7 +248,8 @@ async def read_full(conn: AsyncConnection, cipher: FieldCipher, report_id: int) 
         location=orjson.loads(location) if location else None, contact_mode=row["contact_mode"],
         phone=cipher.decrypt(row["phone_enc"], "reports.phone"), consent_version=row["consent_version"],
         consent_at=row["consent_at"], has_photo=has_photo, same_day_visit=bool(row["same_day_visit"]),
-        reporter_locale=row["reporter_locale"])
+        reporter_locale=row["reporter_locale"], listen_same_day=bool(row["listen_same_day"]),
+        voice=SpokenNote(spoken.source_ref, spoken.kind, spoken.duration) if spoken else None)
 
 
 async def signs_and_size(conn: AsyncConnection, report_id: int) -> tuple[list[str], int | None]:
@@ -263,8 +277,10 @@ async def list_in_dongs(conn: AsyncConnection, dong_codes: list[str], *, status:
 
 
 def priority_first(reports_table):
-    """Urgent reports and those asking for a visit today: what staff must see first."""
-    return or_(reports_table.c.urgent.is_(True), reports_table.c.same_day_visit.is_(True))
+    """Urgent reports, those asking for a visit today and those to listen to today: what staff
+    must see first."""
+    return or_(reports_table.c.urgent.is_(True), reports_table.c.same_day_visit.is_(True),
+               reports_table.c.listen_same_day.is_(True))
 
 
 async def by_receipt(conn: AsyncConnection, receipt_no: str) -> Any | None:
@@ -272,9 +288,16 @@ async def by_receipt(conn: AsyncConnection, receipt_no: str) -> Any | None:
 
 
 async def photos_to_fetch(conn: AsyncConnection, limit: int = 10) -> list[tuple[int, str]]:
-    rows = await conn.execute(select(P.c.id, P.c.source_ref).where(P.c.fetched_at.is_(None))
+    rows = await conn.execute(select(P.c.id, P.c.source_ref).where(P.c.fetched_at.is_(None), P.c.kind == "photo")
                               .order_by(P.c.id).limit(limit))
     return [(photo_id, ref) for photo_id, ref in rows]
+
+
+async def recordings_to_fetch(conn: AsyncConnection, limit: int = 10) -> list[tuple[int, str, str]]:
+    """(row id, file id, kind) of spoken descriptions not stored yet."""
+    rows = await conn.execute(select(P.c.id, P.c.source_ref, P.c.kind)
+                              .where(P.c.fetched_at.is_(None), P.c.kind != "photo").order_by(P.c.id).limit(limit))
+    return [(row_id, ref, kind) for row_id, ref, kind in rows]
 
 
 async def store_photo(conn: AsyncConnection, photo_id: int, values: dict[str, Any]) -> None:

@@ -11,6 +11,15 @@ from datetime import datetime
 
 
 @dataclass(frozen=True, slots=True)
+class SpokenNote:
+    """A recorded description (issue 17): a voice note or a round video note, fetched after filing."""
+
+    ref: str  # the channel's file handle
+    kind: str = "voice"  # "voice" or "video_note"
+    duration: int | None = None  # seconds
+
+
+@dataclass(frozen=True, slots=True)
 class CrisisReport:
     reporter_kind: str  # whose problem: "self" or "neighbour" (누구의 일)
     reporter_type: str  # who tells us: "resident" or a reporter role (알리는 분)
@@ -32,3 +41,6 @@ class CrisisReport:
     phone: str | None = None  # only when contact is "phone" (encrypted, with a keyed hash)
     photo: str | None = None  # Telegram file id, fetched after filing
     reporter_locale: str | None = None  # the language the reporter used (vi, zh_Hans…): staff may need 다누리콜센터
+    voice: SpokenNote | None = None  # a spoken description, or one beside the written one
+    # Only a recording describes it: danger screening cannot read audio, so the team listens today.
+    listen_same_day: bool = False

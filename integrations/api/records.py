@@ -15,7 +15,7 @@ C = Case.__table__
 
 def report_summary(row, case_id: int | None = None) -> ReportSummary:
     return ReportSummary(receipt_no=row.receipt_no, dong_code=row.dong_code, status=row.status, urgent=bool(row.urgent),
-                         same_day_visit=bool(row.same_day_visit),
+                         same_day_visit=bool(row.same_day_visit), listen_same_day=bool(row.listen_same_day),
                          situations=list(row.situations or []), household=row.household, age_band=row.age_band,
                          reporter_type=row.reporter_type, created_at=row.created_at,
                          possible_duplicate_of=row.possible_duplicate_of, case_id=case_id)
@@ -28,6 +28,7 @@ async def report_detail(conn, row, full: reports.FullRecord, case_id: int | None
         description=full.description, address=full.address, location=full.location,
         contact_mode=full.contact_mode, phone=full.phone, consent_version=full.consent_version,
         consent_at=full.consent_at, has_photo=full.has_photo, reporter_locale=full.reporter_locale,
+        has_voice=full.voice is not None, voice_seconds=full.voice.duration if full.voice else None,
         status_history=await reports.status_history(conn, row.id))
 
 
@@ -37,7 +38,8 @@ def case_summary(record: cases.CaseRecord, now: datetime) -> CaseSummary:
     next_due = min(open_due, default=None)
     return CaseSummary(id=record.id, receipt_no=record.receipt_no, dong_code=record.dong_code,
                        step=record.state.step.value, manager_member_id=record.manager_member_id,
-                       urgent=record.urgent, same_day_visit=record.same_day_visit, hard_case=record.state.hard_case, version=record.version,
+                       urgent=record.urgent, same_day_visit=record.same_day_visit,
+                       listen_same_day=record.listen_same_day, hard_case=record.state.hard_case, version=record.version,
                        manager_designated=record.manager_designated,
                        next_due=next_due, overdue=bool(next_due and next_due < today))
 

@@ -15,6 +15,7 @@ class ReportSummary(BaseModel):
     status: str
     urgent: bool
     same_day_visit: bool = False  # the reporter asked for a check on the person today
+    listen_same_day: bool = False  # described only by a recording: the team listens to it today
     situations: list[str]
     household: str | None
     age_band: str | None
@@ -37,6 +38,8 @@ class ReportDetail(ReportSummary):
     consent_version: str
     consent_at: datetime
     has_photo: bool
+    has_voice: bool = False  # a spoken description (voice or video note) is kept with the record
+    voice_seconds: int | None = None
     reporter_locale: str | None = None  # the reporter's language (ko, en, vi, zh_Hans); None before it was kept
     status_history: list[dict[str, Any]]
 
@@ -57,6 +60,7 @@ class CaseSummary(BaseModel):
     manager_member_id: int | None
     urgent: bool
     same_day_visit: bool = False
+    listen_same_day: bool = False
     hard_case: bool
     version: int
     manager_designated: bool = Field(default=False, description="the team leader designated the 주사례관리자 "
