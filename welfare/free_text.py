@@ -100,6 +100,14 @@ def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
 
+# Without the multi-word and typo dictionaries the analyser takes ~300 MB instead of ~490 MB per
+# process and maps every sentence of the finder's and the mapping's tests exactly as before
+# (410 of 410, `python -m bench.analyser_options`; docs/performance.md, "Small workers").
+# Without the default dictionary too it would be ~210 MB, but "한부모" is no longer found.
+# num_workers=0: analyse in the calling thread (we call it under a lock anyway), no thread pool.
+KIWI_OPTIONS = {"num_workers": 0, "load_multi_dict": False, "load_typo_dict": False}
+
+
 class _KiwiHolder:
     """One Kiwi for the process, created on first use."""
 
@@ -114,7 +122,7 @@ class _KiwiHolder:
                 if self._kiwi is None:
                     from kiwipiepy import Kiwi
 
-                    self._kiwi = Kiwi()
+                    self._kiwi = Kiwi(**KIWI_OPTIONS)
         return self._kiwi
 
     def lemmas(self, text: str) -> frozenset[str]:
