@@ -75,7 +75,7 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def read_only(self) -> AsyncIterator[AsyncConnection]:
-        """A reading connection that refuses to write: any statement but a SELECT raises
+        """A reading connection that refuses to write: an INSERT, UPDATE, DELETE (or DDL) raises
         NeedsWriteLock before it runs, so a caller can try work that usually only reads
         without the write lock and run it again under the lock when it turns out to write."""
         async with self.read() as conn:
