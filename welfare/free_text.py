@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import tomllib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -122,7 +123,9 @@ class _KiwiHolder:
                 if self._kiwi is None:
                     from kiwipiepy import Kiwi
 
-                    self._kiwi = Kiwi(**KIWI_OPTIONS)
+                    with warnings.catch_warnings():  # "0 means one thread since 0.21": what we want
+                        warnings.filterwarnings("ignore", "behavior of `num_workers=0`", DeprecationWarning)
+                        self._kiwi = Kiwi(**KIWI_OPTIONS)
         return self._kiwi
 
     def lemmas(self, text: str) -> frozenset[str]:
