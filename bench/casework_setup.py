@@ -13,9 +13,9 @@ follow-up needs the household type, decided at selection). It is made the way th
    spread over the 17 읍면동 of the directory, and one team leader per 읍면동 used;
 2. one report per caseworker, filed by a resident through the whole report dialog (the REPORT
    script) in that caseworker's 읍면동;
-3. the caseworker takes it by pressing the team alert's button (``case:take:<report id>``) and
-   moves the case on with the case card's buttons (``case:act:<case>:<version>:<action>``,
-   ``case:fact:<case>:<fact>``): 담당자 지정, 서비스 연계 및 사례관리 요청, 대상자 접수, the two
+3. the caseworker takes it by pressing the team alert's button (``cb.take(report id)``) and
+   moves the case on with the case card's buttons (``cb.act(case, version, action)``,
+   ``cb.toggle_fact(case, fact)``, dialogs/callback_data.py): 담당자 지정, 서비스 연계 및 사례관리 요청, 대상자 접수, the two
    consents, 욕구 및 위기도 조사 등록, 선정 사례회의 개최; the 읍면동's team leader selects it as a
    사례관리 가구 and confirms the service plan. Every chat's updates are sent strictly in order;
 4. the database is checked (every case at ``service_delivery``, managed by its caseworker) and
@@ -37,13 +37,15 @@ from typing import Any
 
 import orjson
 
+from dialogs import callback_data as cb
+from dialogs.callback_data import encode_callback
 from bench.scripts import DONGS, REPORT, callback
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ROOT = Path(__file__).resolve().parent.parent
 
 # The caseworker's presses, in order, from a freshly taken case (step 발굴 → 서비스 제공계획 수립 is
-# the team leader's), and then the team leader's. Facts do not change a case's version; actions do.
+# the team leader's), and then the team leader's. Each act names the case's version, read just before.
 CASEWORKER_STEPS = ("assign_counsellor", "request_case_management", "accept_intake", "fact:personal_data_consent",
                     "fact:service_use_consent", "complete_assessment", "hold_selection_meeting")
 TEAM_LEADER_STEPS = ("select_case_management", "confirm_service_plan")
@@ -137,22 +139,24 @@ async def prepare(*, target: str, secret: str, env: dict[str, str], query: Query
                 raise RuntimeError(f"casework set-up: no report filed in {dong} for caseworker {user}")
             report_id = free[dong].pop(0)
             async with limit:
-                await hook.press(user, f"|case:take:{report_id}")
+                await hook.press(user, encode_callback(None, cb.take(report_id)))
                 found = await query(f"SELECT id, version FROM cases WHERE report_id = {report_id:d}")
                 if not found:
                     raise RuntimeError(f"casework set-up: caseworker {user} could not take report {report_id} "
                                        "(see the server log)")
-                case_id, version = (int(v) for v in found[0])
+                case_id = int(found[0][0])
+
+                async def version() -> int:  # read, not counted: whether a fact moves it is the core's business
+                    return int((await query(f"SELECT version FROM cases WHERE id = {case_id:d}"))[0][0])
                 for step in CASEWORKER_STEPS:
                     if step.startswith("fact:"):
-                        await hook.press(user, f"|case:fact:{case_id}:{step[5:]}")
+                        await hook.press(user, encode_callback(None, cb.toggle_fact(case_id, step[5:])))
                     else:
-                        await hook.press(user, f"|case:act:{case_id}:{version}:{step}")
-                        version += 1
+                        await hook.press(user, encode_callback(None, cb.act(case_id, await version(), step)))
                 async with leader_locks[dong]:
                     for step in TEAM_LEADER_STEPS:
-                        await hook.press(plan.team_leaders[dong], f"|case:act:{case_id}:{version}:{step}")
-                        version += 1
+                        await hook.press(plan.team_leaders[dong],
+                                         encode_callback(None, cb.act(case_id, await version(), step)))
         await asyncio.gather(*(make_case(user, dong) for user, dong in plan.caseworkers))
 
     rows = await query("SELECT c.id, m.telegram_user_id, c.step FROM cases c "

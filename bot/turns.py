@@ -17,6 +17,7 @@ from bot.i18n import Catalogs
 from bot.keyboards import reply_markup, send_contact_payload, send_message_payload
 from bot.sender import LEASE
 from bot.render import Rendered, label_index, match_label, render_reply
+from dialogs import commands as cmd
 from dialogs.conversation import Conversation
 from dialogs.engine import Engine, Turn
 from dialogs.events import Choice, Event, Text
@@ -27,7 +28,7 @@ from state import conversations, inbox, outbox
 from state import members as member_store
 from state.crypto import FieldCipher
 from state.sqlite_batch import TurnWrite
-from state.db import Database
+from state.db import Database, NeedsWriteLock
 from state.timeutil import utcnow
 from welfare.directory import Directory
 from welfare.receipt import new_receipt_no
@@ -38,6 +39,9 @@ TELEGRAM = "telegram"
 # has not confirmed delivery by then does the outbox sweeper send them.
 SEND_LEASE = LEASE
 MAX_ATTEMPTS = 3  # a turn whose conversation changed under it (another process) runs again
+# Commands that usually only read: on SQLite tried without the write lock first (_read_only_effects).
+# (Not ShowStatus, ShowCase: they write their audit entry every time.)
+READ_ONLY_COMMANDS = (cmd.OpenFollowup, cmd.ListMyReports)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +94,11 @@ class TurnRunner:
             ctx, turn = self._decide(inbound, member, convo, now)
             if self.db.batch_writer is not None and not turn.commands:
                 return await self._write_batched(inbound, turn, now, convo)
+            if self.db.batch_writer is not None and all(isinstance(c, READ_ONLY_COMMANDS) for c in turn.commands):
+                try:
+                    return await self._read_only_effects(inbound, member, ctx, turn, now, convo)
+                except NeedsWriteLock:  # it wanted to write after all (a refusal is audited): nothing was written
+                    ctx, turn = self._decide(inbound, member, convo, now)
             async with self.db.transaction() as conn:
                 return await self._write(conn, inbound, member, ctx, turn, now, convo)
         async with self.db.transaction() as conn:
@@ -124,12 +133,13 @@ class TurnRunner:
         event = self._typed_label_as_press(inbound.event, convo, ctx, locale)
         return ctx, self.engine.handle(convo, event, ctx)
 
-    async def _write_batched(self, inbound: Inbound, turn: Turn, now, convo_before: Conversation) -> TurnResult:
+    async def _write_batched(self, inbound: Inbound, turn: Turn, now, convo_before: Conversation,
+                             alerts: list | None = None) -> TurnResult:
         """The everyday turn (no commands: just the conversation and its replies), committed
         together with other turns by the SQLite group-commit writer (state/sqlite_batch.py)."""
         convo = turn.conversation
-        locale, rendered, messages, _ = self._render(inbound, turn.replies, [], convo,
-                                                     self._had_reply_keyboard(inbound, convo_before))
+        locale, rendered, messages, toast = self._render(inbound, turn.replies, alerts or [], convo,
+                                                         self._had_reply_keyboard(inbound, convo_before))
         write = TurnWrite(inbound.channel, inbound.chat_id, inbound.update_id, now,
                           conversations.row_values(convo, self.cipher, now), convo.seen_version, convo.exists,
                           outbox.rows_for(self.cipher, TELEGRAM, messages, now, SEND_LEASE))
@@ -140,7 +150,29 @@ class TurnRunner:
             raise conversations.ConversationChanged()
         queued = [outbox.Outgoing(i, TELEGRAM, chat, method, payload)
                   for i, (chat, method, payload) in zip(done.outbox_ids, messages, strict=True)]
-        return TurnResult(False, locale, rendered, queued)
+        # An everyday turn's refusal (a stale button) stays a message, as it always was; a command's
+        # refusal is shown on the pressed button, as on the transaction path (_write).
+        return TurnResult(False, locale, rendered, queued, toast if alerts is not None else None)
+
+    async def _read_only_effects(self, inbound: Inbound, member: Member | None, ctx: TurnContext, turn: Turn, now,
+                                 convo_before: Conversation) -> TurnResult:
+        """A turn whose commands usually only read (opening a follow-up call, the list of one's reports): they run
+        on a reading connection without the write lock, and the turn's rows go through the group
+        writer like an everyday turn's. A casework transaction held the write lock across a
+        dozen statements for these, and every other chat's turn waited behind it (issue 16).
+        Should the effects want to write, the connection refuses (NeedsWriteLock) before anything
+        is written, and the caller runs the turn again under the lock."""
+        async with self.db.read_only() as conn:
+            env = EffectEnv(self.db, conn, self.cipher, self.settings, self.directory, inbound.channel,
+                            inbound.chat_id, inbound.user_id, member, now, inbound.private,
+                            locale=self.catalogs.resolve_locale(turn.conversation.locale, inbound.language_code))
+            effects = await run_commands(turn.commands, env)
+        replies = [*turn.replies, *effects.replies]
+        if effects.start_flow and inbound.private:
+            opened = self.engine.begin_flow(turn.conversation, *effects.start_flow, ctx)
+            turn.conversation, replies = opened.conversation, [*replies, *opened.replies]
+        return await self._write_batched(inbound, Turn(turn.conversation, replies, []), now, convo_before,
+                                         alerts=effects.alerts)
 
     def _render(self, inbound: Inbound, replies: list, alerts: list, convo: Conversation,
                 keyboard_before: bool = False):

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 
 from core.refusals import Refused
-from integrations import alerting_health, docs, guides, housekeeping, office, playground
+from integrations import alerting_health, docs, guides, housekeeping, loop_lag, office, playground
 from integrations.body_limits import BodyLimits
 from integrations.local_requests import is_local
 from integrations.api import referral_routes, resource_routes, support_routes
@@ -80,11 +80,13 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
         gc.collect()
         gc.freeze()
         keeper = asyncio.create_task(housekeeping.run_forever(services), name="housekeeping")
+        app.state.loop_lag, lag_task = loop_lag.start()  # /metrics: salpim_event_loop_lag_*
         try:
             yield
         finally:
             keeper.cancel()
-            await asyncio.gather(keeper, return_exceptions=True)
+            lag_task.cancel()
+            await asyncio.gather(keeper, lag_task, return_exceptions=True)
             await stop_services(services)
 
     app = FastAPI(title="Salpim back office", version="0.1.0", lifespan=lifespan, docs_url=None, redoc_url=None,

@@ -7,7 +7,6 @@ asyncio lock instead of spinning on SQLite's busy timeout. PostgreSQL needs neit
 """
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,6 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from state.private_files import ensure_private_dir
 from state.sqlite_batch import SqliteBatchWriter
+from state.write_lock import WriteLock
+
+
+READ_OPTION = "salpim_sqlite_read"  # this connection only reads: a deferred BEGIN (_on_begin)
+READ_ONLY_OPTION = "salpim_read_only"  # and must not write: NeedsWriteLock (_refuse_writes)
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "CREATE", "DROP", "ALTER")
+
+
+class NeedsWriteLock(Exception):
+    """Work tried on a read-only connection (Database.read_only) wants to write."""
 
 
 class Database:
@@ -34,13 +45,13 @@ class Database:
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
-        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        self._write_lock = WriteLock() if self.is_sqlite else None
         self.batch_writer: SqliteBatchWriter | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
             path = url.split("///", 1)[-1]
             if path and path != ":memory:" and not path.startswith("file:"):
-                self.batch_writer = SqliteBatchWriter(path, self._write_lock)  # type: ignore[arg-type]
+                self.batch_writer = SqliteBatchWriter(path, self._write_lock)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:
@@ -54,7 +65,21 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
+        """A connection for reading. On SQLite its transaction is a plain (deferred) BEGIN: a
+        WAL reader takes no lock, where BEGIN IMMEDIATE would take the single writer's lock
+        behind the write lock's back and hold up the group writer (issue 16)."""
         async with self.engine.connect() as conn:
+            if self.is_sqlite:
+                await conn.execution_options(**{READ_OPTION: True})
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def read_only(self) -> AsyncIterator[AsyncConnection]:
+        """A reading connection that refuses to write: an INSERT, UPDATE, DELETE (or DDL) raises
+        NeedsWriteLock before it runs, so a caller can try work that usually only reads
+        without the write lock and run it again under the lock when it turns out to write."""
+        async with self.read() as conn:
+            await conn.execution_options(**{READ_ONLY_OPTION: True})
             yield conn
 
     def insert(self, table: Any) -> Any:
@@ -102,4 +127,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_OPTION) else "BEGIN IMMEDIATE")
+
+    @event.listens_for(engine.sync_engine, "before_cursor_execute")
+    def _refuse_writes(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if conn.get_execution_options().get(READ_ONLY_OPTION) and statement.lstrip()[:7].upper().startswith(WRITES):
+            raise NeedsWriteLock()

@@ -10,7 +10,8 @@ turns queue their writes; one writer takes everything queued, and in ONE call on
 own thread runs BEGIN IMMEDIATE, each turn inside a SAVEPOINT (a duplicate update or a
 conversation that moved on is rolled back alone), and one COMMIT. Durability is unchanged: a
 turn's caller gets its answer only after the commit. Turns that do more (filing a report,
-casework) keep the ordinary SQLAlchemy path; both share the database's write lock.
+casework) keep the ordinary SQLAlchemy path; both share the database's write lock, where this
+writer goes first (state/write_lock.py).
 """
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+
+from state.write_lock import WriteLock
 
 MAX_BATCH = 128
 
@@ -66,7 +69,7 @@ _OUTBOX = ("INSERT INTO outbox (channel, chat_id, method, payload_enc, created_a
 
 
 class SqliteBatchWriter:
-    def __init__(self, path: str, write_lock: asyncio.Lock) -> None:
+    def __init__(self, path: str, write_lock: WriteLock) -> None:
         self.path = path
         self.write_lock = write_lock
         self._queue: list[tuple[TurnWrite, asyncio.Future]] = []
@@ -94,7 +97,7 @@ class SqliteBatchWriter:
                 batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
                 writes = [w for w, _ in batch]
                 try:
-                    async with self.write_lock:
+                    async with self.write_lock.urgent():  # ahead of queued casework transactions
                         await loop.run_in_executor(self._executor, self._write_batch, writes)
                 except Exception as exc:  # the whole batch rolled back: every caller sees it fail
                     for _, future in batch:

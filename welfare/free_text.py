@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import threading
 import tomllib
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -100,6 +101,14 @@ def _strings(value: object) -> bool:
     return isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
 
 
+# Without the multi-word and typo dictionaries the analyser takes ~300 MB instead of ~490 MB per
+# process and maps every sentence of the finder's and the mapping's tests exactly as before
+# (410 of 410, `python -m bench.analyser_options`; docs/performance.md, "Small workers").
+# Without the default dictionary too it would be ~210 MB, but "한부모" is no longer found.
+# num_workers=0: analyse in the calling thread (we call it under a lock anyway), no thread pool.
+KIWI_OPTIONS = {"num_workers": 0, "load_multi_dict": False, "load_typo_dict": False}
+
+
 class _KiwiHolder:
     """One Kiwi for the process, created on first use."""
 
@@ -114,7 +123,9 @@ class _KiwiHolder:
                 if self._kiwi is None:
                     from kiwipiepy import Kiwi
 
-                    self._kiwi = Kiwi()
+                    with warnings.catch_warnings():  # "0 means one thread since 0.21": what we want
+                        warnings.filterwarnings("ignore", "behavior of `num_workers=0`", DeprecationWarning)
+                        self._kiwi = Kiwi(**KIWI_OPTIONS)
         return self._kiwi
 
     def lemmas(self, text: str) -> frozenset[str]:
