@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot import referrals
+from bot import conferences, referrals
 from core import cases as core_cases
 from core import followups as core_followups
 from core import reports as core_reports
@@ -66,6 +66,10 @@ async def handle(command: cmd.Command, env: EffectEnv, result: EffectResult) -> 
             await referrals.submit(work, actor, command, result)
         elif isinstance(command, cmd.ShowReferrals):
             await referrals.show_referrals(work, actor, result)
+        elif isinstance(command, cmd.SubmitConference):
+            await conferences.submit(work, actor, command, result)
+            record = await core_cases.read_case(work, actor, command.case_id)
+            _to_private(env, result, _case_card(record, actor, work))
     except Refused as refused:
         result.replies.append(Reply((Msg(refused.key),)))
 
@@ -105,6 +109,10 @@ async def _button(work: Work, actor: Actor, value: str, env: EffectEnv, result: 
         await _open_followup(work, actor, subject, env, result)
     elif kind == "refer":
         await referrals.open_dialog(work, actor, subject, env, result)
+    elif kind == "conference":
+        await conferences.open_dialog(work, actor, subject, env, result)
+    elif kind == "minutes":
+        _to_private(env, result, await conferences.show_minutes(work, actor, subject))
     elif kind == "fact" and button.name in core_cases.RECORDED_FACTS:
         current = await cases.load(work.db, work.conn, subject)
         value = not getattr(current.facts, button.name) if current else True
@@ -207,8 +215,11 @@ def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
         buttons.append((Button(cb.followup(record.id), Msg("case.card.followup")),
                         Button(cb.full_record(record.id), Msg("case.card.record"))))
         buttons.append((Button(cb.refer(record.id), Msg("case.card.refer")),))  # 🤝 의뢰하기 (bot/referrals.py)
+        buttons.append((Button(cb.conference(record.id), Msg("conference.card.record")),  # bot/conferences.py
+                        Button(cb.minutes(record.id), Msg("conference.card.minutes"))))
     else:
-        buttons.append((Button(cb.full_record(record.id), Msg("case.card.record")),))
+        buttons.append((Button(cb.full_record(record.id), Msg("case.card.record")),
+                        Button(cb.minutes(record.id), Msg("conference.card.minutes"))))
     return Reply(tuple(lines), tuple(buttons), expects="choice")
 
 

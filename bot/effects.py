@@ -70,7 +70,7 @@ async def run_commands(commands: list[cmd.Command], env: EffectEnv) -> EffectRes
         elif isinstance(command, cmd.WithdrawConsent):
             await _withdraw_consent(command, env, result)
         elif isinstance(command, (cmd.ShowCases, cmd.ShowCase, cmd.OpenFollowup, cmd.CaseButton, cmd.SubmitFollowup,
-                                  cmd.SubmitReferral, cmd.ShowReferrals)):
+                                  cmd.SubmitReferral, cmd.ShowReferrals, cmd.SubmitConference)):
             await casework.handle(command, env, result)
         elif isinstance(command, cmd.OfficeLink):
             await office_link.handle(_work(env), await _actor(env), env, result)

@@ -11,7 +11,8 @@ Reading the table: `roles` may do the action at all; `scope` says on which recor
             (주사례관리자); the team leader acts on every case of the 읍면동 (L8576–8578),
   ANY       no record: the action has no subject (filing a report, the audit log),
   RECEIVER  a referral to the actor's own organisation (partner staff, the 희망복지지원단),
-  REFERRAL  a referral to the actor's organisation, or from a 읍면동 in the actor's scope.
+  REFERRAL  a referral to the actor's organisation, or from a 읍면동 in the actor's scope,
+  INVITED   a case in the actor's scope, or a conference on it the actor's organisation was invited to.
 A record outside the actor's scope answers as if it did not exist (core/refusals.py).
 """
 from __future__ import annotations
@@ -52,6 +53,12 @@ class Action(StrEnum):
     LIST_ORGANISATIONS = "list_organisations"  # the organisation directory
     REASSIGN_LEAD = "reassign_lead"  # the coordinator names the case's 주사례관리기관
     TRANSFER_CASE = "transfer_case"  # the household moved: the case goes to its new 읍면동 (L10102–10106)
+    # Case conferences (사례회의, issue 14): minutes per case with decisions that link back to it.
+    RECORD_CONFERENCE = "record_conference"  # 서식4 minutes and their decisions (선정·계획·종결); evented, audited
+    READ_CONFERENCES = "read_conferences"  # a case's minutes (invited partners: stripped of identifiers); audited
+    SCHEDULE_CONFERENCE = "schedule_conference"  # the team leader sets the next meeting; attendees are reminded
+    REQUEST_SOLUTION_MEETING = "request_solution_meeting"  # 서식10: the 읍면동 asks the 희망복지지원단
+    SCHEDULE_SOLUTION_MEETING = "schedule_solution_meeting"  # the coordinator sees the requests and sets the meeting
 
 
 class Scope(StrEnum):
@@ -61,6 +68,7 @@ class Scope(StrEnum):
     CASE = "case"
     RECEIVER = "receiver"
     REFERRAL = "referral"
+    INVITED = "invited"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +115,13 @@ TABLE: dict[Action, Rule] = {
     Action.LIST_ORGANISATIONS: Rule(ALL_STAFF, Scope.ANY),
     Action.REASSIGN_LEAD: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
     Action.TRANSFER_CASE: Rule(frozenset({R.TEAM_LEADER, R.COORDINATOR}), Scope.DONG),
+    # The team leader runs the meetings and decides who attends (L3761–3765, L8905, L8985–8987).
+    Action.RECORD_CONFERENCE: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.READ_CONFERENCES: Rule(frozenset({*RECORD_READERS, *ORG_STAFF}), Scope.INVITED),
+    Action.SCHEDULE_CONFERENCE: Rule(frozenset({R.TEAM_LEADER}), Scope.DONG),
+    # A 솔루션회의 is asked for by the 읍면동 and run by the 희망복지지원단 (L8848–8856, L9016–9022).
+    Action.REQUEST_SOLUTION_MEETING: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.SCHEDULE_SOLUTION_MEETING: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that
@@ -127,9 +142,10 @@ def require_role(actor: Actor, action: Action) -> None:
 
 
 def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager_id: int | None = None,
-          missing: str = NO_SUCH_CASE, org_code: str | None = None) -> None:
+          missing: str = NO_SUCH_CASE, org_code: str | None = None, invited: bool = False) -> None:
     """Raise Refused unless the actor may do `action` on a record of `dong_code` managed by
-    `manager_id` (for a referral: sent to `org_code`). A record out of scope is "missing" (the
+    `manager_id` (for a referral: sent to `org_code`; for minutes: `invited`, the actor's
+    organisation was invited to a meeting on it). A record out of scope is "missing" (the
     message of a record that does not exist), so the answer never tells which records exist elsewhere."""
     rule = TABLE[action]
     if actor.role not in rule.roles:
@@ -138,6 +154,8 @@ def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager
     if rule.scope is Scope.RECEIVER and not ours:
         raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope is Scope.REFERRAL and not (ours or actor.may_see(dong_code)):
+        raise Refused(RefusalKind.NOT_FOUND, missing)
+    if rule.scope is Scope.INVITED and not (invited or actor.may_see(dong_code)):
         raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope in (Scope.DONG, Scope.CASE) and not actor.may_see(dong_code):
         raise Refused(RefusalKind.NOT_FOUND, missing)

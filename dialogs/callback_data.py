@@ -28,7 +28,7 @@ _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 # Codes are positions in these tuples and enums: APPEND ONLY, or buttons already in chats change
 # meaning (a pinned test keeps a few codes fixed).
-KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act", "refer")
+KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act", "refer", "conference", "minutes")
 FACTS = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
 ACTIONS: tuple[str, ...] = tuple(a.value for a in CaseAction)
 # Actions that need a reason chosen first, and the enum of its reasons.
@@ -152,6 +152,16 @@ def refer(case_id: int) -> str:
     return CaseButton("refer", case_id).value()
 
 
+def conference(case_id: int) -> str:
+    """🗓 사례회의 on a case card: opens the conference dialog."""
+    return CaseButton("conference", case_id).value()
+
+
+def minutes(case_id: int) -> str:
+    """📋 회의록 on a case card: the case's minutes (the read is audited)."""
+    return CaseButton("minutes", case_id).value()
+
+
 def is_case_button(value: str) -> bool:
     """A casework button (case cards, team alerts, referrals): handled by the casework effects."""
     return value.startswith((CASE_PREFIX, REFERRAL_PREFIX))
@@ -175,7 +185,7 @@ def parse_case_button(value: str) -> CaseButton | None:
     if head is None:
         return None
     kind, subject, rest = head
-    if kind in ("take", "assign", "open", "record", "followup", "refer"):
+    if kind in ("take", "assign", "open", "record", "followup", "refer", "conference", "minutes"):
         return CaseButton(kind, subject) if not rest else None
     if kind == "assignto":
         worker = _from_b36(rest[0]) if len(rest) == 1 else None

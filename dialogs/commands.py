@@ -91,5 +91,17 @@ class ShowReferrals:
     """/referrals: what I sent and what my organisation owes."""
 
 
+@dataclass(frozen=True, slots=True)
+class SubmitConference:
+    """The 🗓 사례회의 dialog's end: record the conference on the case (bot/conferences.py)."""
+
+    case_id: int
+    held_on: str
+    orgs: tuple[str, ...]
+    decisions: tuple[str, ...]
+    note: str
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
-           | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals)
+           | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals
+           | SubmitConference)

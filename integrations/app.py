@@ -19,7 +19,7 @@ from core.refusals import Refused
 from integrations import alerting_health, docs, housekeeping, office, playground
 from integrations.body_limits import BodyLimits
 from integrations.local_requests import is_local
-from integrations.api import referral_routes
+from integrations.api import conference_routes, referral_routes
 from integrations.api import routes as api_routes
 from integrations.api import screen as screen_api
 from integrations.services import start_services, stop_services
@@ -128,6 +128,7 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
 
     app.include_router(api_routes.router)
     app.include_router(referral_routes.router)
+    app.include_router(conference_routes.router)
     app.add_exception_handler(Refused, api_routes.refusal_response)  # the core's refusals, for every route
     app.include_router(screen_api.router)
     app.include_router(docs.router())

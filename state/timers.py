@@ -24,6 +24,7 @@ class TimerKind(StrEnum):
     FOLLOWUP_DUE = "followup_due"  # a planned follow-up contact
     REFERRAL_DUE_SOON = "referral_due_soon"  # the working day before a reply is due: the receiving organisation
     REFERRAL_OVERDUE = "referral_overdue"  # the working day after it, unanswered: the sender and the coordinator
+    CONFERENCE_SOON = "conference_soon"  # the day before a scheduled 사례회의: its attendees, privately
 
 
 @dataclass(frozen=True, slots=True)

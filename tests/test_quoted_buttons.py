@@ -40,9 +40,12 @@ ANSWERS = {
                  "@orgs": {"mental_health": [["jn-mental", "종로구정신건강복지센터"], ["jn-hope", "종로구 희망복지지원단"]]},
                  "@covers": {"jn-mental": ["address"]}, "@after_new_consent": ["address"], "need": "mental_health",
                  "org": "jn-hope", "note": ""},
+    "conference": {"@case_id": 7, "@receipt": "SP-7K3Q-9D", "@orgs": [["jn-mental", "종로구정신건강복지센터"]],
+                   "date": "2026-11-21", "orgs": ["jn-mental"], "decisions": ["selection"], "note": ""},
 }
 NEEDS_ANSWERS = {("report", "review"), *(("followup", q) for q in ENGINE.flows["followup"].order),
-                 *(("referral", q) for q in ENGINE.flows["referral"].order)}  # opened with its case
+                 *(("referral", q) for q in ENGINE.flows["referral"].order),  # opened with its case
+                 *(("conference", q) for q in ENGINE.flows["conference"].order)}
 QUOTED = re.compile(r"(?<![A-Za-z])'([^'\n]+?)'(?![A-Za-z])|\"([^\"\n]+?)\"|‘([^’\n]+?)’|「([^」\n]+?)」|“([^”\n]+?)”")
 NOT_BUTTONS = {
     "모의계산", "mock calculation",  # a calculator on 복지로 (bokjiro.go.kr), not ours
