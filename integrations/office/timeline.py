@@ -17,8 +17,9 @@ from state.cases import CaseRecord
 
 
 # Case events of the linkage (core/referrals.py, core/transfers.py): a 서식2 consent recorded,
-# the 주사례관리기관 changed, the case moved to another 읍면동.
-LINKAGE_EVENTS = ("record_consent", "lead_changed", "transferred")
+# the 주사례관리기관 changed, the case moved to another 읍면동; a 사례회의 decision, a 솔루션회의
+# asked for (core/conferences.py, core/solution_meetings.py).
+LINKAGE_EVENTS = ("record_consent", "lead_changed", "transferred", "conference_decision", "request_solution_meeting")
 
 
 @dataclass(frozen=True, slots=True)

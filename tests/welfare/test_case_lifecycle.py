@@ -364,8 +364,12 @@ def test_the_machine_is_shared_and_stays_empty_and_apply_is_cheap() -> None:
 
 
 def catalog(lang: str) -> dict[str, str]:
-    with (LOCALES / lang / "LC_MESSAGES" / "casework.po").open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id}
+    """casework.po, and the domains that add a refusal of their own (conferences.po)."""
+    merged: dict[str, str] = {}
+    for domain in ("casework", "conferences"):
+        with (LOCALES / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as fh:
+            merged |= {m.id: m.string for m in read_po(fh) if m.id}
+    return merged
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
