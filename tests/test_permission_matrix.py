@@ -18,6 +18,8 @@ import pytest
 from sqlalchemy import func, select
 
 from core import cases as core_cases
+from core import conferences as core_conferences
+from core import solution_meetings as core_solution
 from core import followups as core_followups
 from core import referrals as core_referrals
 from core import reports as core_reports
@@ -31,6 +33,7 @@ from state import members, office_sessions
 from state.models import AuditEntry, ConversationRow
 from state.timeutil import utcnow
 from tests.harness import TelegramUser, make_settings, running_app
+from welfare.conferences import Attendee
 from welfare.crisis_report import CrisisReport
 from welfare.roles import Role
 
@@ -78,6 +81,8 @@ def expected(action: Action, who: str) -> bool:
         return False
     if rule.scope is Scope.RECEIVER and not ours or rule.scope is Scope.REFERRAL and not (ours or sees):
         return False
+    if rule.scope is Scope.INVITED and not (ours or sees):  # every case's conference invited REFERRED_TO
+        return False
     if rule.scope is Scope.CASE and role in rule.manager_only:
         return who == MANAGER
     return True
@@ -102,6 +107,7 @@ class Target:
     referral: int = 0  # a referral of the case to REFERRED_TO (answered, read)
     referral2: int = 0  # another (cancelled)
     movable: int = 0  # a case of its own to transfer (a transfer takes it out of 혜화동)
+    solution: int = 0  # a 솔루션회의 request on a case of its own (scheduled by the coordinator)
 
 
 @dataclass
@@ -131,6 +137,7 @@ class World:
 
 
 CHANNELS = ("core", "api", "telegram", "playground", "office")
+LATER = datetime(2099, 1, 5, 10, 0)  # a meeting scheduled (Korean time); its reminder never fires here
 
 
 @pytest.fixture
@@ -174,6 +181,13 @@ async def world(tmp_path, fake_api):
                     await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO])
                     t.referral, t.referral2 = [(await core_referrals.refer(work, manager, t.case, REFERRED_TO,
                                                                            need="mental_health")).id for _ in (1, 2)]
+                    # A 통합사례회의 on the case with REFERRED_TO at the table; another case asks for a 솔루션회의.
+                    await core_conferences.record_conference(work, manager, t.case, attendees=[Attendee(REFERRED_TO, "")])
+                    asking = await core_reports.file_report(work, reporter, _answers(HYEHWA), per_hour=10**6)
+                    asking_case = (await core_cases.take_report(work, manager, asking.id)).case.id
+                    await core_conferences.record_conference(work, manager, asking_case,
+                                                             attendees=[Attendee(REFERRED_TO, "")])
+                    t.solution = (await core_solution.request_solution_meeting(work, manager, asking_case)).request.id
                     w.targets[(channel, who)] = t
         for who in ("gone",):
             async with s.db.transaction() as conn:
@@ -215,6 +229,12 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.LIST_ORGANISATIONS: lambda: core_referrals.directory(work, actor),
             Action.REASSIGN_LEAD: lambda: core_referrals.reassign_lead(work, actor, t.case, "jn-hope"),
             Action.TRANSFER_CASE: lambda: core_transfers.transfer_case(work, actor, t.movable, IHWA),
+            Action.RECORD_CONFERENCE: lambda: core_conferences.record_conference(work, actor, t.case, kind="internal"),
+            Action.READ_CONFERENCES: lambda: core_conferences.read_minutes(work, actor, t.case),
+            Action.SCHEDULE_CONFERENCE: lambda: core_conferences.schedule_conference(work, actor, [t.case], LATER),
+            Action.REQUEST_SOLUTION_MEETING: lambda: core_solution.request_solution_meeting(work, actor, t.case),
+            Action.SCHEDULE_SOLUTION_MEETING: lambda: core_solution.schedule_solution_meeting(work, actor, t.solution,
+                                                                                                LATER),
         }
         try:
             await calls[action]()
@@ -251,6 +271,13 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.LIST_ORGANISATIONS: ("GET", "/api/organisations", None),
         Action.REASSIGN_LEAD: ("POST", f"/api/cases/{t.case}/lead", {"org": "jn-hope"}),
         Action.TRANSFER_CASE: ("POST", f"/api/cases/{t.movable}/transfer", {"to_dong": IHWA}),
+        Action.RECORD_CONFERENCE: ("POST", f"/api/cases/{t.case}/conferences", {"kind": "internal"}),
+        Action.READ_CONFERENCES: ("GET", f"/api/cases/{t.case}/conferences", None),
+        Action.SCHEDULE_CONFERENCE: ("POST", "/api/meetings/schedule", {"case_ids": [t.case],
+                                                                       "starts_at": LATER.isoformat()}),
+        Action.REQUEST_SOLUTION_MEETING: ("POST", f"/api/cases/{t.case}/solution-requests", {}),
+        Action.SCHEDULE_SOLUTION_MEETING: ("POST", f"/api/solution-requests/{t.solution}/schedule",
+                                           {"starts_at": LATER.isoformat()}),
     }.get(action)
 
 
@@ -326,6 +353,8 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.REPLY_REFERRAL: ("press", cb.referral_button("receive", t.referral, 1)),
         Action.READ_REFERRAL: ("press", cb.referral_button("open", t.referral)),
         Action.LIST_REFERRALS: ("say", "/referrals"),
+        Action.RECORD_CONFERENCE: ("press", cb.conference(t.case)),
+        Action.READ_CONFERENCES: ("press", cb.minutes(t.case)),
     }.get(action)
 
 
@@ -409,7 +438,8 @@ OFFERED = {
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
-                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS},
+                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.RECORD_CONFERENCE,
+                 Action.READ_CONFERENCES},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT},
@@ -425,9 +455,12 @@ PRESENT = {"playground": ("resident",)}
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
-           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE}
+           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE,
+           Action.RECORD_CONFERENCE, Action.READ_CONFERENCES, Action.SCHEDULE_CONFERENCE,
+           Action.REQUEST_SOLUTION_MEETING, Action.SCHEDULE_SOLUTION_MEETING}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
-NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP)}
+NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP),
+                  ("telegram", Action.RECORD_CONFERENCE)}  # 🗓 사례회의 opens the dialog
 
 
 def audits_refusal(channel: str, action: Action, who: str) -> bool:
@@ -439,7 +472,7 @@ def audits_refusal(channel: str, action: Action, who: str) -> bool:
         return False  # (nobody without a web office session reaches the core through the office)
     if action is Action.READ_CASE or (channel, action) == ("telegram", Action.READ_REPORT):  # via the case card
         return role.of_organisation
-    return action is Action.READ_REFERRAL and role in TABLE[action].roles
+    return action in (Action.READ_REFERRAL, Action.READ_CONFERENCES) and role in TABLE[action].roles
 
 
 def test_every_action_has_a_rule_and_every_channel_offers_only_known_actions():
