@@ -20,11 +20,12 @@ from core.refusals import NO_SUCH_CASE, Refused, RefusalKind, conflict, invalid,
 from core.work import Work
 from state import cases, consents, reports
 from state import conferences as store
+from state import members as member_store
 from state import organisations as org_store
 from welfare.case_lifecycle import CaseAction, CaseStep
 from welfare.conferences import (
     CONTENT_MAX, MAX_ATTENDEES, MAX_CASES_PER_MEETING, NAME_MAX, REMIND_AT, ROLE_MAX, TITLE_MAX, Attendee,
-    Decision, MeetingKind, held_on_ok, next_round, reminder_day, strip_identifiers, valid_decisions,
+    AttendeeKind, Decision, MeetingKind, held_on_ok, next_round, reminder_day, strip_identifiers, valid_decisions,
 )
 from welfare.danger import screen
 from welfare.korea_time import kst_moment, kst_today, to_kst
@@ -92,18 +93,18 @@ async def record_conference(work: Work, actor: Actor, case_id: int, *, held_on: 
                             kind: str = MeetingKind.INTEGRATED.value, title: str = "", content: str = "",
                             decisions: list[str] | tuple[str, ...] = (), attendees: list[Attendee] | None = None,
                             experts: list[Attendee] | None = None, next_meeting_at: datetime | None = None,
-                            meeting_id: int | None = None) -> Recorded:
+                            meeting_id: int | None = None, internal: list[int] | None = None) -> Recorded:
     """A short conference on one case (the case card's 🗓 사례회의)."""
     return await record_meeting(work, actor, [CaseItem(case_id, content, tuple(decisions))], held_on=held_on,
                                 kind=kind, title=title, attendees=attendees or [], experts=experts or [],
-                                next_meeting_at=next_meeting_at, meeting_id=meeting_id)
+                                next_meeting_at=next_meeting_at, meeting_id=meeting_id, internal=internal)
 
 
 async def record_meeting(work: Work, actor: Actor, items: list[CaseItem], *, held_on: date | None = None,
                          kind: str = MeetingKind.INTEGRATED.value, title: str = "",
                          attendees: list[Attendee] | None = None, experts: list[Attendee] | None = None,
                          invited_orgs: list[str] | None = None, next_meeting_at: datetime | None = None,
-                         meeting_id: int | None = None) -> Recorded:
+                         meeting_id: int | None = None, internal: list[int] | None = None) -> Recorded:
     """One meeting, several cases, minutes kept per case (L8940). Every case must be one the
     actor may record for; a scheduled meeting (`meeting_id`) becomes held."""
     require_role(actor, Action.RECORD_CONFERENCE)
@@ -137,6 +138,7 @@ async def record_meeting(work: Work, actor: Actor, items: list[CaseItem], *, hel
     # Free text is screened like every other (welfare/danger.py): the kinds found are kept, not the text.
     danger = tuple(dict.fromkeys(k.value for t in (title, *texts) for k in screen(t).kinds))
     dong = records[0].dong_code
+    staff = await _internal(work, internal or [], dong)
     scheduled = await _scheduled(work, meeting_id, dong) if meeting_id else None
     assert actor.member_id is not None
     if scheduled is not None:
@@ -146,14 +148,14 @@ async def record_meeting(work: Work, actor: Actor, items: list[CaseItem], *, hel
         meeting = await store.create_meeting(
             work.conn, work.cipher, kind=meeting_kind.value, dong_code=dong, state="held", held_on=on, starts_at=None,
             author_member_id=actor.member_id, author_org=actor.org_code or dong, title=title,
-            experts=[e for e in people if e.kind.value == "expert"], invited_orgs=invited,
-            invited_members=[actor.member_id], case_ids=[r.id for r in records], previous_id=None, now=work.now)
+            experts=[e for e in people if e.kind is AttendeeKind.EXPERT], invited_orgs=invited,
+            invited_members=sorted({actor.member_id, *staff}), case_ids=[r.id for r in records], previous_id=None, now=work.now)
     written = []
     for record, item, text, decided in zip(records, items, texts, chosen):
         minutes = await store.add_minutes(
             work.conn, work.cipher, meeting_id=meeting.id, case_id=record.id,
             round_no=next_round(await store.rounds_of(work.conn, record.id)), held_on=on, content=text,
-            decisions=[d.value for d in decided], attendees=[a for a in people if a.kind.value == "external"],
+            decisions=[d.value for d in decided], attendees=[a for a in people if a.kind is AttendeeKind.EXTERNAL],
             danger=list(danger), next_meeting_on=to_kst(next_meeting_at).date() if next_meeting_at else None,
             author_member_id=actor.member_id, now=work.now)
         await _decide(work, actor, record, meeting, minutes, decided, on)
@@ -166,6 +168,20 @@ async def record_meeting(work: Work, actor: Actor, items: list[CaseItem], *, hel
         following = await schedule_conference(work, actor, [r.id for r in records], next_meeting_at,
                                               kind=meeting_kind.value, invited_orgs=invited, previous_id=meeting.id)
     return Recorded(meeting, written, danger, following)
+
+
+async def _internal(work: Work, member_ids: list[int], dong: str) -> list[int]:
+    """서식4 ⑥ 내부 참석자: active staff of the 읍면동 team or of the 시군구 (never a partner's
+    member: they attend as their organisation, ⑦)."""
+    if len(member_ids) > MAX_ATTENDEES:
+        raise invalid("conference.error.too_many")
+    sigungu = (d.sigungu_code if (d := work.directory.dong(dong)) else None)
+    for member_id in dict.fromkeys(member_ids):
+        member = await member_store.member_by_id(work.conn, member_id)
+        if member is None or member.org_code or not (member.dong_code == dong or member.sigungu_code == sigungu
+                                                     and member.dong_code is None):
+            raise invalid("conference.error.attendee")
+    return list(dict.fromkeys(member_ids))
 
 
 async def _scheduled(work: Work, meeting_id: int, dong: str) -> store.Meeting:

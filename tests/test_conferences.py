@@ -35,7 +35,7 @@ TO_MEETING = ("assign_counsellor", "request_case_management", "accept_intake")
 async def office(db_url, tmp_path, fake_api):
     settings = make_settings(db_url, fake_api, tmp_path, directory=directory_with_team_chat(tmp_path))
     async with running_app(settings) as service:
-        service.tokens, service.fake = {}, fake_api
+        service.tokens, service.fake, service.ids = {}, fake_api, {}
         async with service.services.db.transaction() as conn:
             cipher, now = service.services.cipher, utcnow()
             for name, uid, role, dong, org in (("cw", CW, "caseworker", HYEHWA, None), ("tl", TL, "team_leader", HYEHWA, None),
@@ -45,6 +45,7 @@ async def office(db_url, tmp_path, fake_api):
                 member = await members.create_member(conn, cipher, role=role, dong_code=dong, sigungu_code="11110",
                                                      now=now, telegram_user_id=uid, org_code=org)
                 service.tokens[name] = await members.create_api_token(conn, cipher, member, now)
+                service.ids[name] = member
         yield service
 
 
@@ -85,12 +86,15 @@ async def test_a_conference_with_two_partners_selects_the_household(office):
     assert "사례회의에서 '대상자 선정'을" in refused.json()["detail"]["message"]
     early = await call(office, "tl", "POST", f"/api/cases/{case}/actions", {"action": "select_case_management"})
     assert early.status_code == 409
+    # A partner's member is not an internal attendee (서식4 ⑥): they attend as their organisation (⑦).
+    wrong = await call(office, "cw", "POST", f"/api/cases/{case}/conferences", {"internal": [office.ids["mental"]]})
+    assert wrong.status_code == 422 and wrong.json()["detail"]["refusal"] == "conference.error.attendee"
 
     recorded = await call(office, "cw", "POST", f"/api/cases/{case}/conferences", {
         "kind": "integrated", "title": "독거 어르신 지원 방안", "content": "[주요 욕구와 문제] 식사와 우울",
         "decisions": ["selection", "service_plan"],
         "attendees": [{"org": "jn-mental", "role": "정신건강전문요원"}, {"org": "jn-food", "role": "팀장"}],
-        "experts": [{"org": "jn-hope", "role": "슈퍼바이저", "name": "김전문"}]})
+        "experts": [{"org": "jn-hope", "role": "슈퍼바이저", "name": "김전문"}], "internal": [office.ids["tl"]]})
     assert recorded.status_code == 200, recorded.text
     body = recorded.json()
     assert body["meeting"]["invited_orgs"] == ["jn-food", "jn-hope", "jn-mental"] and body["danger"] == []

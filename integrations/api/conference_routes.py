@@ -40,6 +40,8 @@ class ConferenceIn(BaseModel):
     title: str = Field(default="", max_length=TITLE_MAX)
     attendees: list[AttendeeIn] = Field(default_factory=list, max_length=MAX_ATTENDEES, description="서식4 ⑦")
     experts: list[AttendeeIn] = Field(default_factory=list, max_length=MAX_ATTENDEES, description="서식4 ⑧")
+    internal: list[int] = Field(default_factory=list, max_length=MAX_ATTENDEES,
+                                description="서식4 ⑥ 내부 참석자: member ids of the 읍면동 or 시군구 staff")
     next_meeting_at: datetime | None = Field(default=None, description="서식4 ⑨ (scheduled when the team leader records)")
     meeting_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="the scheduled meeting now held")
 
@@ -157,7 +159,7 @@ async def record_conference(case_id: CaseId, body: CaseConferenceIn, request: Re
         recorded = await core_conferences.record_conference(
             work, actor, case_id, held_on=body.held_on, kind=body.kind, title=body.title, content=body.content,
             decisions=body.decisions, attendees=attendees, experts=experts, next_meeting_at=body.next_meeting_at,
-            meeting_id=body.meeting_id)
+            meeting_id=body.meeting_id, internal=body.internal)
     return recorded_out(recorded)
 
 
@@ -178,7 +180,7 @@ async def record_meeting(body: MeetingIn, request: Request, actor: Caller):
         recorded = await core_conferences.record_meeting(
             work, actor, items, held_on=body.held_on, kind=body.kind, title=body.title, attendees=attendees,
             experts=experts, invited_orgs=body.invited_orgs, next_meeting_at=body.next_meeting_at,
-            meeting_id=body.meeting_id)
+            meeting_id=body.meeting_id, internal=body.internal)
     return recorded_out(recorded)
 
 
