@@ -4,8 +4,8 @@
 - A case that has ended (사후관리 완료, 자체 종결, 의뢰, 미선정): its report and call notes are
   anonymised `retention_case_days` after the end (5 years: the guide's consent form, 서식2).
 - A parked dialog draft: erased after DRAFT_DAYS.
-Anonymised means: free text, address, location, phone, the link to the reporter's chat, photos
-and call notes are removed; dates, 읍면동, signs, household type, age band, outcomes remain.
+Anonymised means: free text, address, location, phone, the link to the reporter's chat, photos,
+call notes, conference minutes' text and 솔루션회의 requests are removed; dates, 읍면동, signs, household type, age band, outcomes remain.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
-from state.models import Case, ConversationRow, FollowupSubmission, PhotoRow, Report
+from state.models import Case, ConferenceMinutes, ConversationRow, FollowupSubmission, PhotoRow, Report, SolutionRequest
 
 R, C, F, P, V = (Report.__table__, Case.__table__, FollowupSubmission.__table__, PhotoRow.__table__,
                  ConversationRow.__table__)
@@ -51,6 +51,11 @@ async def anonymise_due(conn: AsyncConnection, cipher: FieldCipher, now: datetim
     if case_rows:
         await conn.execute(update(F).where(F.c.case_id.in_([c for c, _ in case_rows])).values(
             answers_enc=cipher.encrypt("{}", "followup.answers"), void_reason_enc=None))
+        ended = [c for c, _ in case_rows]  # conference minutes and 솔루션회의 requests are case notes too
+        await conn.execute(update(ConferenceMinutes.__table__).where(ConferenceMinutes.__table__.c.case_id.in_(ended))
+                           .values(content_enc=None, attendee_names_enc=None))
+        await conn.execute(update(SolutionRequest.__table__).where(SolutionRequest.__table__.c.case_id.in_(ended))
+                           .values(request_enc=None))
     drafts = await conn.execute(update(V).where(V.c.flow.is_(None), V.c.answers_enc.is_not(None),
                                                 V.c.updated_at < now - timedelta(days=DRAFT_DAYS))
                                 .values(answers_enc=None))

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import (
-    ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, ReferralRow, Report,
+    ConferenceMinutes, ConversationRow, FollowupSubmission, MeetingRow, Member, OutboxMessage, PhotoRow, ReferralRow,
+    Report, SolutionRequest,
 )
 
 # (table, primary key columns, encrypted column, associated-data context)
@@ -29,6 +30,11 @@ ENCRYPTED_COLUMNS = (
     (FollowupSubmission.__table__, ("id",), "answers_enc", "followup.answers"),
     (FollowupSubmission.__table__, ("id",), "void_reason_enc", "followup.void_reason"),
     (ReferralRow.__table__, ("id",), "request_enc", "referrals.request"),
+    (MeetingRow.__table__, ("id",), "title_enc", "meetings.title"),
+    (MeetingRow.__table__, ("id",), "experts_enc", "meetings.experts"),
+    (ConferenceMinutes.__table__, ("id",), "content_enc", "minutes.content"),
+    (ConferenceMinutes.__table__, ("id",), "attendee_names_enc", "minutes.names"),
+    (SolutionRequest.__table__, ("id",), "request_enc", "solution.request"),
 )
 
 
