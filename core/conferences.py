@@ -11,7 +11,7 @@ record one audit entry, in the caller's transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from core import audit_trail
 from core.actor import Actor
@@ -83,10 +83,15 @@ def _attendees(raw: list[Attendee], orgs) -> list[Attendee]:
 
 
 def starts_at_utc(moment: datetime) -> datetime:
-    """A meeting time as the store keeps it (naive UTC); a naive time given is Korean wall-clock time."""
-    if moment.tzinfo is None:
-        return kst_moment(moment.date(), moment.time())
-    return moment.astimezone(UTC).replace(tzinfo=None)
+    """A meeting time as the store keeps it (naive UTC); a naive time given is Korean wall-clock
+    time. A time at the calendar's very edge (no Korean day for it) is refused, not a crash."""
+    try:
+        at = kst_moment(moment.date(), moment.time()) if moment.tzinfo is None else \
+            moment.astimezone(UTC).replace(tzinfo=None)
+        to_kst(at).date() - timedelta(days=1)
+    except (OverflowError, ValueError):
+        raise invalid("conference.error.invalid") from None
+    return at
 
 
 async def record_conference(work: Work, actor: Actor, case_id: int, *, held_on: date | None = None,
@@ -137,6 +142,7 @@ async def record_meeting(work: Work, actor: Actor, items: list[CaseItem], *, hel
     texts = [_text(i.content, CONTENT_MAX) for i in items]
     # Free text is screened like every other (welfare/danger.py): the kinds found are kept, not the text.
     danger = tuple(dict.fromkeys(k.value for t in (title, *texts) for k in screen(t).kinds))
+    next_at = starts_at_utc(next_meeting_at) if next_meeting_at is not None else None
     dong = records[0].dong_code
     staff = await _internal(work, internal or [], dong)
     scheduled = await _scheduled(work, meeting_id, dong) if meeting_id else None
@@ -156,7 +162,7 @@ async def record_meeting(work: Work, actor: Actor, items: list[CaseItem], *, hel
             work.conn, work.cipher, meeting_id=meeting.id, case_id=record.id,
             round_no=next_round(await store.rounds_of(work.conn, record.id)), held_on=on, content=text,
             decisions=[d.value for d in decided], attendees=[a for a in people if a.kind is AttendeeKind.EXTERNAL],
-            danger=list(danger), next_meeting_on=to_kst(next_meeting_at).date() if next_meeting_at else None,
+            danger=list(danger), next_meeting_on=to_kst(next_at).date() if next_at else None,
             author_member_id=actor.member_id, now=work.now)
         await _decide(work, actor, record, meeting, minutes, decided, on)
         written.append(minutes)
@@ -336,9 +342,10 @@ async def schedule_conference(work: Work, actor: Actor, case_ids: list[int], sta
         records.append(record)
     if len({r.dong_code for r in records}) != 1:
         raise invalid("conference.error.one_dong")
+    staff = await _internal(work, invited_members or [], records[0].dong_code)
     return await _schedule(work, actor, records[0].dong_code, [r.id for r in records], starts_at, kind=kind,
                            invited_orgs=invited_orgs or [], invited_members=[
-                               *(invited_members or []), *(r.manager_member_id for r in records if r.manager_member_id)],
+                               *staff, *(r.manager_member_id for r in records if r.manager_member_id)],
                            title=title, previous_id=previous_id)
 
 

@@ -19,6 +19,8 @@ from welfare.conferences import CONTENT_MAX, MAX_ATTENDEES, MAX_CASES_PER_MEETIN
 
 router = APIRouter(prefix="/api", tags=["case conferences"])
 MeetingId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+Id = Annotated[int, Field(ge=1, le=2**31 - 1)]  # ids are 32-bit in the store
+OrgCode = Annotated[str, Field(max_length=24)]
 DECISIONS = "selection (대상자 선정), service_plan (서비스 제공계획 확정), closure (종결)"
 
 
@@ -40,7 +42,7 @@ class ConferenceIn(BaseModel):
     title: str = Field(default="", max_length=TITLE_MAX)
     attendees: list[AttendeeIn] = Field(default_factory=list, max_length=MAX_ATTENDEES, description="서식4 ⑦")
     experts: list[AttendeeIn] = Field(default_factory=list, max_length=MAX_ATTENDEES, description="서식4 ⑧")
-    internal: list[int] = Field(default_factory=list, max_length=MAX_ATTENDEES,
+    internal: list[Id] = Field(default_factory=list, max_length=MAX_ATTENDEES,
                                 description="서식4 ⑥ 내부 참석자: member ids of the 읍면동 or 시군구 staff")
     next_meeting_at: datetime | None = Field(default=None, description="서식4 ⑨ (scheduled when the team leader records)")
     meeting_id: int | None = Field(default=None, ge=1, le=2**31 - 1, description="the scheduled meeting now held")
@@ -53,16 +55,16 @@ class CaseConferenceIn(ConferenceIn):
 
 class MeetingIn(ConferenceIn):
     cases: list[CaseMinutesIn] = Field(min_length=1, max_length=MAX_CASES_PER_MEETING)
-    invited_orgs: list[str] = Field(default_factory=list, max_length=MAX_ATTENDEES)
+    invited_orgs: list[OrgCode] = Field(default_factory=list, max_length=MAX_ATTENDEES)
 
 
 class ScheduleIn(BaseModel):
-    case_ids: list[int] = Field(min_length=1, max_length=MAX_CASES_PER_MEETING)
+    case_ids: list[Id] = Field(min_length=1, max_length=MAX_CASES_PER_MEETING)
     starts_at: datetime = Field(description="a time without zone is Korean time")
     kind: str = "integrated"
     title: str = Field(default="", max_length=TITLE_MAX)
-    invited_orgs: list[str] = Field(default_factory=list, max_length=MAX_ATTENDEES)
-    invited_members: list[int] = Field(default_factory=list, max_length=MAX_ATTENDEES)
+    invited_orgs: list[OrgCode] = Field(default_factory=list, max_length=MAX_ATTENDEES)
+    invited_members: list[Id] = Field(default_factory=list, max_length=MAX_ATTENDEES)
 
 
 class SolutionRequestIn(BaseModel):
@@ -71,7 +73,7 @@ class SolutionRequestIn(BaseModel):
 
 class SolutionScheduleIn(BaseModel):
     starts_at: datetime
-    invited_orgs: list[str] = Field(default_factory=list, max_length=MAX_ATTENDEES)
+    invited_orgs: list[OrgCode] = Field(default_factory=list, max_length=MAX_ATTENDEES)
 
 
 class MeetingOut(BaseModel):
