@@ -148,8 +148,7 @@ async def record_meeting(work: Work, actor: Actor, items: list[CaseItem], *, hel
     scheduled = await _scheduled(work, meeting_id, dong) if meeting_id else None
     assert actor.member_id is not None
     if scheduled is not None:
-        await store.mark_held(work.conn, scheduled, on)
-        meeting = scheduled
+        meeting = await store.mark_held(work.conn, scheduled, on, invited, [r.id for r in records])
     else:
         meeting = await store.create_meeting(
             work.conn, work.cipher, kind=meeting_kind.value, dong_code=dong, state="held", held_on=on, starts_at=None,

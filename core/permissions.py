@@ -115,8 +115,9 @@ TABLE: dict[Action, Rule] = {
     Action.LIST_ORGANISATIONS: Rule(ALL_STAFF, Scope.ANY),
     Action.REASSIGN_LEAD: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
     Action.TRANSFER_CASE: Rule(frozenset({R.TEAM_LEADER, R.COORDINATOR}), Scope.DONG),
-    # The team leader runs the meetings and decides who attends (L3761–3765, L8905, L8985–8987).
-    Action.RECORD_CONFERENCE: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    # The team leader runs the meetings and decides who attends (L3761–3765, L8905, L8985–8987);
+    # the 희망복지지원단 registers the minutes of the 솔루션회의 it runs (L9042).
+    Action.RECORD_CONFERENCE: Rule(frozenset({*DONG_TEAM, R.COORDINATOR}), Scope.CASE, MANAGER),  # 솔루션회의록: L9042
     Action.READ_CONFERENCES: Rule(frozenset({*RECORD_READERS, *ORG_STAFF}), Scope.INVITED),
     Action.SCHEDULE_CONFERENCE: Rule(frozenset({R.TEAM_LEADER}), Scope.DONG),
     # A 솔루션회의 is asked for by the 읍면동 and run by the 희망복지지원단 (L8848–8856, L9016–9022).

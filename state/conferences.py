@@ -104,10 +104,17 @@ async def load_meeting(conn: AsyncConnection, meeting_id: int) -> Meeting | None
     return _meeting(row) if row else None
 
 
-async def mark_held(conn: AsyncConnection, meeting: Meeting, held_on: date) -> None:
-    """A scheduled meeting took place: its reminders (made for this version) no longer fire."""
+async def mark_held(conn: AsyncConnection, meeting: Meeting, held_on: date, invited_orgs: list[str],
+                    case_ids: list[int]) -> Meeting:
+    """A scheduled meeting took place (with whoever came, on whichever cases): its reminders,
+    made for the version before, no longer fire."""
+    orgs = sorted({*meeting.invited_orgs, *invited_orgs})
+    agenda = list(dict.fromkeys([*meeting.case_ids, *case_ids]))
     await conn.execute(update(MT).where(MT.c.id == meeting.id).values(
-        state="held", held_on=held_on.isoformat(), version=meeting.version + 1))
+        state="held", held_on=held_on.isoformat(), version=meeting.version + 1, invited_orgs=orgs, case_ids=agenda))
+    found = await load_meeting(conn, meeting.id)
+    assert found is not None
+    return found
 
 
 async def meeting_texts(conn: AsyncConnection, cipher: FieldCipher, meeting_id: int) -> tuple[str, list[dict]]:

@@ -218,6 +218,14 @@ async def test_a_solution_meeting_request_reaches_the_coordinator(office):
     assert meeting.status_code == 200, meeting.text
     assert meeting.json()["kind"] == "solution" and meeting.json()["invited_orgs"] == ["jn-hope", "jn-mental"]
     assert (await call(office, "coord", "GET", "/api/solution-requests")).json() == []
+    # The 희망복지지원단 registers the 솔루션회의's minutes (서식11, L9042) against the meeting it set.
+    held = await call(office, "coord", "POST", f"/api/cases/{case}/conferences", {
+        "kind": "solution", "meeting_id": meeting.json()["id"], "content": "채무조정 연계, 정신건강 사례관리 공동개입",
+        "attendees": [{"org": "jn-mental", "role": "정신건강전문요원"}]})
+    assert held.status_code == 200, held.text
+    assert held.json()["meeting"]["state"] == "held" and held.json()["meeting"]["kind"] == "solution"
+    again = await call(office, "coord", "POST", f"/api/cases/{case}/conferences", {"meeting_id": meeting.json()["id"]})
+    assert again.status_code == 409
     # The coordinator, invited, reads the case's minutes as the 시군구's staff.
     assert (await call(office, "coord", "GET", f"/api/cases/{case}/conferences")).status_code == 200
 
