@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot import handoffs, referrals, resources, support
+from bot import conferences, handoffs, referrals, resources, support
 from core import cases as core_cases
 from core import co_managers as core_co_managers
 from core import referrals as core_referrals
@@ -76,6 +76,10 @@ async def handle(command: cmd.Command, env: EffectEnv, result: EffectResult) -> 
             await referrals.show_referrals(work, actor, result)
         elif isinstance(command, cmd.SubmitSupport):
             await support.submit(work, actor, command, env, result)
+        elif isinstance(command, cmd.SubmitConference):
+            await conferences.submit(work, actor, command, result)
+            record = await core_cases.read_case(work, actor, command.case_id)
+            _to_private(env, result, await _case_card(record, actor, work))
     except Refused as refused:
         result.replies.append(Reply((Msg(refused.key),)))
 
@@ -127,6 +131,10 @@ async def _button(work: Work, actor: Actor, value: str, env: EffectEnv, result: 
         await handoffs.move_menu(work, actor, subject, env, result)
     elif kind == "moveto" and button.name is not None:
         await handoffs.move_to(work, actor, subject, button.name, result)
+    elif kind == "conference":
+        await conferences.open_dialog(work, actor, subject, env, result)
+    elif kind == "minutes":
+        _to_private(env, result, await conferences.show_minutes(work, actor, subject))
     elif kind == "fact" and button.name in core_cases.RECORDED_FACTS:
         current = await cases.load(work.db, work.conn, subject)
         value = not getattr(current.facts, button.name) if current else True
@@ -248,8 +256,11 @@ async def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Repl
         buttons.append((Button(cb.followup(record.id), Msg("case.card.followup")),
                         Button(cb.full_record(record.id), Msg("case.card.record"))))
         buttons.append((Button(cb.refer(record.id), Msg("case.card.refer")),))  # 🤝 의뢰하기 (bot/referrals.py)
+        buttons.append((Button(cb.conference(record.id), Msg("conference.card.record")),  # bot/conferences.py
+                        Button(cb.minutes(record.id), Msg("conference.card.minutes"))))
     else:
-        buttons.append((Button(cb.full_record(record.id), Msg("case.card.record")),))
+        buttons.append((Button(cb.full_record(record.id), Msg("case.card.record")),
+                        Button(cb.minutes(record.id), Msg("conference.card.minutes"))))
     if may(actor, Action.RECORD_SUPPORT):  # the 읍면동 team records support and asks who serves
         buttons.append((Button(cb.support(record.id), Msg("support.card.record")),
                         Button(cb.serving(record.id), Msg("support.card.serving"))))

@@ -71,7 +71,7 @@ async def run_commands(commands: list[cmd.Command], env: EffectEnv) -> EffectRes
             await _withdraw_consent(command, env, result)
         elif isinstance(command, (cmd.ShowCases, cmd.ShowCase, cmd.OpenFollowup, cmd.CaseButton, cmd.SubmitFollowup,
                                   cmd.SubmitReferral, cmd.ShowReferrals, cmd.ShowResources,
-                                  cmd.SubmitSupport)):
+                                  cmd.SubmitSupport, cmd.SubmitConference)):
             await casework.handle(command, env, result)
         elif isinstance(command, cmd.ShowLocalResources):
             await resources.show_local(_work(env), await _actor(env), command, env, result)

@@ -17,6 +17,7 @@ Reading the table: `roles` may do the action at all; `scope` says on which recor
   HOUSEHOLD a case in the actor's 읍면동 scope; for staff of an organisation, a case their
             organisation is tied to (the core says how: the consent names it, or it accepted a
             referral of the case — core/support.py).
+  INVITED   a case in the actor's scope, or a conference on it the actor's organisation was invited to.
 A record outside the actor's scope answers as if it did not exist (core/refusals.py).
 """
 from __future__ import annotations
@@ -67,6 +68,12 @@ class Action(StrEnum):
     ADD_CO_MANAGER = "add_co_manager"  # 공동사례관리기관 with its stated role; only where consent names it
     REMOVE_CO_MANAGER = "remove_co_manager"  # the organisation leaves the case's management
     EXPORT_REFERRALS = "export_referrals"  # FHIR ServiceRequest + Task bundle, audited (no names)
+    # Case conferences (사례회의, issue 14): minutes per case with decisions that link back to it.
+    RECORD_CONFERENCE = "record_conference"  # 서식4 minutes and their decisions (선정·계획·종결); evented, audited
+    READ_CONFERENCES = "read_conferences"  # a case's minutes (invited partners: stripped of identifiers); audited
+    SCHEDULE_CONFERENCE = "schedule_conference"  # the team leader sets the next meeting; attendees are reminded
+    REQUEST_SOLUTION_MEETING = "request_solution_meeting"  # 서식10: the 읍면동 asks the 희망복지지원단
+    SCHEDULE_SOLUTION_MEETING = "schedule_solution_meeting"  # the coordinator sees the requests and sets the meeting
 
 
 class Scope(StrEnum):
@@ -78,6 +85,7 @@ class Scope(StrEnum):
     REFERRAL = "referral"
     ORG = "org"
     HOUSEHOLD = "household"
+    INVITED = "invited"
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +146,14 @@ TABLE: dict[Action, Rule] = {
     Action.REMOVE_CO_MANAGER: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     # Like the CSV export, plus the coordinator who watches the 시군구's referrals.
     Action.EXPORT_REFERRALS: Rule(frozenset({*RECORD_READERS, R.COORDINATOR}), Scope.DONG),
+    # The team leader runs the meetings and decides who attends (L3761–3765, L8905, L8985–8987);
+    # the 희망복지지원단 registers the minutes of the 솔루션회의 it runs (L9042).
+    Action.RECORD_CONFERENCE: Rule(frozenset({*DONG_TEAM, R.COORDINATOR}), Scope.CASE, MANAGER),  # 솔루션회의록: L9042
+    Action.READ_CONFERENCES: Rule(frozenset({*RECORD_READERS, *ORG_STAFF}), Scope.INVITED),
+    Action.SCHEDULE_CONFERENCE: Rule(frozenset({R.TEAM_LEADER}), Scope.DONG),
+    # A 솔루션회의 is asked for by the 읍면동 and run by the 희망복지지원단 (L8848–8856, L9016–9022).
+    Action.REQUEST_SOLUTION_MEETING: Rule(DONG_TEAM, Scope.CASE, MANAGER),
+    Action.SCHEDULE_SOLUTION_MEETING: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that
@@ -159,11 +175,12 @@ def require_role(actor: Actor, action: Action) -> None:
 
 def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager_id: int | None = None,
           missing: str = NO_SUCH_CASE, org_code: str | None = None, sigungu_code: str | None = None,
-          tied: bool = False) -> None:
+          tied: bool = False, invited: bool = False) -> None:
     """Raise Refused unless the actor may do `action` on a record of `dong_code` managed by
     `manager_id` (for a referral: sent to `org_code`; for an organisation's record: owned by
-    `org_code` of `sigungu_code`). A record out of scope is "missing" (the
-    message of a record that does not exist), so the answer never tells which records exist elsewhere.
+    `org_code` of `sigungu_code`; for minutes: `invited`, the actor's organisation was invited to
+    a meeting on it). A record out of scope is "missing" (the message of a record that does not
+    exist), so the answer never tells which records exist elsewhere.
     `tied`: the actor's organisation is tied to the case as the action needs (Scope.HOUSEHOLD)."""
     rule = TABLE[action]
     if actor.role not in rule.roles:
@@ -175,6 +192,8 @@ def check(actor: Actor, action: Action, *, dong_code: str | None = None, manager
         raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope is Scope.ORG and not (ours or actor.org_code is None and actor.member is not None
                                         and sigungu_code is not None and actor.member.sigungu_code == sigungu_code):
+        raise Refused(RefusalKind.NOT_FOUND, missing)
+    if rule.scope is Scope.INVITED and not (invited or actor.may_see(dong_code)):
         raise Refused(RefusalKind.NOT_FOUND, missing)
     if rule.scope in (Scope.DONG, Scope.CASE) and not actor.may_see(dong_code):
         raise Refused(RefusalKind.NOT_FOUND, missing)

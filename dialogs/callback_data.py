@@ -29,7 +29,7 @@ _B36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 # Codes are positions in these tuples and enums: APPEND ONLY, or buttons already in chats change
 # meaning (a pinned test keeps a few codes fixed).
 KINDS = ("take", "assign", "assignto", "open", "record", "followup", "fact", "act", "refer", "support", "serving",
-         "lead", "leadto", "move", "moveto")
+         "lead", "leadto", "move", "moveto", "conference", "minutes")
 FACTS = ("personal_data_consent", "service_use_consent", "crisis_resurveyed", "short_term_reason_recorded")
 ACTIONS: tuple[str, ...] = tuple(a.value for a in CaseAction)
 # Actions that need a reason chosen first, and the enum of its reasons.
@@ -164,6 +164,8 @@ def support(case_id: int) -> str:
 def serving(case_id: int) -> str:
     """👥 누가 돕고 있나요? on a case card or a referral."""
     return CaseButton("serving", case_id).value()
+
+
 def lead_menu(case_id: int) -> str:
     """The coordinator's choice of the case's 주사례관리기관 (and the transfer with it)."""
     return CaseButton("lead", case_id).value()
@@ -191,6 +193,16 @@ def _org_code(text: str) -> bool:
     return 0 < len(text) <= 24 and all(ch.isascii() and (ch.isalnum() or ch in "-_") for ch in text)
 
 
+def conference(case_id: int) -> str:
+    """🗓 사례회의 on a case card: opens the conference dialog."""
+    return CaseButton("conference", case_id).value()
+
+
+def minutes(case_id: int) -> str:
+    """📋 회의록 on a case card: the case's minutes (the read is audited)."""
+    return CaseButton("minutes", case_id).value()
+
+
 def is_case_button(value: str) -> bool:
     """A casework button (case cards, team alerts, referrals): handled by the casework effects."""
     return value.startswith((CASE_PREFIX, REFERRAL_PREFIX, RESOURCE_PREFIX))
@@ -214,7 +226,8 @@ def parse_case_button(value: str) -> CaseButton | None:
     if head is None:
         return None
     kind, subject, rest = head
-    if kind in ("take", "assign", "open", "record", "followup", "refer", "support", "serving", "lead", "move"):
+    if kind in ("take", "assign", "open", "record", "followup", "refer", "support", "serving", "lead", "move",
+                "conference", "minutes"):
         return CaseButton(kind, subject) if not rest else None
     if kind == "leadto":
         ok = len(rest) == 1 and (rest[0] == TEAM_LEADS or _org_code(rest[0]))

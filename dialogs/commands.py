@@ -121,6 +121,17 @@ class SubmitSupport:
     reason: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class SubmitConference:
+    """The 🗓 사례회의 dialog's end: record the conference on the case (bot/conferences.py)."""
+
+    case_id: int
+    held_on: str
+    orgs: tuple[str, ...]
+    decisions: tuple[str, ...]
+    note: str
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
            | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals
-           | ShowResources | ShowLocalResources | SubmitSupport)
+           | ShowResources | ShowLocalResources | SubmitSupport | SubmitConference)

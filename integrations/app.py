@@ -19,7 +19,7 @@ from core.refusals import Refused
 from integrations import alerting_health, docs, guides, housekeeping, loop_lag, office, playground
 from integrations.body_limits import BodyLimits
 from integrations.local_requests import is_local
-from integrations.api import referral_routes, resource_routes, support_routes
+from integrations.api import conference_routes, referral_routes, resource_routes, support_routes
 from integrations.api import routes as api_routes
 from integrations.api import screen as screen_api
 from integrations.services import start_services, stop_services
@@ -132,6 +132,7 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
     app.include_router(referral_routes.router)
     app.include_router(resource_routes.router)
     app.include_router(support_routes.router)
+    app.include_router(conference_routes.router)
     app.add_exception_handler(Refused, api_routes.refusal_response)  # the core's refusals, for every route
     app.include_router(screen_api.router)
     app.include_router(docs.router())

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from bot.keyboards import send_message_payload
 from bot.render import render_reply
 from bot.turns import SEND_LEASE
-from integrations import referral_reminders, resource_reminders
+from integrations import conference_notices, referral_reminders, resource_reminders
 from dialogs import callback_data as cb
 from dialogs.replies import Button, Msg, Reply
 from state import cases, outbox, timers
@@ -51,6 +51,8 @@ async def _messages_for(services, conn, timer: timers.DueTimer, now) -> Iterable
         return await resource_reminders.messages_for(services, conn, timer, now)
     if timer.kind in (timers.TimerKind.REFERRAL_DUE_SOON, timers.TimerKind.REFERRAL_OVERDUE):
         return await referral_reminders.messages_for(services, conn, timer)
+    if timer.kind == timers.TimerKind.CONFERENCE_SOON:
+        return await conference_notices.reminders_for(services, conn, timer)
     if timer.kind == timers.TimerKind.URGENT_UNTAKEN:
         report_id = int(timer.subject.split(":")[1])
         record = await cases.by_report(conn, report_id)

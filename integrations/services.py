@@ -13,6 +13,7 @@ from bot.turns import TurnRunner
 from dialogs.engine import Engine
 from dialogs.finder_flow import build_finder_flow
 from dialogs.finder_household import FinderData
+from dialogs.conference_flow import build_conference_flow
 from dialogs.followup_flow import build_followup_flow
 from dialogs.referral_flow import build_referral_flow
 from dialogs.support_flow import build_support_confirm_flow, build_support_flow
@@ -36,7 +37,7 @@ log = logging.getLogger(__name__)
 def build_engine(finder: FinderData | None = None) -> Engine:
     return Engine({"report": build_report_flow(), "followup": build_followup_flow(), "referral": build_referral_flow(),
                    "finder": build_finder_flow(finder), "support": build_support_flow(),
-                   "support_confirm": build_support_confirm_flow()})
+                   "support_confirm": build_support_confirm_flow(), "conference": build_conference_flow()})
 
 
 def service_catalogue(settings: Settings) -> Catalogue:

@@ -451,3 +451,64 @@ class CaseCoManager(Base):
     added_at: Mapped[datetime]
     removed_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     removed_at: Mapped[datetime | None]
+
+
+class MeetingRow(Base):
+    """A case conference (사례회의, 서식4) or a 솔루션회의 (서식11): held (minutes recorded per case in
+    `conference_minutes`) or scheduled (its attendees are reminded the day before). The title
+    and the outside experts are encrypted; invitees are organisation codes and member ids."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # welfare/conferences.py MeetingKind
+    dong_code: Mapped[str] = mapped_column(String(10), index=True)  # the 읍면동 that holds (or asked for) it
+    state: Mapped[str] = mapped_column(String(16), index=True)  # scheduled, held
+    held_on: Mapped[str | None] = mapped_column(String(10))
+    starts_at: Mapped[datetime | None] = mapped_column(index=True)  # a scheduled meeting's time (naive UTC)
+    author_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    author_org: Mapped[str] = mapped_column(String(32), default="")  # 작성자 소속: a 읍면동 or organisation code
+    title_enc: Mapped[str | None] = mapped_column(Text)
+    experts_enc: Mapped[str | None] = mapped_column(Text)  # 서식4 ⑧ outside experts, names included
+    invited_orgs: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    invited_members: Mapped[list[Any]] = mapped_column(JSON, default=list)  # internal attendees (서식4 ⑥)
+    case_ids: Mapped[list[Any]] = mapped_column(JSON, default=list)  # the agenda
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime]
+
+
+class ConferenceMinutes(Base):
+    """One case's minutes of one meeting (서식4, kept per case: L8940). Content encrypted;
+    decisions are codes that link back to the case; attendees by organisation and role."""
+
+    __tablename__ = "conference_minutes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    held_on: Mapped[str] = mapped_column(String(10))
+    content_enc: Mapped[str | None] = mapped_column(Text)
+    decisions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    attendees: Mapped[list[Any]] = mapped_column(JSON, default=list)  # [{org, role, kind}], no names
+    attendee_names_enc: Mapped[str | None] = mapped_column(Text)
+    danger: Mapped[list[Any]] = mapped_column(JSON, default=list)  # danger kinds found in the text
+    next_meeting_on: Mapped[str | None] = mapped_column(String(10))  # 서식4 ⑨
+    author_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    created_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("meeting_id", "case_id", name="uq_minutes_per_case"),)
+
+
+class SolutionRequest(Base):
+    """서식10 솔루션회의 의뢰서: the 읍면동 asks the 희망복지지원단 for a 솔루션회의 on a case; the
+    coordinator schedules it. What is asked is encrypted."""
+
+    __tablename__ = "solution_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    dong_code: Mapped[str] = mapped_column(String(10), index=True)
+    requested_by: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    request_enc: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # requested, scheduled
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
+    created_at: Mapped[datetime]

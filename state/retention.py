@@ -5,8 +5,9 @@
   anonymised `retention_case_days` after the end (5 years: the guide's consent form, 서식2).
   Their referrals' requests and co-managers' role lines are cleared with them.
 - A parked dialog draft: erased after DRAFT_DAYS.
-Anonymised means: free text, address, location, phone, the link to the reporter's chat, photos
-and call notes are removed; dates, 읍면동, signs, household type, age band, outcomes remain.
+Anonymised means: free text, address, location, phone, the link to the reporter's chat, photos,
+call notes, conference minutes' text and 솔루션회의 requests are removed; dates, 읍면동, signs,
+household type, age band, outcomes remain.
 The support ledger's entries of such a case lose their household key and amount.
 """
 from __future__ import annotations
@@ -18,7 +19,10 @@ from sqlalchemy import and_, delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
-from state.models import Case, CaseCoManager, ConversationRow, FollowupSubmission, PhotoRow, ReferralRow, Report
+from state.models import (
+    Case, CaseCoManager, ConferenceMinutes, ConversationRow, FollowupSubmission, PhotoRow, ReferralRow, Report,
+    SolutionRequest,
+)
 from state.support import forget_households
 
 R, C, F, P, V = (Report.__table__, Case.__table__, FollowupSubmission.__table__, PhotoRow.__table__,
@@ -55,12 +59,17 @@ async def anonymise_due(conn: AsyncConnection, cipher: FieldCipher, now: datetim
         await conn.execute(update(F).where(F.c.case_id.in_([c for c, _ in case_rows])).values(
             answers_enc=cipher.encrypt("{}", "followup.answers"), void_reason_enc=None))
         await forget_households(conn, [c for c, _ in case_rows])  # the support ledger's household key
-        # The linkage's free text goes too: what a referral asked for, a co-manager's role line.
+        # The linkage's free text goes too: what a referral asked for, a co-manager's role line,
+        # conference minutes and 솔루션회의 requests (case notes too).
         ended = [c for c, _ in case_rows]
         await conn.execute(update(ReferralRow.__table__).where(ReferralRow.__table__.c.case_id.in_(ended)).values(
             request_enc=None))
         await conn.execute(update(CaseCoManager.__table__).where(CaseCoManager.__table__.c.case_id.in_(ended))
                            .values(role_text_enc=None))
+        await conn.execute(update(ConferenceMinutes.__table__).where(ConferenceMinutes.__table__.c.case_id.in_(ended))
+                           .values(content_enc=None, attendee_names_enc=None))
+        await conn.execute(update(SolutionRequest.__table__).where(SolutionRequest.__table__.c.case_id.in_(ended))
+                           .values(request_enc=None))
     drafts = await conn.execute(update(V).where(V.c.flow.is_(None), V.c.answers_enc.is_not(None),
                                                 V.c.updated_at < now - timedelta(days=DRAFT_DAYS))
                                 .values(answers_enc=None))

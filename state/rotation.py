@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.models import (
-    CaseCoManager, ConversationRow, FollowupSubmission, Member, OutboxMessage, PhotoRow, ReferralRow, Report,
-    SupportEntry,
+    CaseCoManager, ConferenceMinutes, ConversationRow, FollowupSubmission, MeetingRow, Member, OutboxMessage,
+    PhotoRow, ReferralRow, Report, SolutionRequest, SupportEntry,
 )
 from state.support import rehash_households
 
@@ -33,6 +33,11 @@ ENCRYPTED_COLUMNS = (
     (ReferralRow.__table__, ("id",), "request_enc", "referrals.request"),
     (SupportEntry.__table__, ("id",), "amount_enc", "support_ledger.amount"),
     (CaseCoManager.__table__, ("id",), "role_text_enc", "co_managers.role"),
+    (MeetingRow.__table__, ("id",), "title_enc", "meetings.title"),
+    (MeetingRow.__table__, ("id",), "experts_enc", "meetings.experts"),
+    (ConferenceMinutes.__table__, ("id",), "content_enc", "minutes.content"),
+    (ConferenceMinutes.__table__, ("id",), "attendee_names_enc", "minutes.names"),
+    (SolutionRequest.__table__, ("id",), "request_enc", "solution.request"),
 )
 
 

@@ -25,6 +25,7 @@ class TimerKind(StrEnum):
     REFERRAL_DUE_SOON = "referral_due_soon"  # the working day before a reply is due: the receiving organisation
     REFERRAL_OVERDUE = "referral_overdue"  # the working day after it, unanswered: the sender and the coordinator
     RESOURCE_STALE = "resource_stale"  # a resource-directory entry not verified for the set age: its organisation
+    CONFERENCE_SOON = "conference_soon"  # the day before a scheduled 사례회의: its attendees, privately
 
 
 @dataclass(frozen=True, slots=True)

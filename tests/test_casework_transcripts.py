@@ -130,7 +130,12 @@ async def test_the_whole_case_from_alert_to_closure(office, fake_api):
     await worker.press("개인정보활용 동의 받음")
     await worker.press("서비스 이용 동의 받음")
     assert "처리했어요" in await act(worker, "욕구 및 위기도 조사 등록")
-    assert "처리했어요" in await act(worker, "선정 사례회의 개최")
+    # Selection's meeting is a recorded 사례회의 that decided it (🗓 사례회의, bot/conferences.py).
+    await worker.say(f"/case {case_id}")
+    assert "선정 사례회의 개최" not in worker.buttons()
+    for label in ("🗓 사례회의", "오늘", "다음 (0)", "대상자 선정", "다음 (1)", "건너뛰기", "💾 저장"):
+        out = await worker.press(label)
+    assert "사례회의를 기록했어요" in texts(out)
     await worker.say(f"/case {case_id}")
     assert "사례관리 가구로 선정" not in worker.buttons()  # the team leader decides selection
     assert "처리했어요" in await act(leader, "사례관리 가구로 선정")

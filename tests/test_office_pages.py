@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from core import cases as core_cases
+from core import conferences as core_conferences
 from state import cases
 from state.models import AuditEntry, FollowupSubmission
 from tests.office_world import ORIGIN, csrf_of, make_world
@@ -151,8 +152,9 @@ async def bring_to_selection(world, case_id: int) -> None:
         for action in ("assign_counsellor", "request_case_management", "accept_intake"):
             await core_cases.act_on_case(work, actor, case_id, action)
         await core_cases.set_case_fact(work, actor, case_id, "personal_data_consent", True)
-        for action in ("complete_assessment", "hold_selection_meeting"):
-            await core_cases.act_on_case(work, actor, case_id, action)
+        await core_cases.act_on_case(work, actor, case_id, "complete_assessment")
+        # The selection meeting is a recorded conference that decided it (core/conferences.py).
+        await core_conferences.record_conference(work, actor, case_id, decisions=["selection"])
 
 
 async def test_the_auditor_reads_the_log_with_filters_and_nothing_else(service, world):

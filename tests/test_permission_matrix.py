@@ -20,6 +20,8 @@ from sqlalchemy import func, select
 from core import cases as core_cases
 from core import co_managers as core_co_managers
 from core import referral_export
+from core import conferences as core_conferences
+from core import solution_meetings as core_solution
 from core import followups as core_followups
 from core import referrals as core_referrals
 from core import resources as core_resources
@@ -35,6 +37,7 @@ from state import members, office_sessions
 from state.models import AuditEntry, ConversationRow
 from state.timeutil import utcnow
 from tests.harness import TelegramUser, make_settings, running_app
+from welfare.conferences import Attendee
 from welfare.crisis_report import CrisisReport
 from welfare.resource_search import Query as ResourceQuery
 from welfare.roles import Role
@@ -89,6 +92,8 @@ def expected(action: Action, who: str) -> bool:
         return False  # an organisation's own entry, or any of the 시군구 for its staff of no organisation
     if rule.scope is Scope.HOUSEHOLD:  # the consent names REFERRED_TO and CO_MANAGER (no other organisation)
         return ORG_OF.get(who) in (REFERRED_TO, CO_MANAGER) if role.of_organisation else sees
+    if rule.scope is Scope.INVITED and not (ours or sees):  # every case's conference invited REFERRED_TO
+        return False
     if rule.scope is Scope.CASE and role in rule.manager_only:
         return who == MANAGER
     return True
@@ -114,6 +119,7 @@ class Target:
     referral2: int = 0  # another (cancelled)
     movable: int = 0  # a case of its own to transfer (a transfer takes it out of 혜화동)
     resource: int = 0  # a resource-directory entry of REFERRED_TO (edited, re-verified)
+    solution: int = 0  # a 솔루션회의 request on a case of its own (scheduled by the coordinator)
 
 
 @dataclass
@@ -143,6 +149,7 @@ class World:
 
 
 CHANNELS = ("core", "api", "telegram", "playground", "office")
+LATER = datetime(2099, 1, 5, 10, 0)  # a meeting scheduled (Korean time); its reminder never fires here
 
 
 @pytest.fixture
@@ -191,6 +198,13 @@ async def world(tmp_path, fake_api):
                     t.resource = (await core_resources.create(work, admin, {
                         "key": f"m-{channel}-{who}", "org_code": REFERRED_TO, "name": "마음건강 상담",
                         "kind": "programme", "needs": ["mental_health"]})).id
+                    # A 통합사례회의 on the case with REFERRED_TO at the table; another case asks for a 솔루션회의.
+                    await core_conferences.record_conference(work, manager, t.case, attendees=[Attendee(REFERRED_TO, "")])
+                    asking = await core_reports.file_report(work, reporter, _answers(HYEHWA), per_hour=10**6)
+                    asking_case = (await core_cases.take_report(work, manager, asking.id)).case.id
+                    await core_conferences.record_conference(work, manager, asking_case,
+                                                             attendees=[Attendee(REFERRED_TO, "")])
+                    t.solution = (await core_solution.request_solution_meeting(work, manager, asking_case)).request.id
                     w.targets[(channel, who)] = t
         for who in ("gone",):
             async with s.db.transaction() as conn:
@@ -242,6 +256,12 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
                                                                            "counselling", "주 1회 상담"),
             Action.REMOVE_CO_MANAGER: lambda: core_co_managers.remove_co_manager(work, actor, t.case, CO_MANAGER),
             Action.EXPORT_REFERRALS: lambda: referral_export.export_referrals(work, actor),
+            Action.RECORD_CONFERENCE: lambda: core_conferences.record_conference(work, actor, t.case, kind="internal"),
+            Action.READ_CONFERENCES: lambda: core_conferences.read_minutes(work, actor, t.case),
+            Action.SCHEDULE_CONFERENCE: lambda: core_conferences.schedule_conference(work, actor, [t.case], LATER),
+            Action.REQUEST_SOLUTION_MEETING: lambda: core_solution.request_solution_meeting(work, actor, t.case),
+            Action.SCHEDULE_SOLUTION_MEETING: lambda: core_solution.schedule_solution_meeting(work, actor, t.solution,
+                                                                                                LATER),
         }
         try:
             await calls[action]()
@@ -286,6 +306,13 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
                                 {"org": REFERRED_TO, "role_kind": "counselling", "role_text": "주 1회 상담"}),
         Action.REMOVE_CO_MANAGER: ("DELETE", f"/api/cases/{t.case}/co-managers/{CO_MANAGER}", None),
         Action.EXPORT_REFERRALS: ("GET", "/api/referrals/export.fhir.json", None),
+        Action.RECORD_CONFERENCE: ("POST", f"/api/cases/{t.case}/conferences", {"kind": "internal"}),
+        Action.READ_CONFERENCES: ("GET", f"/api/cases/{t.case}/conferences", None),
+        Action.SCHEDULE_CONFERENCE: ("POST", "/api/meetings/schedule", {"case_ids": [t.case],
+                                                                       "starts_at": LATER.isoformat()}),
+        Action.REQUEST_SOLUTION_MEETING: ("POST", f"/api/cases/{t.case}/solution-requests", {}),
+        Action.SCHEDULE_SOLUTION_MEETING: ("POST", f"/api/solution-requests/{t.solution}/schedule",
+                                           {"starts_at": LATER.isoformat()}),
     }.get(action)
 
 
@@ -367,6 +394,8 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.READ_SUPPORT: ("press", cb.serving(t.case)),
         Action.REASSIGN_LEAD: ("press", cb.lead_to(t.case, "jn-hope")),
         Action.TRANSFER_CASE: ("press", cb.move_to(t.movable, IHWA)),
+        Action.RECORD_CONFERENCE: ("press", cb.conference(t.case)),
+        Action.READ_CONFERENCES: ("press", cb.minutes(t.case)),
     }.get(action)
 
 
@@ -457,7 +486,7 @@ OFFERED = {
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
                  Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.SEARCH_RESOURCES,
                  Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT, Action.REASSIGN_LEAD,
-                 Action.TRANSFER_CASE},
+                 Action.TRANSFER_CASE, Action.RECORD_CONFERENCE, Action.READ_CONFERENCES},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT},
@@ -475,9 +504,11 @@ AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.AS
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
            Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE,
            Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT, Action.ADD_CO_MANAGER,
-           Action.REMOVE_CO_MANAGER, Action.EXPORT_REFERRALS}
+           Action.REMOVE_CO_MANAGER, Action.EXPORT_REFERRALS, Action.RECORD_CONFERENCE, Action.READ_CONFERENCES,
+           Action.SCHEDULE_CONFERENCE, Action.REQUEST_SOLUTION_MEETING, Action.SCHEDULE_SOLUTION_MEETING}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
-NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP), ("telegram", Action.RECORD_SUPPORT)}
+NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP), ("telegram", Action.RECORD_SUPPORT),
+                  ("telegram", Action.RECORD_CONFERENCE)}  # 🗓 사례회의 opens the dialog
 
 
 def audits_refusal(channel: str, action: Action, who: str) -> bool:
@@ -490,7 +521,8 @@ def audits_refusal(channel: str, action: Action, who: str) -> bool:
     if action is Action.READ_CASE or (channel, action) == ("telegram", Action.READ_REPORT):  # via the case card
         return role.of_organisation
     # (an edit of another organisation's resource entry by a role that may edit is audited too)
-    return action in (Action.READ_REFERRAL, Action.EDIT_RESOURCE, Action.READ_SUPPORT) and role in TABLE[action].roles
+    return action in (Action.READ_REFERRAL, Action.EDIT_RESOURCE, Action.READ_SUPPORT, Action.READ_CONFERENCES) \
+        and role in TABLE[action].roles
 
 
 def test_every_action_has_a_rule_and_every_channel_offers_only_known_actions():

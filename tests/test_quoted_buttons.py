@@ -46,10 +46,13 @@ ANSWERS = {
     "support_confirm": {"@case_id": 7, "@kind": "kimjang", "@given_on": "2026-11-21", "@amount": "",
                         "@earlier": [["종로구노인복지관", False, "2026-11"], ["혜화동", True, "2026-10"]],
                         "@reasons": ["larger_household", "case_meeting"]},
+    "conference": {"@case_id": 7, "@receipt": "SP-7K3Q-9D", "@orgs": [["jn-mental", "종로구정신건강복지센터"]],
+                   "date": "2026-11-21", "orgs": ["jn-mental"], "decisions": ["selection"], "note": ""},
 }
 NEEDS_ANSWERS = {("report", "review"), *(("followup", q) for q in ENGINE.flows["followup"].order),
                  *(("referral", q) for q in ENGINE.flows["referral"].order),  # opened with its case
-                 *((f, q) for f in ("support", "support_confirm") for q in ENGINE.flows[f].order)}
+                 *((f, q) for f in ("support", "support_confirm") for q in ENGINE.flows[f].order),
+                 *(("conference", q) for q in ENGINE.flows["conference"].order)}
 QUOTED = re.compile(r"(?<![A-Za-z])'([^'\n]+?)'(?![A-Za-z])|\"([^\"\n]+?)\"|‘([^’\n]+?)’|「([^」\n]+?)」|“([^”\n]+?)”")
 NOT_BUTTONS = {
     "모의계산", "mock calculation",  # a calculator on 복지로 (bokjiro.go.kr), not ours

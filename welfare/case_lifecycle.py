@@ -194,6 +194,7 @@ class Refusal(CatalogEnum):
     EARLY_CLOSURE_REASON_MISSING = "early_closure_reason_missing"
     REFERRAL_TARGET_MISSING = "referral_target_missing"
     HARD_CASE_REASON_MISSING = "hard_case_reason_missing"
+    SELECTION_CONFERENCE_MISSING = "selection_conference_missing"  # core/conferences.py records it
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,6 +213,8 @@ class CaseFacts:
     not_selected_reason: NotSelectedReason | None = None
     referral_target: ReferralTarget | None = None
     hard_case_reason: HardCaseReason | None = None
+    # The day a recorded 사례회의 decided 대상자 선정 (core/conferences.py; never set by hand).
+    selection_conference_on: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -297,6 +300,15 @@ _closing_meeting_held = _milestone("closing_meeting_on", Refusal.CLOSING_MEETING
 _closure_review_registered = _milestone("closure_review_registered_on", Refusal.CLOSURE_REVIEW_NOT_REGISTERED)
 
 
+def _selection_conference(a: _Attempt) -> Refusal | None:
+    """Selection needs a 사례회의 (L8753, L8899–8901) held after the survey was registered: met
+    by a conference's recorded decision, not by a button of its own."""
+    held, surveyed = a.facts.selection_conference_on, a.case.milestones.assessment_registered_on
+    if held is None or surveyed is not None and held < surveyed:
+        return Refusal.SELECTION_CONFERENCE_MISSING
+    return None
+
+
 def _not_selected_reason(a: _Attempt) -> Refusal | None:
     reason = a.facts.not_selected_reason
     if reason is None:
@@ -357,7 +369,7 @@ _RULES: list[tuple[CaseAction, list[CaseStep], CaseStep | None, tuple[Guard, ...
     (_A.ACCEPT_INTAKE, [_S.INTAKE], _S.ASSESSMENT, ()),
     (_A.COMPLETE_ASSESSMENT, [_S.ASSESSMENT], _S.CASE_MEETING, (_consent,)),
     # "개인정보 활용 동의서 징구 여부 확인(미비 시 구비)" before a meeting (L8942–8944)
-    (_A.HOLD_SELECTION_MEETING, [_S.CASE_MEETING], _S.SELECTION, (_consent,)),
+    (_A.HOLD_SELECTION_MEETING, [_S.CASE_MEETING], _S.SELECTION, (_consent, _selection_conference)),
     (_A.SELECT_CASE_MANAGEMENT, [_S.SELECTION], _S.SERVICE_PLAN, (_team_leader, _consent)),
     (_A.SELECT_SERVICE_LINKAGE, [_S.SELECTION], _S.SERVICE_DELIVERY, (_team_leader, _consent)),
     (_A.SELECT_NOT_SELECTED, [_S.ASSESSMENT, _S.SELECTION], _S.NOT_SELECTED,

@@ -19,9 +19,10 @@ from state.cases import CaseRecord
 # Case events of the linkage (core/referrals.py, core/transfers.py): a 서식2 consent recorded,
 # the 주사례관리기관 changed, the case moved to another 읍면동, the 주사례관리자 designated by the
 # team leader, a co-managing organisation joined or left (core/co_managers.py); support recorded
-# (core/support.py).
+# (core/support.py); a 사례회의 decision, a 솔루션회의 asked for (core/conferences.py,
+# core/solution_meetings.py).
 LINKAGE_EVENTS = ("record_consent", "lead_changed", "transferred", "manager_designated", "co_manager_added",
-                  "co_manager_removed", "record_support")
+                  "co_manager_removed", "record_support", "conference_decision", "request_solution_meeting")
 
 
 @dataclass(frozen=True, slots=True)

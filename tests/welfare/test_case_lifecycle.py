@@ -35,7 +35,8 @@ from welfare.case_lifecycle import (
 D = date
 A = CaseAction
 LEADER, WORKER, SENIOR = ActorRole.TEAM_LEADER, ActorRole.CASE_MANAGER, ActorRole.SENIOR_OFFICIAL
-CONSENTED = CaseFacts(personal_data_consent=True, service_use_consent=True)
+# A 사례회의 that decided selection is on file (core/conferences.py records it).
+CONSENTED = CaseFacts(personal_data_consent=True, service_use_consent=True, selection_conference_on=D(2026, 3, 4))
 LOCALES = Path(__file__).resolve().parents[2] / "locales"
 
 
@@ -290,6 +291,12 @@ GUARD_CASES = {
         A.CLOSE_INTERNALLY, CaseFacts(), WORKER, D(2026, 2, 10)),
     Refusal.REFERRAL_TARGET_MISSING: lambda: (new_case(D(2026, 2, 9)), A.REFER_ELSEWHERE, CaseFacts(), WORKER, D(2026, 2, 9)),
     Refusal.HARD_CASE_REASON_MISSING: lambda: (at_selection(), A.ESCALATE_HARD_CASE, CaseFacts(), WORKER, D(2026, 3, 4)),
+    Refusal.SELECTION_CONFERENCE_MISSING: lambda: (
+        run(new_case(D(2026, 2, 9)), [(A.ASSIGN_COUNSELLOR, WORKER, D(2026, 2, 10)),
+                                     (A.REQUEST_CASE_MANAGEMENT, WORKER, D(2026, 2, 12)),
+                                     (A.ACCEPT_INTAKE, WORKER, D(2026, 2, 12)),
+                                     (A.COMPLETE_ASSESSMENT, WORKER, D(2026, 2, 26))]),
+        A.HOLD_SELECTION_MEETING, replace(CONSENTED, selection_conference_on=None), LEADER, D(2026, 3, 4)),
 }  # fmt: skip
 
 
@@ -357,8 +364,12 @@ def test_the_machine_is_shared_and_stays_empty_and_apply_is_cheap() -> None:
 
 
 def catalog(lang: str) -> dict[str, str]:
-    with (LOCALES / lang / "LC_MESSAGES" / "casework.po").open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id}
+    """casework.po, and the domains that add a refusal of their own (conferences.po)."""
+    merged: dict[str, str] = {}
+    for domain in ("casework", "conferences"):
+        with (LOCALES / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as fh:
+            merged |= {m.id: m.string for m in read_po(fh) if m.id}
+    return merged
 
 
 @pytest.mark.parametrize("lang", ["ko", "en"])
@@ -384,3 +395,20 @@ def test_apply_needs_a_real_role() -> None:
     assert apply(at_selection(), A.SELECT_CASE_MANAGEMENT, CONSENTED, "team_leader", D(2026, 3, 4)).step is (
         CaseStep.SERVICE_PLAN
     )
+
+
+def test_selection_needs_a_conference_that_decided_it_after_the_survey():
+    """The meeting selection requires (L8753, L8899–8901) is a recorded conference decision."""
+    at_meeting = run(new_case(D(2026, 2, 9)), [(A.ASSIGN_COUNSELLOR, WORKER, D(2026, 2, 10)),
+                                              (A.REQUEST_CASE_MANAGEMENT, WORKER, D(2026, 2, 12)),
+                                              (A.ACCEPT_INTAKE, WORKER, D(2026, 2, 12)),
+                                              (A.COMPLETE_ASSESSMENT, WORKER, D(2026, 2, 26))])
+    for facts in (replace(CONSENTED, selection_conference_on=None),
+                  replace(CONSENTED, selection_conference_on=D(2026, 2, 25))):  # before the survey: not it
+        with pytest.raises(TransitionRefused) as refused:
+            apply(at_meeting, A.HOLD_SELECTION_MEETING, facts, LEADER, D(2026, 3, 4))
+        assert refused.value.reason is Refusal.SELECTION_CONFERENCE_MISSING
+        assert A.HOLD_SELECTION_MEETING not in allowed_actions(at_meeting, facts)
+    held = apply(at_meeting, A.HOLD_SELECTION_MEETING, replace(CONSENTED, selection_conference_on=D(2026, 2, 26)),
+                 LEADER, D(2026, 3, 4))
+    assert held.step is CaseStep.SELECTION
