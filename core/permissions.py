@@ -52,6 +52,9 @@ class Action(StrEnum):
     LIST_ORGANISATIONS = "list_organisations"  # the organisation directory
     REASSIGN_LEAD = "reassign_lead"  # the coordinator names the case's 주사례관리기관
     TRANSFER_CASE = "transfer_case"  # the household moved: the case goes to its new 읍면동 (L10102–10106)
+    # The web office, part 2 (issue 15): the 시군구's overview (every 동's open cases, hard cases,
+    # the week's reports, overdue clocks, where people give up in the dialogs). Counts only.
+    OVERSEE = "oversee"
 
 
 class Scope(StrEnum):
@@ -95,8 +98,8 @@ TABLE: dict[Action, Rule] = {
     Action.VOID_FOLLOWUP: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     Action.EXPORT_CASES: Rule(RECORD_READERS, Scope.DONG),
     Action.READ_AUDIT: Rule(frozenset({R.AUDITOR, R.SIGUNGU_ADMIN}), Scope.ANY),
-    # Staff work at a desk too; partner agencies join with the referral pages (issue 13).
-    Action.OPEN_OFFICE: Rule(frozenset({R.CASEWORKER, R.TEAM_LEADER, R.SIGUNGU_ADMIN, R.AUDITOR}), Scope.ANY),
+    # Staff work at a desk too, and partner agencies answer their referrals there (issue 15).
+    Action.OPEN_OFFICE: Rule(ALL_STAFF, Scope.ANY),
     Action.RECORD_CONSENT: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     Action.REFER: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     Action.CANCEL_REFERRAL: Rule(DONG_TEAM, Scope.CASE, MANAGER),
@@ -107,6 +110,7 @@ TABLE: dict[Action, Rule] = {
     Action.LIST_ORGANISATIONS: Rule(ALL_STAFF, Scope.ANY),
     Action.REASSIGN_LEAD: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
     Action.TRANSFER_CASE: Rule(frozenset({R.TEAM_LEADER, R.COORDINATOR}), Scope.DONG),
+    Action.OVERSEE: Rule(frozenset({R.COORDINATOR, R.SIGUNGU_ADMIN}), Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that

@@ -91,5 +91,15 @@ class ShowReferrals:
     """/referrals: what I sent and what my organisation owes."""
 
 
+@dataclass(frozen=True, slots=True)
+class CountDropOff:
+    """A report or finder dialog given up at `question` ("cancelled" or "expired"): counted,
+    PII-free, so the coordinator sees where people give up (issue 15)."""
+
+    flow: str
+    question: str
+    how: str
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
-           | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals)
+           | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals | CountDropOff)
