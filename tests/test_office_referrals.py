@@ -8,6 +8,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import select
 
 from core import cases as core_cases
@@ -239,3 +242,20 @@ async def test_cross_site_posts_on_the_new_forms_are_refused(service, world):
     async with service.services.db.read() as conn:
         assert (await referral_store.load(conn, referral.id)).state.value == "requested"
         assert len(await referral_store.of_case(conn, case_id)) == 1
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(note=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=300))
+async def test_any_referral_note_is_kept_escaped_and_screened(service, world, note):
+    """Whatever a worker writes in the note: the referral is sent, the page shows it as text
+    (never markup), and a note speaking of a risk brings the numbers to call."""
+    case_id = await taken_case(world, consent_for=["jn-mental"])
+    csrf = await signed_in(service, world, "cw", f"/office/cases/{case_id}")
+    for text in (note, note + " 죽고 싶다고 하셨어요"):
+        sent = await post(service, f"/office/cases/{case_id}/refer", csrf, need="mental_health", org="jn-mental",
+                          request=text)
+        assert sent.status_code == 303, sent.text
+        page = (await service.client.get(sent.headers["location"])).text
+        assert str(escape(text)) in page  # as text, escaped: never markup
+        if text.endswith("죽고 싶다고 하셨어요"):
+            assert "의뢰 메모에 위험 신호가 있어요" in page and 'href="tel:109"' in page

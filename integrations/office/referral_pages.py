@@ -19,6 +19,7 @@ from integrations import referral_notices
 from integrations.office import guard
 from integrations.office.rendering import page
 from state.referrals import ReferralRecord
+from welfare.danger import screen
 from welfare.referral_lifecycle import Outcome, ReferralAction, ReferralState, RejectReason
 
 router = APIRouter()
@@ -73,7 +74,10 @@ async def referral(referral_id: ReferralId, request: Request, done: str = "") ->
         orgs = await core_referrals.directory(work, who.actor)
         now = work.now
     onward = [o for o in orgs.all if o.code != view.referral.to_org_code]
-    return page(request, "referral.html", actor=who.actor, csrf=who.csrf, view=view, r=view.referral,
+    # The note is free text: screened for danger like every other (welfare/danger.py), so the
+    # sender and the receiver both see the numbers to call at once when it speaks of a risk.
+    danger = screen(view.request)
+    return page(request, "referral.html", actor=who.actor, csrf=who.csrf, view=view, r=view.referral, danger=danger,
                 offered=offered, orgs=orgs, onward=onward, now=now, done=done if done in NOTES else "",
                 **_choices())
 
