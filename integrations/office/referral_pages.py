@@ -18,7 +18,7 @@ from core.refusals import Refused, invalid, not_allowed
 from integrations import referral_notices
 from integrations.office import guard
 from integrations.office.rendering import page
-from state.referrals import ReferralRecord
+from state.referrals import OPEN, ReferralRecord
 from welfare.danger import screen
 from welfare.referral_lifecycle import Outcome, ReferralAction, ReferralState, RejectReason
 
@@ -55,7 +55,7 @@ async def referrals(request: Request, box: str = "", done: str = "") -> Response
     box = box if box in boxes else boxes[0]
     async with guard.read(request) as work:
         lister = core_referrals.owed if box == "received" else core_referrals.sent
-        found = await lister(work, actor, states=core_referrals.store.OPEN)
+        found = await lister(work, actor, states=OPEN)
         finished = await lister(work, actor, states=DONE_STATES, limit=20)
         offered = {r.id: await referral_desk.offered(work, actor, r) for r in found}
         orgs = await core_referrals.directory(work, actor)
