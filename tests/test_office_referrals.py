@@ -259,3 +259,22 @@ async def test_any_referral_note_is_kept_escaped_and_screened(service, world, no
         assert str(escape(text)) in page  # as text, escaped: never markup
         if text.endswith("죽고 싶다고 하셨어요"):
             assert "의뢰 메모에 위험 신호가 있어요" in page and 'href="tel:109"' in page
+
+
+async def test_a_dialog_left_to_expire_is_counted_at_its_question(service, world, fake_api):
+    from sqlalchemy import update
+
+    from bot.turns import park_expired
+    from state.models import ConversationRow
+
+    user = TelegramUser(service, fake_api, user_id=5550778)
+    await user.say("/start report")
+    await user.press("이웃·지인 일이에요")
+    async with service.services.db.transaction() as conn:
+        await conn.execute(update(ConversationRow).where(ConversationRow.chat_id == "5550778")
+                           .values(expires_at=utcnow() - timedelta(minutes=1)))
+    await park_expired(service.services.runner)
+    async with service.services.db.read() as conn:
+        rows = (await conn.execute(select(DialogDropOff.flow, DialogDropOff.question, DialogDropOff.how,
+                                          DialogDropOff.count))).all()
+    assert len(rows) == 1 and rows[0].flow == "report" and rows[0].how == "expired" and rows[0].question != "who"
