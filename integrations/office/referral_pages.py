@@ -13,7 +13,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from core import referral_desk
 from core import referrals as core_referrals
-from core.permissions import Action, may
+from core.permissions import RECORD_READERS, Action, may
 from core.refusals import Refused, invalid, not_allowed
 from integrations import referral_notices
 from integrations.office import guard
@@ -77,7 +77,10 @@ async def referral(referral_id: ReferralId, request: Request, done: str = "") ->
     # The note is free text: screened for danger like every other (welfare/danger.py), so the
     # sender and the receiver both see the numbers to call at once when it speaks of a risk.
     danger = screen(view.request)
+    # The way back: the case for its own 동's team (they came from it), else the referral list.
+    back_to_case = who.actor.role in RECORD_READERS and who.actor.may_see(view.referral.from_dong_code)
     return page(request, "referral.html", actor=who.actor, csrf=who.csrf, view=view, r=view.referral, danger=danger,
+                back_to_case=back_to_case, may_list=may(who.actor, Action.LIST_REFERRALS),
                 offered=offered, orgs=orgs, onward=onward, now=now, done=done if done in NOTES else "",
                 **_choices())
 
