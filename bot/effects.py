@@ -19,6 +19,7 @@ from dialogs.replies import Button, Msg, PhoneCall, Reply, say
 from dialogs.home import menu_buttons
 from salpim.settings import Settings
 from bot import casework, office_link, resources
+from core import drop_offs
 from core import members as core_members
 from core import reports as core_reports
 from core.actor import Actor, Channel, member_actor
@@ -77,6 +78,8 @@ async def run_commands(commands: list[cmd.Command], env: EffectEnv) -> EffectRes
             await resources.show_local(_work(env), await _actor(env), command, env, result)
         elif isinstance(command, cmd.OfficeLink):
             await office_link.handle(_work(env), await _actor(env), env, result)
+        elif isinstance(command, cmd.CountDropOff):
+            await drop_offs.count(_work(env), command.flow, command.question, command.how)
     return result
 
 

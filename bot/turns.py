@@ -19,7 +19,9 @@ from bot.sender import LEASE
 from bot.render import Rendered, label_index, match_label, render_reply
 from dialogs import commands as cmd
 from dialogs.conversation import Conversation
-from dialogs.engine import Engine, Turn
+from core import drop_offs
+from core.work import Work
+from dialogs.engine import Engine, Turn, drop_off
 from dialogs.events import Choice, Event, Text
 from dialogs.flow import Member, TurnContext
 from dialogs.replies import say
@@ -298,12 +300,16 @@ async def park_expired(runner: TurnRunner, limit: int = 100) -> list[outbox.Outg
             if (convo.version != version or convo.flow is None or convo.expires_at is None
                     or convo.expires_at > now):  # the person came back meanwhile: leave it
                 continue
+            gave_up = drop_off(convo, "expired")
             kept = runner.engine.park(convo)
             convo.version += 1
             try:
                 await conversations.save(runner.db, conn, runner.cipher, convo, now)
             except conversations.ConversationChanged:
                 continue  # another worker parked it, or the person answered: nothing to do
+            for counted in gave_up:  # where the person stopped (no personal data)
+                await drop_offs.count(Work(runner.db, conn, runner.cipher, runner.directory, now), counted.flow,
+                                      counted.question, counted.how)
             if channel == TELEGRAM:
                 locale = runner.catalogs.resolve_locale(convo.locale, None)
                 text = render_reply(runner.catalogs, locale,

@@ -48,3 +48,16 @@ async def verify_log(work: Work, actor: Actor, anchor_file: Path) -> audit.Audit
     result = await audit_anchors.verify_with_anchors(work.conn, anchor_file)
     await write(work, actor, "verify_audit", "audit_log", {"intact": result.intact})
     return result
+
+
+async def search_log(work: Work, actor: Actor, *, who: str = "", action: str = "", subject: str = "",
+                     since=None, until=None, limit: int = 300) -> tuple[list[dict[str, Any]], bool]:
+    """The audit log filtered by who, what, subject (a prefix) and a time range (UTC, `until`
+    excluded), newest first; the search itself is an entry (with its filters, no personal data)."""
+    check(actor, Action.READ_AUDIT)
+    filters = {k: v for k, v in {"actor": who, "action": action, "subject": subject,
+                                 "since": since.isoformat() if since else "",
+                                 "until": until.isoformat() if until else ""}.items() if v}
+    await write(work, actor, "read", "audit_log", {"limit": limit, **filters})
+    return await audit.search(work.conn, actor=who, action=action, subject_prefix=subject, since=since,
+                              until=until, limit=limit)

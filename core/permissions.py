@@ -74,6 +74,9 @@ class Action(StrEnum):
     SCHEDULE_CONFERENCE = "schedule_conference"  # the team leader sets the next meeting; attendees are reminded
     REQUEST_SOLUTION_MEETING = "request_solution_meeting"  # 서식10: the 읍면동 asks the 희망복지지원단
     SCHEDULE_SOLUTION_MEETING = "schedule_solution_meeting"  # the coordinator sees the requests and sets the meeting
+    # The web office, part 2 (issue 15): the 시군구's overview (every 동's open cases, hard cases,
+    # the week's reports, overdue clocks, where people give up in the dialogs). Counts only.
+    OVERSEE = "oversee"
 
 
 class Scope(StrEnum):
@@ -120,8 +123,8 @@ TABLE: dict[Action, Rule] = {
     Action.VOID_FOLLOWUP: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     Action.EXPORT_CASES: Rule(RECORD_READERS, Scope.DONG),
     Action.READ_AUDIT: Rule(frozenset({R.AUDITOR, R.SIGUNGU_ADMIN}), Scope.ANY),
-    # Staff work at a desk too; partner agencies join with the referral pages (issue 13).
-    Action.OPEN_OFFICE: Rule(frozenset({R.CASEWORKER, R.TEAM_LEADER, R.SIGUNGU_ADMIN, R.AUDITOR}), Scope.ANY),
+    # Staff work at a desk too, and partner agencies answer their referrals there (issue 15).
+    Action.OPEN_OFFICE: Rule(ALL_STAFF, Scope.ANY),
     Action.RECORD_CONSENT: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     Action.REFER: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     Action.CANCEL_REFERRAL: Rule(DONG_TEAM, Scope.CASE, MANAGER),
@@ -154,6 +157,7 @@ TABLE: dict[Action, Rule] = {
     # A 솔루션회의 is asked for by the 읍면동 and run by the 희망복지지원단 (L8848–8856, L9016–9022).
     Action.REQUEST_SOLUTION_MEETING: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     Action.SCHEDULE_SOLUTION_MEETING: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
+    Action.OVERSEE: Rule(frozenset({R.COORDINATOR, R.SIGUNGU_ADMIN}), Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that

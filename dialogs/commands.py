@@ -132,6 +132,16 @@ class SubmitConference:
     note: str
 
 
+@dataclass(frozen=True, slots=True)
+class CountDropOff:
+    """A report or finder dialog given up at `question` ("cancelled" or "expired"): counted,
+    PII-free, so the coordinator sees where people give up (issue 15)."""
+
+    flow: str
+    question: str
+    how: str
+
+
 Command = (FileReport | ShowStatus | ListMyReports | RegisterInvite | WithdrawConsent | ShowCases | ShowCase | OpenFollowup
            | CaseButton | SubmitFollowup | OfficeLink | SubmitReferral | ShowReferrals
-           | ShowResources | ShowLocalResources | SubmitSupport | SubmitConference)
+           | ShowResources | ShowLocalResources | SubmitSupport | SubmitConference | CountDropOff)

@@ -20,6 +20,8 @@ from dialogs.replies import Button, Msg, Reply, say
 from welfare.danger import Danger, screen
 
 MAX_FAILURES = 3
+# The dialogs whose give-ups are counted per question (the coordinator's drop-off figures).
+COUNTED_FLOWS = ("report", "finder")
 NAV_BACK, NAV_CANCEL, NAV_SOS, NAV_HELP = "nav:back", "nav:cancel", "nav:sos", "nav:help"
 NAV_ROW = (Button(NAV_BACK, Msg("nav.back")), Button(NAV_SOS, Msg("nav.sos")),
            Button(NAV_CANCEL, Msg("nav.cancel")))
@@ -33,6 +35,13 @@ class Turn:
     commands: list[cmd.Command] = field(default_factory=list)
 
 
+def drop_off(convo: Conversation, how: str) -> list[cmd.Command]:
+    """The count of a dialog given up at its open question (nothing about the person)."""
+    if convo.flow in COUNTED_FLOWS and convo.state:
+        return [cmd.CountDropOff(convo.flow, convo.state, how)]
+    return []
+
+
 class Engine:
     def __init__(self, flows: Mapping[str, Flow]) -> None:
         self.flows = dict(flows)
@@ -43,6 +52,7 @@ class Engine:
         convo = turn.conversation
         where_before = (convo.flow, convo.state, convo.answers.get("_edit_menu"))
         if convo.flow and convo.expires_at and ctx.now >= convo.expires_at:
+            turn.commands += drop_off(convo, "expired")
             kept = self.park(convo)
             turn.replies.append(say("dialog.expired_draft_kept" if kept else "dialog.expired_closed"))
         # Every text a person writes is screened for danger first, whatever question is open.
@@ -315,6 +325,7 @@ class Engine:
     def _cancel(self, turn: Turn) -> None:
         convo = turn.conversation
         was_in_flow = convo.flow is not None
+        turn.commands += drop_off(convo, "cancelled")
         convo.leave_flow()
         turn.replies.append(Reply((Msg("dialog.cancelled" if was_in_flow else "dialog.nothing_to_cancel"),),
                                   home.menu_buttons(), expects="choice"))

@@ -205,3 +205,24 @@ async def latest(conn: AsyncConnection, limit: int = 200) -> list[dict[str, Any]
     rows = await conn.execute(select(T).order_by(T.c.id.desc()).limit(limit))
     return [{"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "action": r.action, "subject": r.subject,
              "detail": r.detail, "hash": r.hash} for r in rows]
+
+
+async def search(conn: AsyncConnection, *, actor: str = "", action: str = "", subject_prefix: str = "",
+                 since: datetime | None = None, until: datetime | None = None,
+                 limit: int = 300) -> tuple[list[dict[str, Any]], bool]:
+    """The newest entries matching every filter given (`until` excluded); and whether more matched."""
+    query = select(T).order_by(T.c.id.desc()).limit(limit + 1)
+    if actor:
+        query = query.where(T.c.actor == actor)
+    if action:
+        query = query.where(T.c.action == action)
+    if subject_prefix:
+        escaped = subject_prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = query.where(T.c.subject.like(f"{escaped}%", escape="\\"))
+    if since is not None:
+        query = query.where(T.c.at >= since)
+    if until is not None:
+        query = query.where(T.c.at < until)
+    rows = list(await conn.execute(query))
+    return ([{"id": r.id, "at": r.at.isoformat(), "actor": r.actor, "action": r.action, "subject": r.subject,
+              "detail": r.detail, "hash": r.hash} for r in rows[:limit]], len(rows) > limit)

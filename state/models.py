@@ -512,3 +512,16 @@ class SolutionRequest(Base):
     state: Mapped[str] = mapped_column(String(16), index=True)  # requested, scheduled
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"))
     created_at: Mapped[datetime]
+
+
+class DialogDropOff(Base):
+    """Where people give up in the report and finder dialogs: per flow, question, how (cancelled
+    or expired) and KST day, a count. No chat, no answer, nothing that points to anyone (the
+    coordinator's view, integrations/office/overview_pages.py)."""
+
+    __tablename__ = "dialog_drop_offs"
+    flow: Mapped[str] = mapped_column(String(32), primary_key=True)
+    question: Mapped[str] = mapped_column(String(64), primary_key=True)
+    how: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # KST date, ISO
+    count: Mapped[int] = mapped_column(Integer, default=0)

@@ -17,7 +17,11 @@ from welfare.crisis_report import CrisisReport
 HYEHWA, IHWA, SIGUNGU = "1111065000", "1111064000", "11110"
 ORIGIN = "http://127.0.0.1"
 STAFF = {"cw": ("caseworker", HYEHWA), "cw2": ("caseworker", HYEHWA), "tl": ("team_leader", HYEHWA),
-         "auditor": ("auditor", None), "other": ("caseworker", IHWA), "officer": ("honorary_officer", HYEHWA)}
+         "auditor": ("auditor", None), "other": ("caseworker", IHWA), "officer": ("honorary_officer", HYEHWA),
+         # Part 2: partner agencies, the 희망복지지원단's coordinator, the 시군구 admin.
+         "partner": ("partner_worker", None), "partner_lead": ("partner_lead", None),
+         "partner_b": ("partner_worker", None), "coordinator": ("coordinator", None), "admin": ("sigungu_admin", None)}
+ORG_OF = {"partner": "jn-mental", "partner_lead": "jn-mental", "partner_b": "jn-food", "coordinator": "jn-hope"}
 
 
 def answers(dong: str = HYEHWA, situations: tuple[str, ...] = ("isolation",), urgent: bool = False) -> CrisisReport:
@@ -55,7 +59,8 @@ async def make_world(services) -> OfficeWorld:
     async with services.db.transaction() as conn:
         for n, (who, (role, dong)) in enumerate(STAFF.items()):
             world.ids[who] = await members.create_member(conn, services.cipher, role=role, dong_code=dong,
-                                                         sigungu_code=SIGUNGU, now=utcnow(), telegram_user_id=8800 + n)
+                                                         sigungu_code=SIGUNGU, now=utcnow(), telegram_user_id=8800 + n,
+                                                         org_code=ORG_OF.get(who))
     return world
 
 

@@ -23,6 +23,7 @@ from core import referral_export
 from core import conferences as core_conferences
 from core import solution_meetings as core_solution
 from core import followups as core_followups
+from core import overview as core_overview
 from core import referrals as core_referrals
 from core import resources as core_resources
 from core import reports as core_reports
@@ -71,7 +72,7 @@ ASSIGNEE = "assignee"  # whom an assignment names: a valid manager who acts in n
 # Lists answer whoever may list at all, with the records of their own scope only (what a list
 # holds is checked in tests/test_api_access.py); every other action is on one record of 혜화동.
 LISTS = {Action.LIST_REPORTS, Action.LIST_CASES, Action.EXPORT_CASES, Action.COORDINATE_REFERRALS,
-         Action.EXPORT_REFERRALS}
+         Action.EXPORT_REFERRALS, Action.OVERSEE}
 SIGUNGU_WIDE = (Role.SIGUNGU_ADMIN, Role.AUDITOR, Role.COORDINATOR)
 
 
@@ -262,6 +263,7 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.REQUEST_SOLUTION_MEETING: lambda: core_solution.request_solution_meeting(work, actor, t.case),
             Action.SCHEDULE_SOLUTION_MEETING: lambda: core_solution.schedule_solution_meeting(work, actor, t.solution,
                                                                                                 LATER),
+            Action.OVERSEE: lambda: core_overview.overview(work, actor),
         }
         try:
             await calls[action]()
@@ -348,6 +350,15 @@ def office_request(w: World, action: Action, who: str) -> tuple[str, str, dict |
         Action.SET_CASE_FACT: ("POST", f"/office/cases/{t.case}/facts", {"fact": "personal_data_consent", "value": "1"}),
         Action.RECORD_FOLLOWUP: ("POST", f"/office/cases/{t.case}/followup", {"reached": "no"}),
         Action.READ_AUDIT: ("GET", "/office/audit", None),
+        # Part 2 (issue 15): referrals, consent naming an organisation, the 시군구 overview.
+        Action.RECORD_CONSENT: ("POST", f"/office/cases/{t.case}/consent-naming", {"org": REFERRED_TO}),
+        Action.REFER: ("POST", f"/office/cases/{t.case}/refer", {"org": REFERRED_TO, "need": "mental_health"}),
+        Action.CANCEL_REFERRAL: ("POST", f"/office/referrals/{t.referral2}/reply", {"action": "cancel"}),
+        Action.REPLY_REFERRAL: ("POST", f"/office/referrals/{t.referral}/reply", {"action": "receive"}),
+        Action.READ_REFERRAL: ("GET", f"/office/referrals/{t.referral}", None),
+        Action.LIST_REFERRALS: ("GET", "/office/referrals", None),
+        Action.COORDINATE_REFERRALS: ("GET", "/office/overview", None),
+        Action.OVERSEE: ("GET", "/office/overview", None),
     }.get(action)
 
 
@@ -480,7 +491,7 @@ async def playground_attempt(w: World, action: Action, who: str) -> bool:
 OFFERED = {
     "core": set(Action),
     "api": {a for a in Action if a not in (Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT,
-                                           Action.OPEN_OFFICE, Action.FIND_LOCAL_RESOURCES)},
+                                           Action.OPEN_OFFICE, Action.FIND_LOCAL_RESOURCES, Action.OVERSEE)},
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
@@ -489,7 +500,8 @@ OFFERED = {
                  Action.TRANSFER_CASE, Action.RECORD_CONFERENCE, Action.READ_CONFERENCES},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
-               Action.READ_AUDIT},
+               Action.READ_AUDIT, Action.RECORD_CONSENT, Action.REFER, Action.CANCEL_REFERRAL, Action.REPLY_REFERRAL,
+               Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.COORDINATE_REFERRALS, Action.OVERSEE},
     "playground": {Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT},
 }
 ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attempt, "office": office_attempt,

@@ -10,10 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from core import cases as core_cases
 from core import followups as core_followups
+from core import referrals as core_referrals
 from core import reports as core_reports
 from core.permissions import Action, check
 from core.refusals import Refused, invalid
-from integrations.office import guard, timeline
+from integrations.office import guard, print_pages, timeline
 from integrations.office.rendering import page
 from state.cases import CaseRecord
 from welfare.case_lifecycle import CaseAction
@@ -70,13 +71,17 @@ async def case(case_id: CaseId, request: Request, done: str = "") -> Response:
         full = await core_reports.read_report(work, who.actor, record.report_id)  # audited
         entries = await timeline.entries(work, record)
         offered = core_cases.offered_actions(record, who.actor)
-        today = kst_today(work.now)
+        referrals = await core_referrals.of_case(work, who.actor, record)
+        orgs = await core_referrals.directory(work, who.actor)
+        today, now = kst_today(work.now), work.now
     reasons = {a.value: list(kind) for a, (_, kind) in core_cases.REASONS.items()}
     return page(request, "case.html", actor=who.actor, csrf=who.csrf, case=record, full=full, entries=entries,
                 offered=offered, reasons=reasons, deadlines=record.deadlines(), today=today,
                 facts=core_cases.RECORDED_FACTS,
                 fact_values={f: bool(getattr(record.facts, f, False)) for f in core_cases.RECORDED_FACTS}, may_set=_may(who.actor, Action.SET_CASE_FACT, record),
                 may_followup=_may(who.actor, Action.RECORD_FOLLOWUP, record),
+                may_refer=_may(who.actor, Action.REFER, record), referrals=referrals, orgs=orgs, now=now,
+                print_forms=print_pages.FORMS,
                 done=done if done.replace("_", "").isalpha() and len(done) < 40 else "")
 
 

@@ -72,8 +72,12 @@ def nav(actor: Actor) -> list[tuple[str, str]]:
         items.append(("/office/inbox", "office.nav.inbox"))
     if may(actor, Action.ACT_ON_CASE):
         items.append(("/office/my-work", "office.nav.my_work"))
+    if may(actor, Action.LIST_REFERRALS) and (actor.org_code or actor.role is not None and actor.role.dong_scoped):
+        items.append(("/office/referrals", "office2.nav.referrals"))
     if may(actor, Action.ASSIGN_CASE):
         items.append(("/office/team", "office.nav.team"))
+    if may(actor, Action.OVERSEE) and actor.dongs:
+        items.append(("/office/overview", "office2.nav.overview"))
     if may(actor, Action.READ_AUDIT):
         items.append(("/office/audit", "office.nav.audit"))
     return items

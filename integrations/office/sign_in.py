@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, FastAPI, HTTPException, Path, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from core import office_access
+from core import audit_trail, office_access
 from core.refusals import Refused
 from integrations.office import guard
 from integrations.office.rendering import HERE, nav, page
+from state.timeutil import utcnow
 
 router = APIRouter()
 STATIC = HERE / "static"
@@ -34,6 +35,9 @@ def install(app: FastAPI, refusal_fallback) -> None:
     async def refused(request: Request, refusal: Refused) -> Response:
         if not request.url.path.startswith("/office"):
             return await refusal_fallback(request, refusal)
+        # A refused read of a record out of reach is on the log (core/audit_trail.py `denied`);
+        # the page's transaction rolled back with the refusal, so it is written again on its own.
+        await audit_trail.keep_denied(request.app.state.services.db, refusal, utcnow())
         return page(request, "message.html", status=refusal.http_status, title="office.refused.title",
                     text=refusal.key)
 
