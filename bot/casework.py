@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot import referrals
+from bot import process, referrals
 from core import cases as core_cases
 from core import followups as core_followups
 from core import reports as core_reports
@@ -193,6 +193,7 @@ def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
             late = deadline.due < today
             lines.append(Msg("case.card.due_late" if late else "case.card.due",
                              {"clock": Msg(deadline.label_key), "date": deadline.due.isoformat()}))
+    lines += process.card_lines(record)  # 불이행, 종결 검토, 사후관리 plan
     lines.append(Msg("case.card.facts", {
         "consent": Msg("case.card.yes" if record.facts.personal_data_consent else "case.card.no"),
         "use": Msg("case.card.yes" if record.facts.service_use_consent else "case.card.no")}))
@@ -209,6 +210,7 @@ def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Reply:
         buttons.append((Button(cb.refer(record.id), Msg("case.card.refer")),))  # 🤝 의뢰하기 (bot/referrals.py)
     else:
         buttons.append((Button(cb.full_record(record.id), Msg("case.card.record")),))
+    buttons += process.card_buttons(record, actor)  # 🔁 재개입 for the team of the current 읍면동
     return Reply(tuple(lines), tuple(buttons), expects="choice")
 
 
@@ -239,6 +241,14 @@ async def _act(work: Work, actor: Actor, case_id: int, version: int, action: str
         case_action = CaseAction(action)
     except ValueError:
         raise UNKNOWN_BUTTON from None
+    if case_action is CaseAction.REOPEN:
+        answer = await process.reopen(work, actor, case_id, version, reason)
+        if isinstance(answer, Reply):
+            _to_private(env, result, answer)
+            return
+        result.replies.extend(answer)
+        _to_private(env, result, _case_card(await core_cases.read_case(work, actor, case_id), actor, work))
+        return
     facts: dict = {}
     if case_action in core_cases.REASONS:
         fact, choices = core_cases.REASONS[case_action]
@@ -266,7 +276,9 @@ async def _open_followup(work: Work, actor: Actor, case_id: int, env: EffectEnv,
     record = start.case
     result.start_flow = ("followup", {"@case_id": record.id, "@receipt": record.receipt_no,
                                       "@domains": domains_for(start.need_terms),
-                                      "@suggested_next": start.suggested_next.isoformat()})
+                                      "@suggested_next": start.suggested_next.isoformat(),
+                                      "@services": [{"id": s.id, "org": s.org, "need": s.need}
+                                                    for s in start.planned_services]})
 
 
 def _msg(stored: dict) -> Msg:
@@ -280,10 +292,13 @@ async def _submit_followup(work: Work, actor: Actor, command: cmd.SubmitFollowup
     outcome = stored.outcome
     lines = [Msg("followup.saved", {"id": stored.id, "next": outcome["next_contact_on"] or "-"})]
     lines += [Msg(key) for key in outcome["guidance"]]
-    result.replies.append(Reply(tuple(lines)))
+    record = await cases.load(work.db, work.conn, command.case_id)
+    assert record is not None
+    lines += process.outcome_lines(outcome)
+    offer = process.offer_buttons(record, core_cases.offered_actions(record, actor), outcome)  # 재계획, 종결 평가
+    result.replies.append(Reply(tuple(lines), offer, expects="choice") if offer else Reply(tuple(lines)))
+    result.alerts.extend(await process.closure_alerts(work, record, outcome))
     if outcome["escalate"]:
-        record = await cases.load(work.db, work.conn, command.case_id)
-        assert record is not None
         leaders = await member_store.team_leaders(work.conn, record.dong_code)
         alert = Reply((Msg("followup.escalated", {"case": record.id, "receipt": record.receipt_no}),
                        *(_msg(r) for r in outcome["reasons"])),

@@ -52,6 +52,7 @@ class Action(StrEnum):
     LIST_ORGANISATIONS = "list_organisations"  # the organisation directory
     REASSIGN_LEAD = "reassign_lead"  # the coordinator names the case's 주사례관리기관
     TRANSFER_CASE = "transfer_case"  # the household moved: the case goes to its new 읍면동 (L10102–10106)
+    REOPEN_CASE = "reopen_case"  # 재개입: a closed household's new problem reopens its case (L10081–10083)
 
 
 class Scope(StrEnum):
@@ -107,6 +108,9 @@ TABLE: dict[Action, Rule] = {
     Action.LIST_ORGANISATIONS: Rule(ALL_STAFF, Scope.ANY),
     Action.REASSIGN_LEAD: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
     Action.TRANSFER_CASE: Rule(frozenset({R.TEAM_LEADER, R.COORDINATOR}), Scope.DONG),
+    # DONG, not CASE: the team of the household's current 읍면동 monitors it (L10102–10106), and a
+    # case that moved has no manager until the new team leader names one.
+    Action.REOPEN_CASE: Rule(DONG_TEAM, Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that

@@ -48,6 +48,10 @@ async def transfer_case(work: Work, actor: Actor, case_id: int, to_dong: str) ->
     await work.conn.execute(insert(CaseEvent.__table__).values(
         case_id=record.id, at=now, on_date=kst_today(now).isoformat(), actor_member_id=actor.member_id,
         action="transferred", from_step=step, to_step=step, detail={"from": record.dong_code, "to": to_dong}))
+    moved = await cases.load(work.db, work.conn, record.id)
+    assert moved is not None
+    # The reminders follow the case to its new 읍면동 (사후관리 by the current address, L10102–10106).
+    await cases.reschedule(work.db, work.conn, moved, now)
     await audit_trail.write(work, actor, "transfer", f"case:{record.id}", {"from": record.dong_code, "to": to_dong})
     still_open = [r for r in await referral_store.of_case(work.conn, record.id) if r.state.is_open]
     return Transferred(record.id, record.report_id, record.receipt_no, record.dong_code, to_dong, still_open)

@@ -61,11 +61,7 @@ class CaseAction(CatalogEnum):
     SELECT_SERVICE_LINKAGE = "select_service_linkage"
     SELECT_NOT_SELECTED = "select_not_selected"
     CONFIRM_SERVICE_PLAN = "confirm_service_plan"
-    SUBMIT_SERVICE_PLAN = "submit_service_plan"  # 승인요청 of the first plan (L9687–9689)
-    RETURN_SERVICE_PLAN = "return_service_plan"  # 반려 while 승인대기: back to the plan (L9689–9691)
     REVISE_SERVICE_PLAN = "revise_service_plan"  # 서비스 제공계획 재수립 (L9808–9818)
-    RESURVEY_NEEDS = "resurvey_needs"  # 점검 결과 욕구 재조사 (L9799–9806)
-    COMPLETE_RESURVEY = "complete_resurvey"  # 재조사 done: the plan is re-made (L9808–9812)
     LINK_SERVICE = "link_service"
     END_LINKAGE = "end_linkage"
     BEGIN_CLOSURE = "begin_closure"  # 종결을 위한 사례관리 평가 (L9820–9828)
@@ -80,6 +76,12 @@ class CaseAction(CatalogEnum):
     REFER_ELSEWHERE = "refer_elsewhere"
     ESCALATE_HARD_CASE = "escalate_hard_case"
     REOPEN = "reopen"  # 재개입 / 재의뢰 (L10081–10083, L3709, L9165)
+    # Added after the first release: buttons carry an action as its position here
+    # (dialogs/callback_data.py), so new actions go at the end.
+    SUBMIT_SERVICE_PLAN = "submit_service_plan"  # 승인요청 of the first plan (L9687–9689)
+    RETURN_SERVICE_PLAN = "return_service_plan"  # 반려 while 승인대기: back to the plan (L9689–9691)
+    RESURVEY_NEEDS = "resurvey_needs"  # 점검 결과 욕구 재조사 (L9799–9806)
+    COMPLETE_RESURVEY = "complete_resurvey"  # 재조사 done: the plan is re-made (L9808–9812)
 
 
 class ActorRole(CatalogEnum):
@@ -578,6 +580,18 @@ _REPORTER_STAGE = {
 
 def reporter_stage(case_state: CaseState) -> ReporterStage:
     return _REPORTER_STAGE[case_state.step]
+
+
+def settle_suggestions(action: CaseAction | str, facts: CaseFacts) -> CaseFacts:
+    """A step that answers what a follow-up call suggested clears the suggestion: a re-plan or
+    re-survey answers a 불이행 (L9808–9818); a closure evaluation, the end of a linkage or a
+    재개입 answers a 종결 검토 (L9819–9824)."""
+    action = CaseAction(action)
+    if action in (_A.REVISE_SERVICE_PLAN, _A.RESURVEY_NEEDS, _A.LINK_SERVICE, _A.REOPEN):
+        facts = replace(facts, replan_suggested=False)
+    if action in (_A.BEGIN_CLOSURE, _A.END_LINKAGE, _A.REOPEN):
+        facts = replace(facts, closure_review_triggers=())
+    return facts
 
 
 def outcome_code(case_state: CaseState) -> str:

@@ -8,11 +8,12 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query, Request
 
 from core import referrals as core_referrals
+from core import reopening as core_reopening
 from core import transfers as core_transfers
 from integrations import referral_notices
 from integrations.api.referral_schemas import (
     ConsentOut, ConsentRequest, CoordinationOut, LeadOut, LeadRequest, MovedOut, OpenByOrganisationOut, OrganisationOut, ReferralDetail,
-    ReferralSummary, ReferRequest, ReplyRequest, TransferOut, TransferRequest,
+    ReferralSummary, ReferRequest, ReopenOut, ReopenRequest, ReplyRequest, TransferOut, TransferRequest,
 )
 from integrations.api.routes import CaseId, Caller, _read, _tx
 from state.referrals import ReferralRecord
@@ -125,3 +126,12 @@ async def transfer_case(case_id: CaseId, body: TransferRequest, request: Request
     await referral_notices.deliver(services, queued)
     return TransferOut(case_id=moved.case_id, from_dong=moved.from_dong, to_dong=moved.to_dong,
                        partners_told=sorted({r.to_org_code for r in moved.open_referrals}))
+
+
+@router.post("/cases/{case_id}/reopen", response_model=ReopenOut,
+             summary="재개입: a closed or monitored household has a new problem; the case opens again (audited)")
+async def reopen_case(case_id: CaseId, body: ReopenRequest, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        record = await core_reopening.reopen_case(work, actor, case_id, body.problem, body.expected_version)
+    return ReopenOut(case_id=record.id, step=record.state.step.value, cycle=record.state.cycle,
+                     manager_member_id=record.manager_member_id, version=record.version)

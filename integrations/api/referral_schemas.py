@@ -119,3 +119,18 @@ class TransferOut(BaseModel):
     from_dong: str
     to_dong: str
     partners_told: list[str]
+
+
+class ReopenRequest(BaseModel):
+    """재개입: the need domain of the new problem (one of the 11 욕구영역)."""
+
+    problem: str = Field(max_length=40, description="need domain id, e.g. economy, safety")
+    expected_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class ReopenOut(BaseModel):
+    case_id: int
+    step: str
+    cycle: int
+    manager_member_id: int | None
+    version: int
