@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from core import cases as core_cases
 from core import followups as core_followups
 from core import referrals as core_referrals
+from core import reopening as core_reopening
 from core import reports as core_reports
 from core import transfers as core_transfers
 from core.actor import Actor, Channel, member_actor
@@ -102,6 +103,7 @@ class Target:
     referral: int = 0  # a referral of the case to REFERRED_TO (answered, read)
     referral2: int = 0  # another (cancelled)
     movable: int = 0  # a case of its own to transfer (a transfer takes it out of 혜화동)
+    ended: int = 0  # a case closed after 초기상담, to reopen (재개입)
 
 
 @dataclass
@@ -171,6 +173,11 @@ async def world(tmp_path, fake_api):
                     moving = await core_reports.file_report(work, reporter, _answers(HYEHWA),
                                                             per_hour=10**6)
                     t.movable = (await core_cases.take_report(work, manager, moving.id)).case.id
+                    ending = await core_reports.file_report(work, reporter, _answers(HYEHWA), per_hour=10**6)
+                    t.ended = (await core_cases.take_report(work, manager, ending.id)).case.id
+                    await core_cases.act_on_case(work, manager, t.ended, "assign_counsellor")
+                    await core_cases.act_on_case(work, manager, t.ended, "close_internally",
+                                                 facts={"early_closure_reason": "information_only"})
                     await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO])
                     t.referral, t.referral2 = [(await core_referrals.refer(work, manager, t.case, REFERRED_TO,
                                                                            need="mental_health")).id for _ in (1, 2)]
@@ -215,6 +222,7 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.LIST_ORGANISATIONS: lambda: core_referrals.directory(work, actor),
             Action.REASSIGN_LEAD: lambda: core_referrals.reassign_lead(work, actor, t.case, "jn-hope"),
             Action.TRANSFER_CASE: lambda: core_transfers.transfer_case(work, actor, t.movable, IHWA),
+            Action.REOPEN_CASE: lambda: core_reopening.reopen_case(work, actor, t.ended, "economy"),
         }
         try:
             await calls[action]()
@@ -251,6 +259,7 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.LIST_ORGANISATIONS: ("GET", "/api/organisations", None),
         Action.REASSIGN_LEAD: ("POST", f"/api/cases/{t.case}/lead", {"org": "jn-hope"}),
         Action.TRANSFER_CASE: ("POST", f"/api/cases/{t.movable}/transfer", {"to_dong": IHWA}),
+        Action.REOPEN_CASE: ("POST", f"/api/cases/{t.ended}/reopen", {"problem": "economy"}),
     }.get(action)
 
 
@@ -326,6 +335,7 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.REPLY_REFERRAL: ("press", cb.referral_button("receive", t.referral, 1)),
         Action.READ_REFERRAL: ("press", cb.referral_button("open", t.referral)),
         Action.LIST_REFERRALS: ("say", "/referrals"),
+        Action.REOPEN_CASE: ("press", cb.act(t.ended, version, "reopen", "economy")),  # 🔁 재개입 → 경제
     }.get(action)
 
 
@@ -336,7 +346,8 @@ async def telegram_attempt(w: World, action: Action, who: str) -> bool:
     t = w.targets[("telegram", who)]
     async with w.service.services.db.read() as conn:
         from state import cases
-        version = (await cases.load(w.service.services.db, conn, t.case)).version
+        subject = t.ended if action is Action.REOPEN_CASE else t.case
+        version = (await cases.load(w.service.services.db, conn, subject)).version
     kind, value = telegram_input(w, action, who, version)  # type: ignore[misc]
     user = TelegramUser(w.service, w.fake, user_id=w.telegram[who])
     user.new_messages()
@@ -409,7 +420,7 @@ OFFERED = {
     "telegram": {Action.READ_OWN_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE,
                  Action.LIST_CASES, Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT,
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
-                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS},
+                 Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.REOPEN_CASE},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT},
@@ -425,7 +436,8 @@ PRESENT = {"playground": ("resident",)}
 AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.READ_CASE,
            Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP, Action.VOID_FOLLOWUP,
            Action.EXPORT_CASES, Action.READ_AUDIT, Action.OPEN_OFFICE, Action.RECORD_CONSENT, Action.CANCEL_REFERRAL,
-           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE}
+           Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE,
+           Action.REOPEN_CASE}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
 NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP)}
 
