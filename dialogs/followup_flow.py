@@ -22,12 +22,12 @@ from dialogs.events import Event, Text
 from dialogs.flow import DONE, Accept, Asking, Flow, Parsed, Question, Reject, Route, Stay, TurnContext
 from dialogs.questions import answer_value, check_text, option, parse_single, rows, wrong_kind
 from dialogs.replies import Msg, Reply
-from welfare.followup_checklist import Answerer, DomainStatus, load_template
+from welfare.followup_checklist import EXPLICIT_DOMAINS, Answerer, DomainStatus, load_template
 from welfare.service_checks import ChangeReason, DeliveryFrequency, DeliveryStatus, HouseholdChange
 
 TEMPLATE = load_template()
 STATUS_CYCLE = ("same", "better", "worse", "not_applicable")
-ALWAYS_ASKED = ("safety", "mental_health")
+ALWAYS_ASKED = EXPLICIT_DOMAINS
 SIGNS = "_signs_picking"
 CHANGES = "_changes_picking"
 DELIVERY = "_delivery_picking"  # {"done": [checks so far], "current": {...}, "phase": status|frequency|reason}

@@ -44,6 +44,9 @@ DOMAIN_IDS = (
     "economy", "care", "physical_health", "mental_health", "housing", "employment",
     "childcare_education", "relationships", "safety", "legal_rights", "culture_leisure",
 )  # fmt: skip
+# Asked on their own in every call, never pre-answered (the guide: a check must look at the
+# safety of a household with a 안전 problem, not only at whether services arrive, L16583–16597).
+EXPLICIT_DOMAINS = ("safety", "mental_health")
 QUESTION_KEYS = tuple(
     f"checklist.question.{q}"
     for q in (
