@@ -137,7 +137,7 @@ REPORT_FILED_STEP = 12  # the index of `|q:file` in REPORT: each completed one i
 FINDER = Script("finder", [
     command("/start finder"),          # the leaflet deep link opens the finder
     text("월세가 밀렸어요"),             # 1. in their own words (Korean analyser) → "이렇게 이해했어요 … 맞나요?"
-    press("|q:yes"),                   #    맞아요: situations = 생활비·공과금·빚, 주거 위기
+    press("|q:yes"),                   #    맞아요: situations = 생활비·공과금 어려움, 주거 위기
     press("|q:middle_aged"),           #    life stage: 중장년
     press("|q:1"),                     # 2. household: 1명
     text("52"),                        # 4. age (typed)

@@ -289,8 +289,8 @@ def build_followup_flow() -> Flow:
     questions = [
         q("reached", 1, ask_reached, parse_single(lambda a: ["yes", "no"]), "help.followup"),
         q("answered_by", 2, ask_answered_by, parse_single(lambda a: [x.value for x in Answerer]), "help.followup"),
-        q("safety", 3, ask_safety, parse_safety, "help.followup.domains"),
-        q("mental_health", 4, ask_mental, parse_mental, "help.followup.domains"),
+        q("safety", 3, ask_safety, parse_safety, "help.followup"),
+        q("mental_health", 4, ask_mental, parse_mental, "help.followup"),
         q("domains", 5, ask_domains, parse_domains, "help.followup.domains"),
         q("delivery", 6, ask_delivery, parse_delivery, "help.followup"),
         q("signs", 7, ask_signs, parse_signs, "help.followup"),

@@ -149,7 +149,7 @@ async def test_guided_path_in_english(finder_service, fake_api):
 async def test_free_text_rent_arrears(resident):
     await resident.say("/start finder")  # the deep link
     out = await resident.say("월세가 밀렸어요")
-    assert "이렇게 이해했어요: 생활비·공과금·빚, 주거 위기. 맞나요?" in texts(out)
+    assert "이렇게 이해했어요: 생활비·공과금 어려움, 주거 위기. 맞나요?" in texts(out)
     out = await resident.press("맞아요")
     assert "어느 시기" in texts(out) and "편하게 적어" not in texts(out)
     await resident.press("중장년")
