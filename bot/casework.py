@@ -267,6 +267,7 @@ async def _act(work: Work, actor: Actor, case_id: int, version: int, action: str
     updated = await core_cases.act_on_case(work, actor, case_id, action, facts=facts, expected_version=version)
     result.replies.append(Reply((Msg("case.done", {"action": Msg(f"case.action.{action}")}),)))
     _to_private(env, result, _case_card(updated, actor, work))
+    result.alerts.extend(await process.plan_notices(work, updated, case_action))  # 승인요청 / 반려
 
 
 async def _open_followup(work: Work, actor: Actor, case_id: int, env: EffectEnv, result: EffectResult) -> None:

@@ -85,3 +85,21 @@ async def closure_alerts(work: Work, record: cases.CaseRecord, outcome: dict[str
                   ((Button(cb.open_case(record.id), Msg("case.card.open")),),), expects="choice")
     leaders = await member_store.team_leaders(work.conn, record.dong_code)
     return [(leader.telegram_user_id, alert) for leader in leaders if leader.telegram_user_id]
+
+
+async def plan_notices(work: Work, record: cases.CaseRecord, action: CaseAction) -> list[tuple[int, Reply]]:
+    """승인요청 tells the team leaders a plan waits for them; 반려 tells the manager why (L9687–9691).
+    Private chats only, and only the case number, receipt and the chosen reason."""
+    params = {"case": record.id, "receipt": record.receipt_no}
+    button = ((Button(cb.open_case(record.id), Msg("case.card.open")),),)
+    if action is CaseAction.SUBMIT_SERVICE_PLAN:
+        leaders = await member_store.team_leaders(work.conn, record.dong_code)
+        notice = Reply((Msg("process.plan.submitted", params),), button, expects="choice")
+        return [(m.telegram_user_id, notice) for m in leaders if m.telegram_user_id]
+    if action is CaseAction.RETURN_SERVICE_PLAN and record.manager_member_id is not None:
+        manager = await member_store.member_by_id(work.conn, record.manager_member_id)
+        reason = record.state.plan_return_reason
+        notice = Reply((Msg("process.plan.returned", {**params, "reason": Msg(reason.label_key) if reason else "-"}),),
+                       button, expects="choice")
+        return [(manager.telegram_user_id, notice)] if manager and manager.telegram_user_id else []
+    return []

@@ -87,6 +87,7 @@ async def test_plan_returned_by_the_team_leader_and_a_step_back_to_a_needs_resur
     assert "서비스 제공계획 반려" not in worker.buttons()  # nothing awaits approval yet
     out = await worker.press("서비스 제공계획 승인요청")
     assert "처리했어요" in texts(out)
+    assert any(f"#{case_id}" in m and "승인요청" in m for m in fake_api.texts(LEADER))  # the leader is told
     await worker.say(f"/case {case_id}")
     assert "서비스 제공계획 반려" not in worker.buttons()  # the manager cannot 반려 their own plan
     await leader.say(f"/case {case_id}")
@@ -94,6 +95,7 @@ async def test_plan_returned_by_the_team_leader_and_a_step_back_to_a_needs_resur
     assert "사유" in texts(out) or "골라" in texts(out)
     out = await leader.press("조사한 욕구가 계획에 빠졌어요")
     assert "처리했어요" in texts(out)
+    assert any("반려" in m and "조사한 욕구가 계획에 빠졌어요" in m for m in fake_api.texts(CASEWORKER))
     record = await load(office, case_id)
     assert record.state.step.value == "service_plan" and record.state.plan_submitted_on is None
     assert record.state.plan_return_reason.value == "needs_not_covered" and not record.state.plan_approved

@@ -586,7 +586,10 @@ def settle_suggestions(action: CaseAction | str, facts: CaseFacts) -> CaseFacts:
     """A step that answers what a follow-up call suggested clears the suggestion: a re-plan or
     re-survey answers a 불이행 (L9808–9818); a closure evaluation, the end of a linkage or a
     재개입 answers a 종결 검토 (L9819–9824)."""
-    action = CaseAction(action)
+    try:
+        action = CaseAction(action)
+    except ValueError:
+        return facts  # an unknown action is refused by apply, not here
     if action in (_A.REVISE_SERVICE_PLAN, _A.RESURVEY_NEEDS, _A.LINK_SERVICE, _A.REOPEN):
         facts = replace(facts, replan_suggested=False)
     if action in (_A.BEGIN_CLOSURE, _A.END_LINKAGE, _A.REOPEN):

@@ -456,3 +456,13 @@ def test_apply_needs_a_real_role() -> None:
     assert apply(at_selection(), A.SELECT_CASE_MANAGEMENT, CONSENTED, "team_leader", D(2026, 3, 4)).step is (
         CaseStep.SERVICE_PLAN
     )
+
+
+def test_a_step_that_answers_what_a_call_suggested_clears_the_suggestion() -> None:
+    from welfare.case_lifecycle import settle_suggestions
+    found = replace(CONSENTED, replan_suggested=True, closure_review_triggers=("moved_away",))
+    assert not settle_suggestions(A.REVISE_SERVICE_PLAN, found).replan_suggested
+    assert settle_suggestions(A.REVISE_SERVICE_PLAN, found).closure_review_triggers == ("moved_away",)
+    assert settle_suggestions(A.BEGIN_CLOSURE, found).closure_review_triggers == ()
+    assert settle_suggestions(A.REOPEN, found) == CONSENTED
+    assert settle_suggestions("fly_to_the_moon", found) == found  # refused by apply, untouched here
