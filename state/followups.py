@@ -16,6 +16,7 @@ from state.db import Database
 from state.members import MemberInfo
 from state.models import FollowupSubmission
 from welfare.korea_time import kst_moment, kst_today
+from welfare.case_lifecycle import CaseStep
 from welfare.followup_checklist import InvalidSubmission, evaluate_submission, load_template
 from welfare.service_checks import ServiceCheck, parse_checks
 
@@ -113,6 +114,13 @@ async def submit(db: Database, conn: AsyncConnection, cipher: FieldCipher, recor
         record = await cases.update_facts(conn, record, suggested, now)
     if answers.get("reached"):
         record = await cases.record_linkage_check(db, conn, record, today, now)
+    if answers.get("reached") and record.state.step is CaseStep.AFTERCARE:
+        # A call that reached a monitored household is its 모니터 상담 (L10108–10116): the 사후관리
+        # contact is recorded, unless the minimum cycle of a month has not passed (L10095–10097).
+        try:
+            record = await cases.apply_action(db, conn, record, "record_aftercare_contact", staff, now, on_date=today)
+        except cases.CaseError:
+            pass
     if outcome.next_contact_on:
         due = kst_moment(outcome.next_contact_on, cases.REMIND_AT)
         await timers.schedule(db, conn, kind=timers.TimerKind.FOLLOWUP_DUE, subject=f"case:{record.id}:followup:{followup_id}",

@@ -286,3 +286,22 @@ async def test_reopen_through_the_api_is_for_the_dong_team_of_an_ended_case(offi
     async with office.services.db.read() as conn:
         timers_left = (await conn.execute(select(Timer.kind).where(Timer.kind == "monitoring_due"))).scalars().all()
     assert timers_left == []  # never monitored: it ended at 초기상담
+
+
+ALL_SAME = {d: "same" for d in ("economy", "care", "physical_health", "mental_health", "housing", "employment",
+                                 "childcare_education", "relationships", "safety", "legal_rights", "culture_leisure")}
+
+
+async def test_a_call_that_reaches_a_monitored_household_is_its_aftercare_contact(office, fake_api):
+    case_id = await to_linked(office, fake_api)
+    await act(office, CASEWORKER, case_id, "end_linkage")
+    before = (await load(office, case_id)).monitoring()
+    later = utcnow() + timedelta(days=35)
+    reached = {"version": 1, "reached": True, "answered_by": "self", "domains": ALL_SAME}
+    await core_call(office, CASEWORKER, lambda w, a: core_followups.record(w, a, case_id, reached), now=later)
+    contacted = await load(office, case_id)
+    assert len(contacted.state.milestones.aftercare_contacts) == 1  # 모니터 상담 (L10108–10116)
+    assert contacted.monitoring().next_contact_on > before.next_contact_on  # the next one counts from it
+    async with office.services.db.read() as conn:
+        kinds = (await conn.execute(select(Timer.kind, Timer.version).where(Timer.kind == "monitoring_due"))).all()
+    assert (("monitoring_due", contacted.version)) in [tuple(k) for k in kinds]  # reminded for this version
