@@ -265,6 +265,16 @@ async def test_reopen_through_the_api_is_for_the_dong_team_of_an_ended_case(offi
         for uid in (CASEWORKER, NEW_WORKER):
             headers[uid] = {"Authorization": "Bearer " + await members.create_api_token(
                 conn, office.services.cipher, office.ids[uid], utcnow())}
+    # The API records the per-service check too (서식5 ⑪–⑮): a 불이행 needs its reason, then asks to re-plan.
+    path = f"/api/cases/{case_id}/followups"
+    check = {"version": 1, "reached": True, "answered_by": "self", "domains": ALL_SAME, "method": "home_visit",
+             "services": [{"service": "referral:9", "status": "not_delivered"}]}
+    refused = await office.client.post(path, json={"submission": check}, headers=headers[CASEWORKER])
+    assert refused.status_code in (400, 422)
+    check["services"][0]["reason"] = "client_request"
+    saved = await office.client.post(path, json={"submission": check}, headers=headers[CASEWORKER])
+    assert saved.status_code == 200 and saved.json()["outcome"]["replan"] is True
+    assert saved.json()["outcome"]["services"][0]["status"] == "not_delivered"
     body = {"problem": "economy"}
     open_refused = await office.client.post(f"/api/cases/{case_id}/reopen", json=body, headers=headers[CASEWORKER])
     assert open_refused.status_code == 409  # an open case is not reopened
