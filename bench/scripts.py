@@ -148,22 +148,25 @@ FINDER = Script("finder", [
     press("|q:done"),                  # 5. 마치기 (nothing stored, back to the menu)
 ], "the service finder: free text, confirm, 8 guided answers, results, done (11 updates)")
 
-# A caseworker's follow-up call by checklist (dialogs/followup_flow.py): the normal 8-tap call on
-# the case they manage (a report filed, taken and selected during the set-up). Played only in a
-# caseworker seat; each completed `|q:save` stores one followup_submissions row.
+# A caseworker's follow-up call by checklist (dialogs/followup_flow.py): the normal 10-tap call on
+# the case they manage (a report filed, taken and selected during the set-up; no accepted referral,
+# so no service to check). Played only in a caseworker seat; each completed `|q:save` stores one
+# followup_submissions row.
 FOLLOWUP = Script("followup", [
-    open_followup,                     # /followup <case> → [1/8] 통화가 되었나요?
+    open_followup,                     # /followup <case> → [1/11] 통화가 되었나요?
     press("|q:yes"),                   # 1. reached: 통화됨
     press("|q:self"),                  # 2. answered by: 본인
-    press("|q:done"),                  # 3. domains: all "비슷함" → 확인 완료
-    press("|q:done"),                  # 4. new risk signs: 없음
-    press("|q:skip"),                  # 5. services received: 건너뛰기
-    press("|q:skip"),                  # 6. note: 건너뛰기
-    press(lambda i: f"|q:date:{next_contact_date()}"),  # 7. next contact: two weeks from today
-    press("|q:save"),                  # 8. 저장 → "통화 기록 #n 저장"
-], "a caseworker's follow-up call checklist on their case (9 updates)", seat="caseworker")
+    press("|q:same"),                  # 3. 안전: asked on its own → 비슷함
+    press("|q:same"),                  # 4. 정신적 건강: asked on its own → 비슷함
+    press("|q:done"),                  # 5. other domains: all "비슷함" → 확인 완료
+    press("|q:done"),                  # 6. new risk signs: 없음
+    press("|q:skip"),                  # 7. services received: 건너뛰기
+    press("|q:skip"),                  # 8. note: 건너뛰기
+    press(lambda i: f"|q:date:{next_contact_date()}"),  # 9. next contact: two weeks from today
+    press("|q:save"),                  # 10. 저장 → "통화 기록 #n 저장"
+], "a caseworker's follow-up call checklist on their case (11 updates)", seat="caseworker")
 
-FOLLOWUP_SAVED_STEP = 8  # the index of `|q:save` in FOLLOWUP: each completed one is a followup row
+FOLLOWUP_SAVED_STEP = 10  # the index of `|q:save` in FOLLOWUP: each completed one is a followup row
 
 # Someone who only looks around: menu, help, status, the emergency numbers.
 BROWSE = Script("browse", [

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from bot import conferences, handoffs, referrals, resources, support
+from bot import conferences, handoffs, process, referrals, resources, support
 from core import cases as core_cases
 from core import co_managers as core_co_managers
 from core import referrals as core_referrals
@@ -242,6 +242,7 @@ async def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Repl
             late = deadline.due < today
             lines.append(Msg("case.card.due_late" if late else "case.card.due",
                              {"clock": Msg(deadline.label_key), "date": deadline.due.isoformat()}))
+    lines += process.card_lines(record)  # 불이행, 종결 검토, 사후관리 plan
     lines.append(Msg("case.card.facts", {
         "consent": Msg("case.card.yes" if record.facts.personal_data_consent else "case.card.no"),
         "use": Msg("case.card.yes" if record.facts.service_use_consent else "case.card.no")}))
@@ -265,6 +266,7 @@ async def _case_card(record: cases.CaseRecord, actor: Actor, work: Work) -> Repl
         buttons.append((Button(cb.support(record.id), Msg("support.card.record")),
                         Button(cb.serving(record.id), Msg("support.card.serving"))))
     buttons += _handoff_buttons(record, actor)
+    buttons += process.card_buttons(record, actor)  # 🔁 재개입 for the team of the current 읍면동
     return Reply(tuple(lines), tuple(buttons), expects="choice")
 
 
@@ -327,6 +329,14 @@ async def _act(work: Work, actor: Actor, case_id: int, version: int, action: str
         case_action = CaseAction(action)
     except ValueError:
         raise UNKNOWN_BUTTON from None
+    if case_action is CaseAction.REOPEN:
+        answer = await process.reopen(work, actor, case_id, version, reason)
+        if isinstance(answer, Reply):
+            _to_private(env, result, answer)
+            return
+        result.replies.extend(answer)
+        _to_private(env, result, await _case_card(await core_cases.read_case(work, actor, case_id), actor, work))
+        return
     facts: dict = {}
     if case_action in core_cases.REASONS:
         fact, choices = core_cases.REASONS[case_action]
@@ -345,6 +355,7 @@ async def _act(work: Work, actor: Actor, case_id: int, version: int, action: str
     updated = await core_cases.act_on_case(work, actor, case_id, action, facts=facts, expected_version=version)
     result.replies.append(Reply((Msg("case.done", {"action": Msg(f"case.action.{action}")}),)))
     _to_private(env, result, await _case_card(updated, actor, work))
+    result.alerts.extend(await process.plan_notices(work, updated, case_action))  # 승인요청 / 반려
 
 
 async def _open_followup(work: Work, actor: Actor, case_id: int, env: EffectEnv, result: EffectResult) -> None:
@@ -354,7 +365,9 @@ async def _open_followup(work: Work, actor: Actor, case_id: int, env: EffectEnv,
     record = start.case
     result.start_flow = ("followup", {"@case_id": record.id, "@receipt": record.receipt_no,
                                       "@domains": domains_for(start.need_terms),
-                                      "@suggested_next": start.suggested_next.isoformat()})
+                                      "@suggested_next": start.suggested_next.isoformat(),
+                                      "@services": [{"id": s.id, "org": s.org, "need": s.need}
+                                                    for s in start.planned_services]})
 
 
 def _msg(stored: dict) -> Msg:
@@ -368,10 +381,13 @@ async def _submit_followup(work: Work, actor: Actor, command: cmd.SubmitFollowup
     outcome = stored.outcome
     lines = [Msg("followup.saved", {"id": stored.id, "next": outcome["next_contact_on"] or "-"})]
     lines += [Msg(key) for key in outcome["guidance"]]
-    result.replies.append(Reply(tuple(lines)))
+    record = await cases.load(work.db, work.conn, command.case_id)
+    assert record is not None
+    lines += process.outcome_lines(outcome)
+    offer = process.offer_buttons(record, core_cases.offered_actions(record, actor), outcome)  # 재계획, 종결 평가
+    result.replies.append(Reply(tuple(lines), offer, expects="choice") if offer else Reply(tuple(lines)))
+    result.alerts.extend(await process.closure_alerts(work, record, outcome))
     if outcome["escalate"]:
-        record = await cases.load(work.db, work.conn, command.case_id)
-        assert record is not None
         leaders = await member_store.team_leaders(work.conn, record.dong_code)
         alert = Reply((Msg("followup.escalated", {"case": record.id, "receipt": record.receipt_no}),
                        *(_msg(r) for r in outcome["reasons"])),

@@ -18,7 +18,7 @@ from state import members as member_store
 from state.case_codec import facts_from_json, to_json
 from welfare.korea_time import kst_today
 from welfare.case_lifecycle import CaseAction, ClosureReason, EarlyClosureReason, HardCaseReason, NotSelectedReason, \
-    ReferralTarget, allowed_actions
+    PlanReturnReason, ReferralTarget, allowed_actions
 from welfare.roles import Role, role_of
 
 # Facts a person records on their own (a consent given, a re-survey done): each is a case event.
@@ -30,7 +30,11 @@ REASONS: dict[CaseAction, tuple[str, type]] = {
     CaseAction.CLOSE_INTERNALLY: ("early_closure_reason", EarlyClosureReason),
     CaseAction.REFER_ELSEWHERE: ("referral_target", ReferralTarget),
     CaseAction.ESCALATE_HARD_CASE: ("hard_case_reason", HardCaseReason),
+    CaseAction.RETURN_SERVICE_PLAN: ("plan_return_reason", PlanReturnReason),  # 반려 사유 (L9689–9691)
 }
+# 재개입 is its own action with its own row in the table (core/reopening.py): after a transfer the
+# case has no manager yet, and the new 읍면동's team must be able to reopen it.
+NOT_ACT_ON_CASE = frozenset({CaseAction.REOPEN})
 # Facts an action may carry besides its reason: what the worker learnt doing the step.
 ACTION_FACTS = frozenset({"household_size", "assessment_conducted_on", *RECORDED_FACTS,
                           *(fact for fact, _ in REASONS.values())})
@@ -183,7 +187,7 @@ def offered_actions(record: cases.CaseRecord, actor: Actor) -> list[CaseAction]:
                 action in allowed_actions(record.state, replace(record.facts, **{fact: choice}), actor_role=role)
                 for choice in choices):
             allowed.add(action)
-    return [a for a in CaseAction if a in allowed]
+    return [a for a in CaseAction if a in allowed and a not in NOT_ACT_ON_CASE]
 
 
 def _bounded_date(on_date: date | None, last: date | None, today: date) -> date:
@@ -202,6 +206,8 @@ async def act_on_case(work: Work, actor: Actor, case_id: int, action: str, *, on
     require_role(actor, Action.ACT_ON_CASE)
     record = await _case(work, case_id, lock=True)
     check(actor, Action.ACT_ON_CASE, dong_code=record.dong_code, manager_id=record.manager_member_id)
+    if action in NOT_ACT_ON_CASE:
+        raise invalid("case.error.use_reopen")
     facts = dict(facts or {})
     unknown = set(facts) - ACTION_FACTS
     if unknown:

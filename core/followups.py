@@ -2,7 +2,7 @@
 submissions; a mistaken one is voided with a reason by the same people. Both audited."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -12,6 +12,8 @@ from core.permissions import Action, check, require_role
 from core.refusals import Refused, RefusalKind, conflict, invalid, not_found
 from core.work import Work
 from state import cases, reports
+from state import organisations as organisation_store
+from state import referrals as referral_store
 from state import followups as followup_store
 from welfare.korea_time import kst_today
 from welfare.case_clocks import suggested_next_contact
@@ -28,6 +30,17 @@ class FollowupStart:
     case: cases.CaseRecord
     need_terms: list[str]  # the need domains of the report's signs (which domains to ask first)
     suggested_next: date
+    planned_services: list[PlannedService] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedService:
+    """A service the plan links the household to: an accepted or running referral (서식6), named
+    by its organisation and need domain — what the checklist asks 이행상태 about (서식5 ⑪–⑮)."""
+
+    id: str  # "referral:<id>", what the submission's service check names
+    org: str
+    need: str  # need domain id
 
 
 async def _case(work: Work, case_id: int, *, lock: bool = False) -> cases.CaseRecord:
@@ -50,7 +63,21 @@ async def start(work: Work, actor: Actor, case_id: int) -> FollowupStart:
         suggested = suggested_next_contact(record.state.milestones, last or today, high_risk=record.urgent)
     except ValueError:  # before selection the case has no type yet: a week, on a working day
         suggested = DEFAULT_CALENDAR.next_working_day(today + timedelta(days=7))
-    return FollowupStart(record, terms, suggested)
+    return FollowupStart(record, terms, suggested, await planned_services(work, record.id))
+
+
+PLANNED_STATES = frozenset({"accepted", "in-progress"})
+
+
+async def planned_services(work: Work, case_id: int) -> list[PlannedService]:
+    orgs = await organisation_store.read_organisations(work.conn)
+    found = []
+    for referral in await referral_store.of_case(work.conn, case_id):
+        if referral.state.value in PLANNED_STATES:
+            org = orgs.get(referral.to_org_code)
+            found.append(PlannedService(f"referral:{referral.id}", org.name if org else referral.to_org_code,
+                                        referral.need))
+    return found
 
 
 async def record(work: Work, actor: Actor, case_id: int, submission: dict[str, Any]) -> followup_store.StoredFollowup:

@@ -77,6 +77,7 @@ class Action(StrEnum):
     # The web office, part 2 (issue 15): the 시군구's overview (every 동's open cases, hard cases,
     # the week's reports, overdue clocks, where people give up in the dialogs). Counts only.
     OVERSEE = "oversee"
+    REOPEN_CASE = "reopen_case"  # 재개입: a closed household's new problem reopens its case (L10081–10083)
 
 
 class Scope(StrEnum):
@@ -158,6 +159,9 @@ TABLE: dict[Action, Rule] = {
     Action.REQUEST_SOLUTION_MEETING: Rule(DONG_TEAM, Scope.CASE, MANAGER),
     Action.SCHEDULE_SOLUTION_MEETING: Rule(frozenset({R.COORDINATOR}), Scope.DONG),
     Action.OVERSEE: Rule(frozenset({R.COORDINATOR, R.SIGUNGU_ADMIN}), Scope.DONG),
+    # DONG, not CASE: the team of the household's current 읍면동 monitors it (L10102–10106), and a
+    # case that moved has no manager until the new team leader names one.
+    Action.REOPEN_CASE: Rule(DONG_TEAM, Scope.DONG),
 }
 
 # Who can be made a case's 주사례관리자 (ASSIGN_CASE and TAKE_REPORT): active staff of that

@@ -16,9 +16,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 from welfare.case_lifecycle import (
-    CaseAction, ClosureReason, EarlyClosureReason, HardCaseReason, NotSelectedReason, ReferralTarget,
+    CaseAction, ClosureReason, EarlyClosureReason, HardCaseReason, NotSelectedReason, ReferralTarget, PlanReturnReason,
 )
+from welfare.followup_checklist import DOMAIN_IDS
 from welfare.referral_lifecycle import Outcome, RejectReason
+
+# 재개입's reason: the need domain of the new problem, by position like every reason.
+ReopenProblem = Enum("ReopenProblem", {d: d for d in DOMAIN_IDS})
 
 CALLBACK_MAX_BYTES = 64  # Telegram's limit for callback_data
 MAX_ID = 2 ** 63 - 1  # a signed 64-bit integer: what BIGINT columns (and Telegram's ids) hold
@@ -39,6 +43,8 @@ REASON_ENUMS: dict[str, type[Enum]] = {
     "close_internally": EarlyClosureReason,
     "refer_elsewhere": ReferralTarget,
     "escalate_hard_case": HardCaseReason,
+    "return_service_plan": PlanReturnReason,
+    "reopen": ReopenProblem,  # 재개입: the need domain of the new problem (core/reopening.py)
 }
 
 

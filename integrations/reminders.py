@@ -69,9 +69,21 @@ async def _messages_for(services, conn, timer: timers.DueTimer, now) -> Iterable
     record = await cases.load(services.db, conn, case_id)
     if record is None:
         return []
-    if timer.kind in (timers.TimerKind.CASE_DUE_SOON, timers.TimerKind.CASE_OVERDUE) and record.version != timer.version:
+    versioned = (timers.TimerKind.CASE_DUE_SOON, timers.TimerKind.CASE_OVERDUE, timers.TimerKind.LINKAGE_CHECK_DUE,
+                 timers.TimerKind.MONITORING_DUE)
+    if timer.kind in versioned and record.version != timer.version:
         return []  # the case has moved on since this reminder was set
     params = {"case": record.id, "receipt": record.receipt_no}
+    if timer.kind == timers.TimerKind.LINKAGE_CHECK_DUE:
+        reply = Reply((Msg("process.reminder.linkage_check", {**params, "linked": timer.payload["linked"],
+                                                                "due": timer.payload["due"]}),),
+                      _case_buttons(record.id), expects="choice")
+        return await _to_manager_or_team(conn, record, reply)
+    if timer.kind == timers.TimerKind.MONITORING_DUE:
+        frequency = Msg(f"clock.monitoring.{timer.payload['frequency']}")
+        reply = Reply((Msg("process.reminder.monitoring", {**params, "frequency": frequency}),),
+                      ((Button(cb.open_case(record.id), Msg("case.card.open")),),), expects="choice")
+        return await _to_manager_or_team(conn, record, reply)
     if timer.kind == timers.TimerKind.FOLLOWUP_DUE:
         reply = Reply((Msg("reminder.followup_due", params),), _case_buttons(record.id), expects="choice")
         return await _to_manager(conn, record, reply)
@@ -81,6 +93,16 @@ async def _messages_for(services, conn, timer: timers.DueTimer, now) -> Iterable
         return await _to_manager(conn, record, reply)
     reply = Reply((Msg("reminder.overdue", params),), ((Button(cb.open_case(record.id), Msg("case.card.open")),),),
                   expects="choice")
+    leaders = await member_store.team_leaders(conn, record.dong_code)
+    return [(m.telegram_user_id, reply) for m in leaders if m.telegram_user_id]
+
+
+async def _to_manager_or_team(conn, record: cases.CaseRecord, reply: Reply) -> list[tuple[int, Reply]]:
+    """The manager, or — when the case has none, as after a move to another 읍면동 — the team
+    leaders of the case's current 읍면동, who designate one (L8576–8578, L10102–10106)."""
+    found = await _to_manager(conn, record, reply)
+    if found:
+        return found
     leaders = await member_store.team_leaders(conn, record.dong_code)
     return [(m.telegram_user_id, reply) for m in leaders if m.telegram_user_id]
 

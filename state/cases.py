@@ -14,10 +14,11 @@ from state.case_codec import facts_from_json, state_from_json, to_json
 from state.db import Database
 from state.members import MemberInfo
 from state.models import Case, CaseEvent, Report
-from welfare.case_clocks import Deadline, due_dates
+from welfare.case_clocks import ClockId, Deadline, HouseholdType, due_dates
 from welfare.case_lifecycle import (
-    ActorRole, CaseFacts, CaseState, TransitionRefused, apply, new_case, reporter_stage,
+    ActorRole, CaseFacts, CaseState, CaseStep, TransitionRefused, apply, new_case, reporter_stage, settle_suggestions,
 )
+from welfare.monitoring import MonitoringPlan, monitoring_plan
 from welfare.korea_time import kst_moment, kst_today
 from welfare.roles import Role
 from welfare.working_days import DEFAULT_CALENDAR
@@ -53,6 +54,12 @@ class CaseRecord:
 
     def deadlines(self) -> list[Deadline]:
         return due_dates(self.state.milestones)
+
+    def monitoring(self) -> MonitoringPlan | None:
+        """사후관리 plan while the household is monitored; sooner for an urgent or 고난도 case."""
+        if self.state.step is not CaseStep.AFTERCARE:
+            return None
+        return monitoring_plan(self.state.milestones, high_risk=self.urgent or self.state.hard_case)
 
 
 def _record(row: Any) -> CaseRecord:
@@ -142,7 +149,7 @@ async def apply_action(db: Database, conn: AsyncConnection, record: CaseRecord, 
     role = ACTOR_ROLES.get(actor.role)
     if role is None:  # the core checks who may act (core/permissions.py); the lifecycle needs a role
         raise CaseError("case.error.staff_only")
-    merged = facts_from_json({**to_json(record.facts), **(facts or {})})
+    merged = settle_suggestions(action, facts_from_json({**to_json(record.facts), **(facts or {})}))
     on = on_date or kst_today(now)
     try:
         state = apply(record.state, action, merged, role, on)
@@ -179,6 +186,26 @@ async def set_facts(db: Database, conn: AsyncConnection, record: CaseRecord, fac
     step = record.state.step.value
     await _event(conn, record.id, now, kst_today(now), actor_id, "set_fact", step, step, dict(facts))
     updated = replace(record, facts=merged, version=version)
+    await _reschedule(db, conn, updated, now)
+    return updated
+
+
+async def record_linkage_check(db: Database, conn: AsyncConnection, record: CaseRecord, on: date,
+                               now: datetime) -> CaseRecord:
+    """A call that reached a 서비스 연계 household inside its 1–3 month window is the check of
+    L9190: the milestone is set (a new version, so the clock's reminders stop)."""
+    m = record.state.milestones
+    window = next((d for d in due_dates(m) if d.clock is ClockId.LINKAGE_CHECK and d.is_open), None)
+    if m.household_type is not HouseholdType.SERVICE_LINKAGE or window is None or \
+            window.not_before is None or on < window.not_before:
+        return record
+    state = replace(record.state, milestones=replace(m, linkage_checked_on=on))
+    version = record.version + 1
+    await conn.execute(update(C).where(C.c.id == record.id).values(state=to_json(state), version=version,
+                                                                    updated_at=now))
+    step = record.state.step.value
+    await _event(conn, record.id, now, on, None, "linkage_checked", step, step, {})
+    updated = replace(record, state=state, version=version)
     await _reschedule(db, conn, updated, now)
     return updated
 
@@ -225,6 +252,17 @@ async def _reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, n
                               due_at=max(kst_moment(before, REMIND_AT), now), payload=payload)
         await timers.schedule(db, conn, kind=timers.TimerKind.CASE_OVERDUE, subject=subject, version=record.version,
                               due_at=kst_moment(after, REMIND_AT), payload=payload)
+        if deadline.clock is ClockId.LINKAGE_CHECK and deadline.not_before is not None:
+            # The check's window opens a month after the link (L9190): tell the manager then.
+            opens = DEFAULT_CALENDAR.next_working_day(deadline.not_before)
+            await timers.schedule(db, conn, kind=timers.TimerKind.LINKAGE_CHECK_DUE, subject=subject,
+                                  version=record.version, due_at=max(kst_moment(opens, REMIND_AT), now),
+                                  payload={**payload, "linked": deadline.counted_from.isoformat()})
+    plan = record.monitoring()
+    if plan is not None:
+        await timers.schedule(db, conn, kind=timers.TimerKind.MONITORING_DUE, subject=f"case:{record.id}:monitoring",
+                              version=record.version, due_at=max(kst_moment(plan.next_contact_on, REMIND_AT), now),
+                              payload={"frequency": plan.frequency.value, "date": plan.next_contact_on.isoformat()})
 
 
 async def list_cases(conn: AsyncConnection, *, dong_codes: list[str] | None, step: str | None = None,

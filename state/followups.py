@@ -16,7 +16,14 @@ from state.db import Database
 from state.members import MemberInfo
 from state.models import FollowupSubmission
 from welfare.korea_time import kst_moment, kst_today
+from welfare.case_lifecycle import CaseStep
 from welfare.followup_checklist import InvalidSubmission, evaluate_submission, load_template
+from welfare.service_checks import ServiceCheck, parse_checks
+
+
+def parse_services(answers: dict[str, Any]) -> tuple[ServiceCheck, ...]:
+    """The service checks of a submission evaluate_submission has already accepted."""
+    return parse_checks(answers.get("services"))
 
 F = FollowupSubmission.__table__
 _CONTEXT = "followup.answers"
@@ -47,6 +54,19 @@ async def unanswered_streak(conn: AsyncConnection, case_id: int) -> int:
     return streak
 
 
+async def refusing_since(conn: AsyncConnection, case_id: int) -> date | None:
+    """The first call of the current run of calls where the household refused a service (the
+    1-month closure trigger, L9823–9824); None when the last call that got through did not refuse."""
+    rows = await conn.execute(select(F.c.submitted_at, F.c.outcome).where(
+        F.c.case_id == case_id, F.c.reached.is_(True), F.c.voided_at.is_(None)).order_by(F.c.id.desc()).limit(50))
+    since = None
+    for submitted_at, outcome in rows:
+        if not (outcome or {}).get("refusing"):
+            break
+        since = kst_today(submitted_at)
+    return since
+
+
 async def last_contact(conn: AsyncConnection, case_id: int) -> date | None:
     row = (await conn.execute(select(F.c.submitted_at).where(F.c.case_id == case_id, F.c.reached.is_(True),
                                                              F.c.voided_at.is_(None))
@@ -62,21 +82,45 @@ async def submit(db: Database, conn: AsyncConnection, cipher: FieldCipher, recor
     answers = {**submission, "attempts": await unanswered_streak(conn, record.id) + 1}
     if answers.get("reached"):
         answers["attempts"] = 1
+    m = record.state.milestones
+    started = m.service_linked_on or m.selected_on or m.referred_on  # no call got through yet: from here
     try:
-        outcome = evaluate_submission(answers, today=today, template=template)
+        outcome = evaluate_submission(answers, today=today, template=template,
+                                      refusing_since=await refusing_since(conn, record.id),
+                                      last_reached_on=await last_contact(conn, record.id) or started)
     except InvalidSubmission as invalid:
         raise cases.CaseError(invalid.errors[0].label_key) from None
     summary = {"escalate": outcome.escalate_to_team_leader, "urgent": outcome.urgent, "retry": outcome.retry_call,
                "reassess": outcome.reassessment_suggested, "worse": list(outcome.worse_domains),
                "reasons": [_plain(r) for r in outcome.reasons],
                "guidance": [g.label_key for g in outcome.guidance],
-               "next_contact_on": outcome.next_contact_on.isoformat() if outcome.next_contact_on else None}
+               "next_contact_on": outcome.next_contact_on.isoformat() if outcome.next_contact_on else None,
+               # 서식5 ⑪–⑮ per planned service (choices only, no personal data) and what follows
+               "services": [c.as_json() for c in parse_services(answers)], "replan": outcome.replan_suggested,
+               "refusing": outcome.refusing, "closure_review": [t.value for t in outcome.closure_review]}
     followup_id = (await conn.execute(insert(F).returning(F.c.id).values(
         case_id=record.id, template_version=template.version,
         answers_enc=cipher.encrypt(orjson.dumps(answers).decode(), _CONTEXT), reached=bool(answers.get("reached")),
         attempts=answers["attempts"], outcome=summary, submitted_by=staff.id, submitted_at=now))).scalar_one()
+    suggested: dict[str, Any] = {}
+    if outcome.replan_suggested:
+        suggested["replan_suggested"] = True
+    if outcome.closure_review:
+        merged = dict.fromkeys((*record.facts.closure_review_triggers, *summary["closure_review"]))
+        suggested["closure_review_triggers"] = list(merged)
     if answers.get("reached"):
-        await cases.update_facts(conn, record, {"last_contact_on": today.isoformat()}, now)
+        suggested["last_contact_on"] = today.isoformat()
+    if suggested:
+        record = await cases.update_facts(conn, record, suggested, now)
+    if answers.get("reached"):
+        record = await cases.record_linkage_check(db, conn, record, today, now)
+    if answers.get("reached") and record.state.step is CaseStep.AFTERCARE:
+        # A call that reached a monitored household is its 모니터 상담 (L10108–10116): the 사후관리
+        # contact is recorded, unless the minimum cycle of a month has not passed (L10095–10097).
+        try:
+            record = await cases.apply_action(db, conn, record, "record_aftercare_contact", staff, now, on_date=today)
+        except cases.CaseError:
+            pass
     if outcome.next_contact_on:
         due = kst_moment(outcome.next_contact_on, cases.REMIND_AT)
         await timers.schedule(db, conn, kind=timers.TimerKind.FOLLOWUP_DUE, subject=f"case:{record.id}:followup:{followup_id}",

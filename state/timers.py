@@ -22,6 +22,8 @@ class TimerKind(StrEnum):
     CASE_DUE_SOON = "case_due_soon"  # the working day before a statutory due date: the manager
     CASE_OVERDUE = "case_overdue"  # the working day after it, still open: the team leader
     FOLLOWUP_DUE = "followup_due"  # a planned follow-up contact
+    LINKAGE_CHECK_DUE = "linkage_check_due"  # a 서비스 연계 household's 1–3 month check opens (L9190): the manager
+    MONITORING_DUE = "monitoring_due"  # a closed household's next 사후관리 contact: its current 읍면동 (L10102–10106)
     REFERRAL_DUE_SOON = "referral_due_soon"  # the working day before a reply is due: the receiving organisation
     REFERRAL_OVERDUE = "referral_overdue"  # the working day after it, unanswered: the sender and the coordinator
     RESOURCE_STALE = "resource_stale"  # a resource-directory entry not verified for the set age: its organisation

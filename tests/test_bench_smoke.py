@@ -100,7 +100,7 @@ def test_the_new_scripts_build_their_first_updates():
             FOLLOWUP.steps[0](100, 4, 0)  # not a prepared caseworker
     finally:
         CASE_OF.pop(880_000_009)
-    date = FOLLOWUP.steps[7](880_000_009, 5, 0)["callback_query"]["data"]
+    date = FOLLOWUP.steps[9](880_000_009, 5, 0)["callback_query"]["data"]
     assert date == f"|q:date:{next_contact_date()}"
     assert 0 < (dt.date.fromisoformat(next_contact_date()) - dt.datetime.now(dt.timezone.utc).date()).days < 366
 

@@ -143,20 +143,28 @@ async def test_the_whole_case_from_alert_to_closure(office, fake_api):
     out = await reporter.say(f"/status {receipt}")
     assert "상담·지원 연계" in texts(out)
 
-    # A follow-up call: 8 taps for a normal call.
+    # A follow-up call: 10 taps for a normal call — 안전 and 정신적 건강 are asked on their own,
+    # with no answer chosen in advance (the other domains keep their one-tap "unchanged").
     await worker.say(f"/followup {case_id}")
-    taps = ["통화됨", "본인", "확인 완료", "새 위기 신호 없음", "건너뛰기", "건너뛰기", "1주 뒤", "저장"]
+    await worker.press("통화됨")
+    out = await worker.press("본인")
+    assert "안전" in texts(out) and "꼭 물어보고" in texts(out)
+    assert not any(b.startswith("✅") for b in worker.buttons())  # nothing pre-selected
+    out = await worker.press("비슷함")
+    assert "정신적 건강" in texts(out)
+    taps = ["비슷함", "확인 완료", "새 위기 신호 없음", "건너뛰기", "건너뛰기", "1주 뒤"]
     for label in taps:
         out = await worker.press(label)
+    assert "안전: 비슷함" in texts(out) and "정신적 건강: 비슷함" in texts(out)  # the review shows both
+    out = await worker.press("저장")
     assert "통화 기록 #1 저장" in texts(out)
     # One where safety got worse: urgent guidance at once, and the team leader is told.
     await worker.say(f"/followup {case_id}")
     await worker.press("통화됨")
     await worker.press("가족")
-    out = await worker.press("안전")  # same → better
-    assert "112" not in texts(out) and any(b.startswith("✅ 안전: 나아") for b in worker.buttons())
-    out = await worker.press("안전")  # better → worse: the urgent guidance at once
-    assert "112" in texts(out) and any(b.startswith("✅ 안전: 나빠") for b in worker.buttons())
+    out = await worker.press("나빠짐")  # 안전: the urgent guidance at once
+    assert "112" in texts(out) and "정신적 건강" in texts(out)
+    await worker.press("비슷함")
     for label in ("확인 완료", "새 위기 신호 없음", "건너뛰기"):
         await worker.press(label)
     await worker.say("딸이 같이 살기 시작함")

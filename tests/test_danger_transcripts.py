@@ -143,7 +143,7 @@ async def test_danger_in_a_followup_note_shows_numbers_and_keeps_the_note(office
     await TeamChat(office, fake_api).press("담당하기", by=CASEWORKER)
     worker = TelegramUser(office, fake_api, user_id=CASEWORKER)
     await worker.say("/followup 1")
-    for label in ("통화됨", "본인", "확인 완료", "새 위기 신호 없음", "건너뛰기"):
+    for label in ("통화됨", "본인", "비슷함", "비슷함", "확인 완료", "새 위기 신호 없음", "건너뛰기"):
         await worker.press(label)
     out = await worker.say("대상자가 요즘 살기 싫다고 함")
     said = texts(out)

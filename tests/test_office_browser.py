@@ -115,6 +115,7 @@ async def test_a_day_at_the_desk(office, viewport, tmp_path):
         await page.get_by_role("group", name="통화가 되었나요?").wait_for()
         assert await serious_violations(page) == []
         await page.get_by_label("안전", exact=True).select_option("same")
+        await page.get_by_label("정신적 건강", exact=True).select_option("same")  # asked too: no default
         await page.get_by_label("메모", exact=False).fill("식사는 잘 하신대요")
         await page.get_by_role("button", name="저장").click()
         await page.get_by_text("후속 통화를 기록했어요").wait_for()

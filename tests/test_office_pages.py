@@ -74,8 +74,12 @@ async def test_a_caseworker_takes_a_report_and_records_a_follow_up_call(service,
     form = (await service.client.get(f"{case_url}/followup")).text
     for question in ("통화가 되었나요", "안전", "다음 연락"):
         assert question in form, question
+    unasked = await post(service, f"{case_url}/followup", csrf, reached="yes", answered_by="self",
+                         domain_safety="same", note="정신 건강은 안 물어봄")
+    assert unasked.status_code != 303  # 정신적 건강 has no default: the call is not saved unasked
     saved = await post(service, f"{case_url}/followup", csrf, reached="yes", answered_by="self",
-                       domain_safety="same", services="도시락", note="식사는 잘 하신대요",
+                       domain_safety="same", domain_mental_health="same", services="도시락",
+                       note="식사는 잘 하신대요",
                        next_contact_on="")
     assert saved.status_code == 303, saved.text
     page = (await service.client.get(saved.headers["location"])).text

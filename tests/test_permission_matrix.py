@@ -26,6 +26,7 @@ from core import followups as core_followups
 from core import overview as core_overview
 from core import referrals as core_referrals
 from core import resources as core_resources
+from core import reopening as core_reopening
 from core import reports as core_reports
 from core import support as core_support
 from core import transfers as core_transfers
@@ -121,6 +122,7 @@ class Target:
     movable: int = 0  # a case of its own to transfer (a transfer takes it out of 혜화동)
     resource: int = 0  # a resource-directory entry of REFERRED_TO (edited, re-verified)
     solution: int = 0  # a 솔루션회의 request on a case of its own (scheduled by the coordinator)
+    ended: int = 0  # a case closed after 초기상담, to reopen (재개입)
 
 
 @dataclass
@@ -192,6 +194,11 @@ async def world(tmp_path, fake_api):
                     moving = await core_reports.file_report(work, reporter, _answers(HYEHWA),
                                                             per_hour=10**6)
                     t.movable = (await core_cases.take_report(work, manager, moving.id)).case.id
+                    ending = await core_reports.file_report(work, reporter, _answers(HYEHWA), per_hour=10**6)
+                    t.ended = (await core_cases.take_report(work, manager, ending.id)).case.id
+                    await core_cases.act_on_case(work, manager, t.ended, "assign_counsellor")
+                    await core_cases.act_on_case(work, manager, t.ended, "close_internally",
+                                                 facts={"early_closure_reason": "information_only"})
                     await core_referrals.record_consent(work, manager, t.case, CONSENT_PARTS, [REFERRED_TO, CO_MANAGER])
                     await core_co_managers.add_co_manager(work, manager, t.case, CO_MANAGER, "resources")
                     t.referral, t.referral2 = [(await core_referrals.refer(work, manager, t.case, REFERRED_TO,
@@ -264,6 +271,7 @@ async def core_attempt(w: World, action: Action, who: str) -> bool:
             Action.SCHEDULE_SOLUTION_MEETING: lambda: core_solution.schedule_solution_meeting(work, actor, t.solution,
                                                                                                 LATER),
             Action.OVERSEE: lambda: core_overview.overview(work, actor),
+            Action.REOPEN_CASE: lambda: core_reopening.reopen_case(work, actor, t.ended, "economy"),
         }
         try:
             await calls[action]()
@@ -315,6 +323,7 @@ def api_request(w: World, action: Action, who: str) -> tuple[str, str, dict | No
         Action.REQUEST_SOLUTION_MEETING: ("POST", f"/api/cases/{t.case}/solution-requests", {}),
         Action.SCHEDULE_SOLUTION_MEETING: ("POST", f"/api/solution-requests/{t.solution}/schedule",
                                            {"starts_at": LATER.isoformat()}),
+        Action.REOPEN_CASE: ("POST", f"/api/cases/{t.ended}/reopen", {"problem": "economy"}),
     }.get(action)
 
 
@@ -407,6 +416,7 @@ def telegram_input(w: World, action: Action, who: str, version: int) -> tuple[st
         Action.TRANSFER_CASE: ("press", cb.move_to(t.movable, IHWA)),
         Action.RECORD_CONFERENCE: ("press", cb.conference(t.case)),
         Action.READ_CONFERENCES: ("press", cb.minutes(t.case)),
+        Action.REOPEN_CASE: ("press", cb.act(t.ended, version, "reopen", "economy")),  # 🔁 재개입 → 경제
     }.get(action)
 
 
@@ -417,7 +427,8 @@ async def telegram_attempt(w: World, action: Action, who: str) -> bool:
     t = w.targets[("telegram", who)]
     async with w.service.services.db.read() as conn:
         from state import cases
-        version = (await cases.load(w.service.services.db, conn, t.case)).version
+        subject = t.ended if action is Action.REOPEN_CASE else t.case
+        version = (await cases.load(w.service.services.db, conn, subject)).version
     kind, value = telegram_input(w, action, who, version)  # type: ignore[misc]
     user = TelegramUser(w.service, w.fake, user_id=w.telegram[who])
     user.new_messages()
@@ -497,7 +508,7 @@ OFFERED = {
                  Action.RECORD_FOLLOWUP, Action.OPEN_OFFICE, Action.REFER, Action.CANCEL_REFERRAL,
                  Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.SEARCH_RESOURCES,
                  Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT, Action.REASSIGN_LEAD,
-                 Action.TRANSFER_CASE, Action.RECORD_CONFERENCE, Action.READ_CONFERENCES},
+                 Action.TRANSFER_CASE, Action.RECORD_CONFERENCE, Action.READ_CONFERENCES, Action.REOPEN_CASE},
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT, Action.RECORD_CONSENT, Action.REFER, Action.CANCEL_REFERRAL, Action.REPLY_REFERRAL,
@@ -517,7 +528,8 @@ AUDITED = {Action.FILE_REPORT, Action.READ_REPORT, Action.TAKE_REPORT, Action.AS
            Action.REPLY_REFERRAL, Action.READ_REFERRAL, Action.REASSIGN_LEAD, Action.TRANSFER_CASE,
            Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT, Action.ADD_CO_MANAGER,
            Action.REMOVE_CO_MANAGER, Action.EXPORT_REFERRALS, Action.RECORD_CONFERENCE, Action.READ_CONFERENCES,
-           Action.SCHEDULE_CONFERENCE, Action.REQUEST_SOLUTION_MEETING, Action.SCHEDULE_SOLUTION_MEETING}
+           Action.SCHEDULE_CONFERENCE, Action.REQUEST_SOLUTION_MEETING, Action.SCHEDULE_SOLUTION_MEETING,
+           Action.REOPEN_CASE}
 # On Telegram, 🤝 의뢰하기 opens the dialog: nothing is recorded until the referral is sent.
 NOT_AUDITED_ON = {("telegram", Action.REFER), ("telegram", Action.RECORD_FOLLOWUP), ("telegram", Action.RECORD_SUPPORT),
                   ("telegram", Action.RECORD_CONFERENCE)}  # 🗓 사례회의 opens the dialog

@@ -58,6 +58,7 @@ class ClockId(CatalogEnum):
     SERVICE_PLAN = "service_plan"
     SERVICE_PLAN_LIMIT = "service_plan_limit"
     SERVICE_LINKAGE = "service_linkage"
+    LINKAGE_CHECK = "linkage_check"
     CLOSURE_REVIEW = "closure_review"
     AFTERCARE = "aftercare"
     AFTERCARE_SECOND = "aftercare_second"
@@ -113,6 +114,9 @@ RULES: dict[ClockId, ClockRule] = {
         ),
         # 서비스 연계 가구: "선정 후 30일 이내 관련 서비스 연계" (L9153–9155)
         ClockRule(ClockId.SERVICE_LINKAGE, _K.GUIDE_LIMIT, _C.WORKING_DAYS_INCLUSIVE, 30, "L9153–9155"),
+        # 서비스 연계 가구: "서비스 연계가 시작되고 1~3개월 이내" a check (L9190); the window opens
+        # a month after the link (Deadline.not_before) and closes at 3 months.
+        ClockRule(ClockId.LINKAGE_CHECK, _K.GUIDE_LIMIT, _C.CALENDAR_MONTHS, 3, "L9190"),
         # "사례회의 후 5일 이내 시스템 종결심사 등록" (L9910–9912; 2025 change L1198–1210)
         ClockRule(ClockId.CLOSURE_REVIEW, _K.GUIDE_LIMIT, _C.WORKING_DAYS_AFTER, 5, "L9910–9912, L1198–1210"),
         # 서비스 연계 가구: "서비스 연계 종료 후 3개월 이내 1회" (L8763–8765, L10097);
@@ -127,6 +131,8 @@ RULES: dict[ClockId, ClockRule] = {
 
 # "사후관리 주기는 최소 1개월 이상" (L10095–10097)
 AFTERCARE_MIN_INTERVAL_MONTHS = 1
+# "서비스 연계가 시작되고 1~3개월 이내" (L9190): the check counts from a month after the link.
+LINKAGE_CHECK_FROM_MONTHS = 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +154,7 @@ class CaseMilestones:
     closure_review_registered_on: date | None = None
     closed_on: date | None = None  # 종결 승인, or end of linkage for 서비스 연계 가구
     linkage_ended_on: date | None = None
+    linkage_checked_on: date | None = None  # the 1–3 month check of a 서비스 연계 가구 (L9190)
     aftercare_contacts: tuple[date, ...] = ()
 
 
@@ -245,6 +252,10 @@ def due_dates(milestones: CaseMilestones, calendar: WorkingCalendar = DEFAULT_CA
         add(ClockId.SERVICE_PLAN_LIMIT, m.intake_on, m.service_plan_on)
     if kind is HouseholdType.SERVICE_LINKAGE:
         add(ClockId.SERVICE_LINKAGE, m.selected_on, m.service_linked_on)
+        # An ended linkage needs no check any more: its 사후관리 clock takes over.
+        linked = m.service_linked_on
+        add(ClockId.LINKAGE_CHECK, linked, m.linkage_checked_on or m.linkage_ended_on,
+            add_months(linked, LINKAGE_CHECK_FROM_MONTHS) if linked else None)
         add(ClockId.AFTERCARE, m.linkage_ended_on or m.closed_on, _nth(m.aftercare_contacts, 0))
     if kind is HouseholdType.CASE_MANAGED:
         add(ClockId.CLOSURE_REVIEW, m.closing_meeting_on, m.closure_review_registered_on)

@@ -38,9 +38,12 @@ class CaseStep(CatalogEnum):
     SELECTION = "selection"  # 대상자 구분 및 선정 (L9082–9384)
     SERVICE_PLAN = "service_plan"  # 서비스 제공계획 수립 (L9385–9691)
     SERVICE_DELIVERY = "service_delivery"  # 서비스 제공 및 점검 (L9692–9854)
+    NEEDS_RESURVEY = "needs_resurvey"  # 욕구 재조사 from a check, then a re-plan (L9799–9806)
     CLOSURE = "closure"  # 종결 (L9855–10029)
     AFTERCARE = "aftercare"  # 사후관리 (L10030–10181)
-    CLOSED_EARLY = "closed_early"  # 자체 종결 / 서비스 제외 after 초기상담 (L7118–7120, L11272–11284)
+    # 초기상담 종결 (서비스 제외, L7118–7120, L11272–11284): not the closure type 자체 종결
+    # (L9937), so its label and export code differ (see :func:`outcome_code`).
+    CLOSED_EARLY = "closed_early"
     REFERRED_OUT = "referred_out"  # 타 사례관리 사업·기관 의뢰 (L9198–9330, L11280)
     NOT_SELECTED = "not_selected"  # 미선정 (L9163–9165)
     AFTERCARE_DONE = "aftercare_done"  # required 사후관리 contacts made (L10095–10097)
@@ -73,6 +76,12 @@ class CaseAction(CatalogEnum):
     REFER_ELSEWHERE = "refer_elsewhere"
     ESCALATE_HARD_CASE = "escalate_hard_case"
     REOPEN = "reopen"  # 재개입 / 재의뢰 (L10081–10083, L3709, L9165)
+    # Added after the first release: buttons carry an action as its position here
+    # (dialogs/callback_data.py), so new actions go at the end.
+    SUBMIT_SERVICE_PLAN = "submit_service_plan"  # 승인요청 of the first plan (L9687–9689)
+    RETURN_SERVICE_PLAN = "return_service_plan"  # 반려 while 승인대기: back to the plan (L9689–9691)
+    RESURVEY_NEEDS = "resurvey_needs"  # 점검 결과 욕구 재조사 (L9799–9806)
+    COMPLETE_RESURVEY = "complete_resurvey"  # 재조사 done: the plan is re-made (L9808–9812)
 
 
 class ActorRole(CatalogEnum):
@@ -123,6 +132,17 @@ class EarlyClosureReason(CatalogEnum):
     INFORMATION_ONLY = "information_only"  # 단순 정보제공으로 해결 (L11282)
     SERVICE_REFUSED = "service_refused"  # 서비스 거절 (L11282–11284)
     COUNSELLING_REFUSED = "counselling_refused"  # 상담 거부 (L11282–11284)
+
+
+class PlanReturnReason(CatalogEnum):
+    """Why the approver sends a plan back (반려, L9689–9691): what the approval checks (L9614–9618)
+    and the plan errors the guide lists (L16483–16512). A choice, so no free text (no PII) is stored."""
+
+    __prefix__ = "case.plan_return"
+    GOALS_NOT_SPECIFIC = "goals_not_specific"  # 목표가 모호하거나 서비스가 목표로 적힘 (L16483–16489)
+    NEEDS_NOT_COVERED = "needs_not_covered"  # 조사된 욕구가 계획에 빠짐 (L16500–16512)
+    SERVICES_NOT_LINKED = "services_not_linked"  # 목표와 서비스가 이어지지 않음 (L9614–9618)
+    DETAILS_MISSING = "details_missing"  # 제공기관·내용·횟수·시기 누락 (L9554)
 
 
 class NotSelectedReason(CatalogEnum):
@@ -195,6 +215,9 @@ class Refusal(CatalogEnum):
     REFERRAL_TARGET_MISSING = "referral_target_missing"
     HARD_CASE_REASON_MISSING = "hard_case_reason_missing"
     SELECTION_CONFERENCE_MISSING = "selection_conference_missing"  # core/conferences.py records it
+    PLAN_NOT_AWAITING_APPROVAL = "plan_not_awaiting_approval"
+    PLAN_ALREADY_SUBMITTED = "plan_already_submitted"
+    PLAN_RETURN_REASON_MISSING = "plan_return_reason_missing"
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +238,11 @@ class CaseFacts:
     hard_case_reason: HardCaseReason | None = None
     # The day a recorded 사례회의 decided 대상자 선정 (core/conferences.py; never set by hand).
     selection_conference_on: date | None = None
+    plan_return_reason: PlanReturnReason | None = None
+    # What follow-up calls found (state/followups.py): a service 불이행 (re-plan, L9808–9818)
+    # and the closure-review triggers (L9819–9824), shown on the case card until acted on.
+    replan_suggested: bool = False
+    closure_review_triggers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,6 +258,9 @@ class CaseState:
     not_selected_reason: NotSelectedReason | None = None
     referral_target: ReferralTarget | None = None
     cycle: int = 1  # +1 at each 재개입
+    plan_submitted_on: date | None = None  # 승인요청 of the first plan; None again after 반려
+    plan_return_reason: PlanReturnReason | None = None  # the last 반려's reason
+    resurveys: int = 0  # 욕구 재조사 rounds during service delivery
 
     @property
     def household_type(self) -> HouseholdType | None:
@@ -350,13 +381,25 @@ def _aftercare_contacts_made(a: _Attempt) -> Refusal | None:
     return None if made >= needed else Refusal.AFTERCARE_CONTACTS_INCOMPLETE
 
 
+def _plan_awaiting_approval(a: _Attempt) -> Refusal | None:
+    """반려 is possible only while 승인대기 (L9689–9691): a first plan submitted, not yet approved."""
+    awaiting = a.case.plan_submitted_on is not None and not a.case.plan_approved
+    return None if awaiting else Refusal.PLAN_NOT_AWAITING_APPROVAL
+
+
+def _plan_not_submitted(a: _Attempt) -> Refusal | None:
+    if a.case.plan_approved:
+        return Refusal.PLAN_NOT_AWAITING_APPROVAL  # a revised plan needs no approval (L9687)
+    return Refusal.PLAN_ALREADY_SUBMITTED if a.case.plan_submitted_on is not None else None
+
+
 def _not_yet_hard_case(a: _Attempt) -> Refusal | None:
     return Refusal.ALREADY_HARD_CASE if a.case.hard_case else None
 
 
 _A, _S = CaseAction, CaseStep
 _CHECKING = [_S.INITIAL_COUNSELLING, _S.INTAKE, _S.ASSESSMENT, _S.CASE_MEETING, _S.SELECTION]
-_ACTIVE = [*_CHECKING, _S.SERVICE_PLAN, _S.SERVICE_DELIVERY]
+_ACTIVE = [*_CHECKING, _S.SERVICE_PLAN, _S.SERVICE_DELIVERY, _S.NEEDS_RESURVEY]
 _ENDED = [_S.AFTERCARE, _S.AFTERCARE_DONE, _S.CLOSED_EARLY, _S.REFERRED_OUT, _S.NOT_SELECTED]
 _CM, _SL = _household(HouseholdType.CASE_MANAGED), _household(HouseholdType.SERVICE_LINKAGE)
 _consent, _use_consent = _personal_data_consent, _service_use_consent
@@ -376,7 +419,14 @@ _RULES: list[tuple[CaseAction, list[CaseStep], CaseStep | None, tuple[Guard, ...
      (_team_leader, _not_selected_reason)),
     (_A.CONFIRM_SERVICE_PLAN, [_S.SERVICE_PLAN], _S.SERVICE_DELIVERY,
      (_first_plan_approver, _consent, _use_consent)),
+    (_A.SUBMIT_SERVICE_PLAN, [_S.SERVICE_PLAN], None, (_plan_not_submitted, _consent)),
+    (_A.RETURN_SERVICE_PLAN, [_S.SERVICE_PLAN], None,
+     (_approver, _plan_awaiting_approval, _fact("plan_return_reason", Refusal.PLAN_RETURN_REASON_MISSING))),
     (_A.REVISE_SERVICE_PLAN, [_S.SERVICE_DELIVERY], _S.SERVICE_PLAN, (_CM,)),
+    # A check finds a changed environment or a serious new need: 욕구 재조사 (L9799–9806), then
+    # the plan is re-made (서비스 제공계획 재수립, L9808–9812); a re-made plan needs no approval (L9687).
+    (_A.RESURVEY_NEEDS, [_S.SERVICE_DELIVERY], _S.NEEDS_RESURVEY, (_CM,)),
+    (_A.COMPLETE_RESURVEY, [_S.NEEDS_RESURVEY], _S.SERVICE_PLAN, (_consent,)),
     (_A.LINK_SERVICE, [_S.SERVICE_DELIVERY], None, (_SL, _use_consent)),
     (_A.END_LINKAGE, [_S.SERVICE_DELIVERY], _S.AFTERCARE,
      (_SL, _milestone("service_linked_on", Refusal.SERVICE_NOT_LINKED))),
@@ -441,6 +491,12 @@ def _effect(action: CaseAction, current: CaseState, facts: CaseFacts, on: date) 
             reason = facts.not_selected_reason if action is _A.SELECT_NOT_SELECTED else None
             current = replace(current, not_selected_reason=reason)
             m = replace(m, selected_on=on, household_type=_SELECTED[action])
+        case _A.SUBMIT_SERVICE_PLAN:
+            current = replace(current, plan_submitted_on=on)
+        case _A.RETURN_SERVICE_PLAN:
+            current = replace(current, plan_submitted_on=None, plan_return_reason=facts.plan_return_reason)
+        case _A.RESURVEY_NEEDS:
+            current = replace(current, resurveys=current.resurveys + 1)
         case _A.CONFIRM_SERVICE_PLAN:
             current = replace(current, plan_approved=True)
             m = replace(m, service_plan_on=m.service_plan_on or on)
@@ -527,7 +583,7 @@ def allowed_actions(
 _REPORTER_STAGE = {
     _S.DISCOVERED: ReporterStage.RECEIVED,
     **dict.fromkeys(_CHECKING, ReporterStage.CHECKING),
-    **dict.fromkeys([_S.SERVICE_PLAN, _S.SERVICE_DELIVERY, _S.CLOSURE], ReporterStage.LINKED),
+    **dict.fromkeys([_S.SERVICE_PLAN, _S.SERVICE_DELIVERY, _S.NEEDS_RESURVEY, _S.CLOSURE], ReporterStage.LINKED),
     # Every end of our process reads 종결 to the reporter, whatever the outcome: the stage
     # must not tell a neighbour whether the household refused, died or was referred.
     **dict.fromkeys(_ENDED, ReporterStage.CLOSED),
@@ -538,8 +594,43 @@ def reporter_stage(case_state: CaseState) -> ReporterStage:
     return _REPORTER_STAGE[case_state.step]
 
 
+def settle_suggestions(action: CaseAction | str, facts: CaseFacts) -> CaseFacts:
+    """A step that answers what a follow-up call suggested clears the suggestion: a re-plan or
+    re-survey answers a 불이행 (L9808–9818); a closure evaluation, the end of a linkage or a
+    재개입 answers a 종결 검토 (L9819–9824)."""
+    try:
+        action = CaseAction(action)
+    except ValueError:
+        return facts  # an unknown action is refused by apply, not here
+    if action in (_A.REVISE_SERVICE_PLAN, _A.RESURVEY_NEEDS, _A.LINK_SERVICE, _A.REOPEN):
+        facts = replace(facts, replan_suggested=False)
+    if action in (_A.BEGIN_CLOSURE, _A.END_LINKAGE, _A.REOPEN):
+        facts = replace(facts, closure_review_triggers=())
+    return facts
+
+
+def outcome_code(case_state: CaseState) -> str:
+    """How a case ended, as a code statistics can count without mixing: an exit after 초기상담
+    ("initial_exit.benefit_application", L11272–11284) is never the closure type 자체 종결
+    ("closure.internal_closure", L9937, L12542). Empty while the case is open."""
+    if case_state.step is CaseStep.CLOSED_EARLY and case_state.early_closure_reason is not None:
+        return f"initial_exit.{case_state.early_closure_reason.value}"
+    if case_state.step is CaseStep.NOT_SELECTED:
+        reason = case_state.not_selected_reason
+        return f"not_selected.{reason.value}" if reason else "not_selected"
+    if case_state.step is CaseStep.REFERRED_OUT:
+        target = case_state.referral_target
+        return f"referred_out.{target.value}" if target else "referred_out"
+    if case_state.closure_reason is not None and case_state.step in (CaseStep.AFTERCARE, CaseStep.AFTERCARE_DONE):
+        return f"closure.{case_state.closure_reason.value}"
+    if case_state.milestones.linkage_ended_on is not None and case_state.step in (CaseStep.AFTERCARE,
+                                                                                   CaseStep.AFTERCARE_DONE):
+        return "linkage_ended"
+    return ""
+
+
 def message_keys() -> set[str]:
     """Every catalog key this module can hand to the presentation layer."""
-    enums = (CaseStep, CaseAction, ActorRole, ClosureReason, EarlyClosureReason, NotSelectedReason)
+    enums = (CaseStep, CaseAction, ActorRole, ClosureReason, EarlyClosureReason, NotSelectedReason, PlanReturnReason)
     enums += (ReferralTarget, HardCaseReason, ReporterStage, HouseholdType, Refusal)
     return {member.label_key for enum in enums for member in enum}

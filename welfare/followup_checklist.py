@@ -30,6 +30,11 @@ from typing import Any
 
 from welfare.case_clocks import CatalogEnum
 from welfare.danger import screen as screen_for_danger
+from welfare.service_checks import (
+    CheckMethod, ClosureTrigger, HouseholdChange, ServiceCheck, ServiceCheckError, closure_triggers, parse_checks,
+    refusing, replan_needed,
+)
+from welfare.service_checks import message_keys as service_checks_message_keys
 from welfare.working_days import DEFAULT_CALENDAR, WorkingCalendar
 
 TEMPLATE_PATH = Path(__file__).resolve().parent / "data" / "followup_checklist_v1.toml"
@@ -39,6 +44,9 @@ DOMAIN_IDS = (
     "economy", "care", "physical_health", "mental_health", "housing", "employment",
     "childcare_education", "relationships", "safety", "legal_rights", "culture_leisure",
 )  # fmt: skip
+# Asked on their own in every call, never pre-answered (the guide: a check must look at the
+# safety of a household with a 안전 problem, not only at whether services arrive, L16583–16597).
+EXPLICIT_DOMAINS = ("safety", "mental_health")
 QUESTION_KEYS = tuple(
     f"checklist.question.{q}"
     for q in (
@@ -73,6 +81,8 @@ class Guidance(CatalogEnum):
     PLAN_HOME_VISIT = "plan_home_visit"  # "원칙적으로 … 방문상담" (L10110)
     CONSIDER_NEEDS_REASSESSMENT = "consider_needs_reassessment"  # 욕구 재조사 (L9803–9806)
     RETRY_CALL = "retry_call"
+    CONSIDER_REPLANNING = "consider_replanning"  # 서비스 제공계획 재수립 (L9808–9818)
+    CONSIDER_CLOSURE_REVIEW = "consider_closure_review"  # 종결을 위한 사례관리 평가 (L9819–9824)
 
 
 # What a worker does at once for danger found in their own note, by kind (welfare/danger.py).
@@ -104,6 +114,9 @@ class ErrorCode(CatalogEnum):
     NOTE_TOO_LONG = "note_too_long"
     NEXT_CONTACT_INVALID = "next_contact_invalid"
     NEXT_CONTACT_IN_PAST = "next_contact_in_past"
+    METHOD_INVALID = "method_invalid"
+    SERVICE_CHECK_INVALID = "service_check_invalid"
+    HOUSEHOLD_CHANGE_INVALID = "household_change_invalid"
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +177,7 @@ class ChecklistTemplate:
         keys |= {d.label_key for d in self.domains} | {s.label_key for s in self.risk_signs}
         for enum in (Answerer, DomainStatus, Guidance, EscalationReason, ErrorCode):
             keys |= {member.label_key for member in enum}
+        keys |= service_checks_message_keys()
         return keys
 
 
@@ -288,6 +302,10 @@ class Submission:
     services_received: tuple[str, ...] = ()
     note: str = ""
     next_contact_on: date | None = None
+    # 서식5 ⑪–⑮ per planned service and what the call learnt of the household (service_checks.py)
+    method: CheckMethod = CheckMethod.PHONE
+    services: tuple[ServiceCheck, ...] = ()
+    household_changes: tuple[HouseholdChange, ...] = ()
 
 
 _FIELDS = frozenset(Submission.__dataclass_fields__)
@@ -311,7 +329,8 @@ def parse_submission(answers: Mapping[str, Any], template: ChecklistTemplate, *,
         error("attempts", ErrorCode.ATTEMPTS_INVALID)
     answered_by = answers.get("answered_by")
     domains, signs = answers.get("domains") or {}, answers.get("new_risk_signs") or []
-    if reached is False and (answered_by is not None or domains or signs):
+    checks_raw, changes_raw = answers.get("services"), answers.get("household_changes") or []
+    if reached is False and (answered_by is not None or domains or signs or checks_raw or changes_raw):
         error("reached", ErrorCode.NOT_REACHED_WITH_ANSWERS)  # answers from a call nobody took
     typed_answerer = None
     if reached is True:
@@ -354,9 +373,29 @@ def parse_submission(answers: Mapping[str, Any], template: ChecklistTemplate, *,
         error("next_contact_on", ErrorCode.NEXT_CONTACT_INVALID)
     elif next_contact is not None and next_contact < today:
         error("next_contact_on", ErrorCode.NEXT_CONTACT_IN_PAST)
+    try:
+        method = CheckMethod(answers.get("method") or CheckMethod.PHONE)
+    except ValueError:
+        error("method", ErrorCode.METHOD_INVALID)
+        method = CheckMethod.PHONE
+    try:
+        checks = parse_checks(checks_raw)
+    except ServiceCheckError as bad:
+        error(bad.field, ErrorCode.SERVICE_CHECK_INVALID)
+        checks = ()
+    try:
+        if not isinstance(changes_raw, (list, tuple)):
+            raise ValueError(changes_raw)
+        changes = tuple(dict.fromkeys(HouseholdChange(c) for c in changes_raw))
+    except ValueError:
+        error("household_changes", ErrorCode.HOUSEHOLD_CHANGE_INVALID)
+        changes = ()
     if errors:
         raise InvalidSubmission(tuple(errors))
     return Submission(
+        method=method,
+        services=checks,
+        household_changes=changes,
         version=template.version,
         reached=bool(reached),
         attempts=int(attempts),  # type: ignore[arg-type]
@@ -391,6 +430,9 @@ class Outcome:
     guidance: tuple[Guidance, ...]
     worse_domains: tuple[str, ...]
     next_contact_on: date | None
+    replan_suggested: bool = False  # a service 불이행 or changed: 재계획 (L9808–9818)
+    refusing: bool = False  # the household refuses a service on this call
+    closure_review: tuple[ClosureTrigger, ...] = ()  # 종결 검토 (L9819–9824)
 
 
 def evaluate_submission(
@@ -399,8 +441,14 @@ def evaluate_submission(
     today: date,
     template: ChecklistTemplate | None = None,
     calendar: WorkingCalendar = DEFAULT_CALENDAR,
+    refusing_since: date | None = None,
+    last_reached_on: date | None = None,
 ) -> Outcome:
-    """What follows from one call. Raises :class:`InvalidSubmission` for a bad form."""
+    """What follows from one call. Raises :class:`InvalidSubmission` for a bad form.
+
+    ``refusing_since``: when the household's current run of refusals began (None if the last
+    call did not refuse); ``last_reached_on``: the last call that got through, else the day the
+    case began — both from the case's history, for the closure-review triggers."""
     template = template or load_template()
     call = answers if isinstance(answers, Submission) else parse_submission(answers, template, today=today)
     unknown_signs = set(call.new_risk_signs) - {s.id for s in template.risk_signs}
@@ -409,12 +457,15 @@ def evaluate_submission(
         raise InvalidSubmission((FieldError("submission", code),))
     tomorrow = calendar.working_days_after(today, 1)
     if not call.reached:
+        closure = closure_triggers(today=today, reached=False, changes=(), refusing_now=False, refusing_since=None,
+                                   last_reached_on=last_reached_on)
         if call.attempts >= template.max_unanswered_attempts:
             reason = Message(EscalationReason.UNANSWERED_ATTEMPTS.label_key, {"attempts": call.attempts})
             visit = min(call.next_contact_on or tomorrow, tomorrow)
-            return Outcome(True, False, False, False, (reason,), (Guidance.PLAN_HOME_VISIT,), (), visit)
+            return Outcome(True, False, False, False, (reason,), (Guidance.PLAN_HOME_VISIT,), (), visit,
+                           closure_review=closure)
         retry = call.next_contact_on or tomorrow
-        return Outcome(False, False, True, False, (), (Guidance.RETRY_CALL,), (), retry)
+        return Outcome(False, False, True, False, (), (Guidance.RETRY_CALL,), (), retry, closure_review=closure)
 
     reasons: list[Message] = []
     guidance: list[Guidance] = []
@@ -448,5 +499,15 @@ def evaluate_submission(
         # 추석: the duty team calls back the next calendar day.
         next_day = date.fromordinal(today.toordinal() + 1)
         next_contact = min(next_contact or next_day, next_day)
+    replan = replan_needed(call.services)
+    if replan:
+        guidance.append(Guidance.CONSIDER_REPLANNING)
+    refuses = refusing(call.services, call.household_changes)
+    closure = closure_triggers(today=today, reached=True, changes=call.household_changes, refusing_now=refuses,
+                               refusing_since=(refusing_since or today) if refuses else None,
+                               last_reached_on=last_reached_on)
+    if closure:
+        guidance.append(Guidance.CONSIDER_CLOSURE_REVIEW)
     unique_guidance = tuple(dict.fromkeys(guidance))
-    return Outcome(escalate, urgent, False, reassess, tuple(reasons), unique_guidance, worse, next_contact)
+    return Outcome(escalate, urgent, False, reassess, tuple(reasons), unique_guidance, worse, next_contact,
+                   replan, refuses, closure)

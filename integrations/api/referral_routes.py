@@ -11,11 +11,13 @@ from fastapi.responses import JSONResponse
 from core import co_managers as core_co_managers
 from core import referral_export
 from core import referrals as core_referrals
+from core import reopening as core_reopening
 from core import transfers as core_transfers
 from integrations import fhir, referral_notices
 from integrations.api.referral_schemas import (
-    CoManagerOut, CoManagerRequest, CoManagersOut, ConsentOut, ConsentRequest, CoordinationOut, LeadOut, LeadRequest, MovedOut, OpenByOrganisationOut, OrganisationOut, ReferralDetail,
-    ReferralSummary, ReferRequest, ReplyRequest, TransferOut, TransferRequest,
+    CoManagerOut, CoManagerRequest, CoManagersOut, ConsentOut, ConsentRequest, CoordinationOut, LeadOut, LeadRequest,
+    MovedOut, OpenByOrganisationOut, OrganisationOut, ReferralDetail, ReferralSummary, ReferRequest, ReopenOut,
+    ReopenRequest, ReplyRequest, TransferOut, TransferRequest,
 )
 from integrations.api.routes import CaseId, Caller, _read, _tx
 from state import cases
@@ -175,3 +177,10 @@ async def remove_co_manager(case_id: CaseId, org_code: Annotated[str, Path(min_l
     async with _tx(request) as work:
         await core_co_managers.remove_co_manager(work, actor, case_id, org_code)
         return await _co_managers_out(work, case_id)
+@router.post("/cases/{case_id}/reopen", response_model=ReopenOut,
+             summary="재개입: a closed or monitored household has a new problem; the case opens again (audited)")
+async def reopen_case(case_id: CaseId, body: ReopenRequest, request: Request, actor: Caller):
+    async with _tx(request) as work:
+        record = await core_reopening.reopen_case(work, actor, case_id, body.problem, body.expected_version)
+    return ReopenOut(case_id=record.id, step=record.state.step.value, cycle=record.state.cycle,
+                     manager_member_id=record.manager_member_id, version=record.version)

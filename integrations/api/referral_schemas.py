@@ -142,3 +142,18 @@ class CoManagersOut(BaseModel):
     manager_designated: bool = Field(description="designated by the team leader (L8576–8578)")
     co_managers: list[CoManagerOut]
     danger: list[str] = Field(default_factory=list, description="danger found in the role text just given")
+
+
+class ReopenRequest(BaseModel):
+    """재개입: the need domain of the new problem (one of the 11 욕구영역)."""
+
+    problem: str = Field(max_length=40, description="need domain id, e.g. economy, safety")
+    expected_version: int | None = Field(default=None, ge=1, le=2**31 - 1)
+
+
+class ReopenOut(BaseModel):
+    case_id: int
+    step: str
+    cycle: int
+    manager_member_id: int | None
+    version: int

@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse, Response
 from core import audit_trail
 from core import cases as core_cases
 from core import followups as core_followups
+from welfare.case_lifecycle import outcome_code
 from core import referrals as core_referrals
 from core import reports as core_reports
 from core import support as core_support
@@ -158,7 +159,10 @@ EXPORT_COLUMNS = ("receipt_no", "case_id", "dong_code", "step", "household_type"
                   # Linkage: how many referrals, how many still open, to whom, and the latest one's state.
                   "referrals", "referrals_open", "referral_orgs", "last_referral_state",
                   # The support ledger (지원 이력): how many entries, of which kinds, by whom, the latest date.
-                  "support_entries", "support_kinds", "support_givers", "last_support_on")
+                  "support_entries", "support_kinds", "support_givers", "last_support_on",
+                  # How the case ended, as distinct codes: an exit after 초기상담 ("initial_exit.…",
+                  # L11272–11284) never reads as the closure type 자체 종결 ("closure.internal_closure", L9937).
+                  "outcome", "cycle")
 
 
 def support_cells(found: list) -> tuple[int, str, str, str]:
@@ -188,7 +192,8 @@ async def export_cases(request: Request, actor: Caller, dong: str | None = None)
             m.household_type.value if m.household_type else "", record.urgent, record.state.hard_case,
             m.referred_on, m.initial_counselling_on, m.intake_on, m.assessment_registered_on,
             m.selected_on, m.service_plan_on, m.closed_on, summary.next_due or "", summary.overdue,
-            *referral_cells(linked.get(record.id, [])), *support_cells(supported.get(record.id, [])))])
+            *referral_cells(linked.get(record.id, [])), *support_cells(supported.get(record.id, [])),
+            outcome_code(record.state), record.state.cycle)])
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": 'attachment; filename="salpim-cases.csv"',
                              "Cache-Control": "no-store"})

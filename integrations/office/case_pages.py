@@ -18,7 +18,7 @@ from integrations.office import guard, print_pages, timeline
 from integrations.office.rendering import page
 from state.cases import CaseRecord
 from welfare.case_lifecycle import CaseAction
-from welfare.followup_checklist import Answerer, DomainStatus, load_template
+from welfare.followup_checklist import EXPLICIT_DOMAINS, Answerer, DomainStatus, load_template
 from welfare.korea_time import kst_today
 
 router = APIRouter()
@@ -123,7 +123,7 @@ async def followup_form(case_id: CaseId, request: Request) -> Response:
     async with guard.read(request) as work:
         start = await core_followups.start(work, who.actor, case_id)
     return page(request, "followup.html", actor=who.actor, csrf=who.csrf, start=start, checklist=load_template(),
-                answerers=list(Answerer), statuses=list(DomainStatus))
+                answerers=list(Answerer), statuses=list(DomainStatus), explicit_domains=EXPLICIT_DOMAINS)
 
 
 def submission_of(fields: dict[str, list[str]]) -> dict[str, Any]:
@@ -137,7 +137,9 @@ def submission_of(fields: dict[str, list[str]]) -> dict[str, Any]:
         services = [s.strip() for s in guard.one(fields, "services").replace("\n", ",").split(",") if s.strip()]
         submission.update(
             answered_by=guard.one(fields, "answered_by"),
-            domains={d.id: guard.one(fields, f"domain_{d.id}", "not_applicable") for d in template.domains},
+            # 안전 and 정신적 건강 have no default: left unanswered, the checklist refuses the form.
+            domains={d.id: guard.one(fields, f"domain_{d.id}", "" if d.id in EXPLICIT_DOMAINS else "not_applicable")
+                     for d in template.domains},
             new_risk_signs=[s for s in fields.get("signs", []) if s],
             services_received=services[:template.services_max_items], note=guard.one(fields, "note"))
     return submission

@@ -22,6 +22,7 @@ from welfare.case_lifecycle import (
     EarlyClosureReason,
     HardCaseReason,
     NotSelectedReason,
+    PlanReturnReason,
     ReferralTarget,
     Refusal,
     ReporterStage,
@@ -29,6 +30,7 @@ from welfare.case_lifecycle import (
     allowed_actions,
     apply,
     new_case,
+    outcome_code,
     reporter_stage,
 )
 
@@ -297,7 +299,73 @@ GUARD_CASES = {
                                      (A.ACCEPT_INTAKE, WORKER, D(2026, 2, 12)),
                                      (A.COMPLETE_ASSESSMENT, WORKER, D(2026, 2, 26))]),
         A.HOLD_SELECTION_MEETING, replace(CONSENTED, selection_conference_on=None), LEADER, D(2026, 3, 4)),
+    Refusal.PLAN_NOT_AWAITING_APPROVAL: lambda: (at_plan(), A.RETURN_SERVICE_PLAN, RETURNED, LEADER, D(2026, 3, 10)),
+    Refusal.PLAN_ALREADY_SUBMITTED: lambda: (submitted(), A.SUBMIT_SERVICE_PLAN, CONSENTED, WORKER, D(2026, 3, 11)),
+    Refusal.PLAN_RETURN_REASON_MISSING: lambda: (submitted(), A.RETURN_SERVICE_PLAN, CONSENTED, LEADER, D(2026, 3, 11)),
 }  # fmt: skip
+RETURNED = replace(CONSENTED, plan_return_reason=PlanReturnReason.NEEDS_NOT_COVERED)
+
+
+def at_plan() -> CaseState:
+    return apply(at_selection(), A.SELECT_CASE_MANAGEMENT, CONSENTED, LEADER, D(2026, 3, 4))
+
+
+def submitted() -> CaseState:
+    return apply(at_plan(), A.SUBMIT_SERVICE_PLAN, CONSENTED, WORKER, D(2026, 3, 10))
+
+
+def test_a_plan_awaiting_approval_is_returned_with_a_reason_by_the_team_leader() -> None:
+    """반려 while 승인대기 re-opens the plan step (L9689–9691); the worker submits again."""
+    waiting = submitted()
+    assert waiting.step is CaseStep.SERVICE_PLAN and waiting.plan_submitted_on == D(2026, 3, 10)
+    assert refusal(waiting, A.RETURN_SERVICE_PLAN, RETURNED, WORKER, D(2026, 3, 11)) is Refusal.APPROVER_REQUIRED
+    assert A.RETURN_SERVICE_PLAN not in allowed_actions(waiting, RETURNED, actor_role=WORKER)
+    returned = apply(waiting, A.RETURN_SERVICE_PLAN, RETURNED, LEADER, D(2026, 3, 11))
+    assert returned.step is CaseStep.SERVICE_PLAN and returned.plan_submitted_on is None
+    assert returned.plan_return_reason is PlanReturnReason.NEEDS_NOT_COVERED and not returned.plan_approved
+    again = apply(returned, A.SUBMIT_SERVICE_PLAN, CONSENTED, WORKER, D(2026, 3, 13))
+    approved = apply(again, A.CONFIRM_SERVICE_PLAN, CONSENTED, LEADER, D(2026, 3, 16))
+    assert approved.step is CaseStep.SERVICE_DELIVERY and approved.plan_approved
+    # An approved plan is never 반려'd: a revised one needs no approval (L9687).
+    revised = apply(approved, A.REVISE_SERVICE_PLAN, CONSENTED, WORKER, D(2026, 4, 1))
+    assert refusal(revised, A.RETURN_SERVICE_PLAN, RETURNED, LEADER, D(2026, 4, 2)) is Refusal.PLAN_NOT_AWAITING_APPROVAL
+
+
+def test_a_check_steps_back_from_delivery_to_a_needs_resurvey_then_a_new_plan() -> None:
+    """점검 결과 욕구 재조사 (L9799–9806), then 서비스 제공계획 재수립 (L9808–9812)."""
+    delivering = apply(submitted(), A.CONFIRM_SERVICE_PLAN, CONSENTED, LEADER, D(2026, 3, 16))
+    assert A.RESURVEY_NEEDS in allowed_actions(delivering, CONSENTED, actor_role=WORKER)
+    resurvey = apply(delivering, A.RESURVEY_NEEDS, CONSENTED, WORKER, D(2026, 5, 4))
+    assert resurvey.step is CaseStep.NEEDS_RESURVEY and resurvey.resurveys == 1
+    assert reporter_stage(resurvey) is ReporterStage.LINKED
+    offered = set(allowed_actions(resurvey, CONSENTED, actor_role=WORKER))
+    assert A.COMPLETE_RESURVEY in offered and not offered & {A.BEGIN_CLOSURE, A.REVISE_SERVICE_PLAN}
+    assert refusal(resurvey, A.COMPLETE_RESURVEY, CaseFacts(), WORKER, D(2026, 5, 8)) is \
+        Refusal.PERSONAL_DATA_CONSENT_MISSING
+    replanning = apply(resurvey, A.COMPLETE_RESURVEY, CONSENTED, WORKER, D(2026, 5, 8))
+    assert replanning.step is CaseStep.SERVICE_PLAN and replanning.plan_approved
+    back = apply(replanning, A.CONFIRM_SERVICE_PLAN, CONSENTED, WORKER, D(2026, 5, 11))  # no approval again
+    assert back.step is CaseStep.SERVICE_DELIVERY
+    linked = apply(at_selection(), A.SELECT_SERVICE_LINKAGE, CONSENTED, LEADER, D(2026, 3, 4))
+    assert refusal(linked, A.RESURVEY_NEEDS, CONSENTED, WORKER, D(2026, 4, 1)) is Refusal.NOT_CASE_MANAGED_HOUSEHOLD
+
+
+def test_exits_after_counselling_never_share_a_code_with_the_closure_type_internal_closure() -> None:
+    """사회보장급여 신청 and the other 초기상담 exits (L11272–11284) vs 자체 종결 (L9937)."""
+    counselled = apply(new_case(D(2026, 2, 9)), A.ASSIGN_COUNSELLOR, CaseFacts(), WORKER, D(2026, 2, 9))
+    codes = {outcome_code(apply(counselled, A.CLOSE_INTERNALLY, CaseFacts(early_closure_reason=r), WORKER,
+                                D(2026, 2, 10))) for r in EarlyClosureReason}
+    assert codes == {f"initial_exit.{r.value}" for r in EarlyClosureReason}
+    closing = apply(at_closure(), A.HOLD_CLOSING_MEETING, CONSENTED, LEADER, D(2026, 9, 8))
+    internal = CaseFacts(closure_reason=ClosureReason.INTERNAL_CLOSURE)
+    closed = run(closing, [(A.REGISTER_CLOSURE_REVIEW, WORKER, D(2026, 9, 9)),
+                           (A.APPROVE_CLOSURE, LEADER, D(2026, 9, 10))], internal)
+    assert outcome_code(closed) == "closure.internal_closure" and not codes & {outcome_code(closed)}
+    assert outcome_code(at_selection()) == ""
+    ko = catalog("ko")
+    assert ko[CaseStep.CLOSED_EARLY.label_key] != ko[ClosureReason.INTERNAL_CLOSURE.label_key]
+    assert ko[A.CLOSE_INTERNALLY.label_key] != ko[ClosureReason.INTERNAL_CLOSURE.label_key]
+    assert "자체 종결" not in ko[CaseStep.CLOSED_EARLY.label_key] + ko[A.CLOSE_INTERNALLY.label_key]
 
 
 @pytest.mark.parametrize("expected", list(GUARD_CASES), ids=lambda r: r.value)
@@ -340,7 +408,7 @@ def test_allowed_actions_reflect_step_facts_and_role() -> None:
 def test_case_managed_and_linkage_actions_in_delivery() -> None:
     managed = run(at_selection(), [(A.SELECT_CASE_MANAGEMENT, LEADER, D(2026, 3, 4)),
                                    (A.CONFIRM_SERVICE_PLAN, LEADER, D(2026, 3, 19))])  # fmt: skip
-    assert set(allowed_actions(managed, CONSENTED)) == {A.REVISE_SERVICE_PLAN, A.BEGIN_CLOSURE}
+    assert set(allowed_actions(managed, CONSENTED)) == {A.REVISE_SERVICE_PLAN, A.RESURVEY_NEEDS, A.BEGIN_CLOSURE}
     linked = apply(at_selection(), A.SELECT_SERVICE_LINKAGE, CONSENTED, LEADER, D(2026, 3, 4))
     assert set(allowed_actions(linked, CONSENTED)) == {A.LINK_SERVICE}
 
@@ -364,9 +432,9 @@ def test_the_machine_is_shared_and_stays_empty_and_apply_is_cheap() -> None:
 
 
 def catalog(lang: str) -> dict[str, str]:
-    """casework.po, and the domains that add a refusal of their own (conferences.po)."""
+    """casework.po, and the domains that add refusals of their own (conferences.po, process.po)."""
     merged: dict[str, str] = {}
-    for domain in ("casework", "conferences"):
+    for domain in ("casework", "conferences", "process"):
         with (LOCALES / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as fh:
             merged |= {m.id: m.string for m in read_po(fh) if m.id}
     return merged
@@ -412,3 +480,13 @@ def test_selection_needs_a_conference_that_decided_it_after_the_survey():
     held = apply(at_meeting, A.HOLD_SELECTION_MEETING, replace(CONSENTED, selection_conference_on=D(2026, 2, 26)),
                  LEADER, D(2026, 3, 4))
     assert held.step is CaseStep.SELECTION
+
+
+def test_a_step_that_answers_what_a_call_suggested_clears_the_suggestion() -> None:
+    from welfare.case_lifecycle import settle_suggestions
+    found = replace(CONSENTED, replan_suggested=True, closure_review_triggers=("moved_away",))
+    assert not settle_suggestions(A.REVISE_SERVICE_PLAN, found).replan_suggested
+    assert settle_suggestions(A.REVISE_SERVICE_PLAN, found).closure_review_triggers == ("moved_away",)
+    assert settle_suggestions(A.BEGIN_CLOSURE, found).closure_review_triggers == ()
+    assert settle_suggestions(A.REOPEN, found) == CONSENTED
+    assert settle_suggestions("fly_to_the_moon", found) == found  # refused by apply, untouched here

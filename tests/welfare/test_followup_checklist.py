@@ -214,8 +214,12 @@ def test_a_template_can_be_loaded_from_a_path(tmp_path: Path) -> None:
 
 
 def catalog(lang: str) -> dict[str, str]:
-    with (LOCALES / lang / "LC_MESSAGES" / "casework.po").open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh) if m.id}
+    """casework.po with process.po (the case process's own domain, issue 14), merged as the bot does."""
+    merged: dict[str, str] = {}
+    for domain in ("casework", "process"):
+        with (LOCALES / lang / "LC_MESSAGES" / f"{domain}.po").open("rb") as fh:
+            merged |= {m.id: m.string for m in read_po(fh) if m.id}
+    return merged
 
 
 def placeholders(text: str) -> set[str]:
