@@ -2,15 +2,15 @@
 beside photos (one table of a report's attachments: fetched, encrypted, rotated and erased the
 same way); reports.listen_same_day flags a report described only by a recording.
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0011
+Revises: 0010
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013'
-down_revision = '0012'
+revision = '0011'
+down_revision = '0010'
 branch_labels = None
 depends_on = None
 

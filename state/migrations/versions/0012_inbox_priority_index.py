@@ -1,7 +1,7 @@
 """the reports inbox in its display order from an index: (dong, urgent or same-day visit or listen today, newest)
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0012
+Revises: 0011
 
 A 읍면동's inbox (state/reports.list_in_dongs: urgent and same-day visits first, then newest,
 100 rows) was read through ix_reports_dong_created and then sorted whole in a temporary B-tree:
@@ -13,8 +13,8 @@ planner can match it.
 from alembic import op
 
 
-revision = '0014'
-down_revision = '0013'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

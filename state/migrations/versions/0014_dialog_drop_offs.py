@@ -1,14 +1,14 @@
 """the web office, part 2: a PII-free count of dialogs given up per (flow, question, how, day)
 
-Revision ID: 0015
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0015'
-down_revision = '0010'
+revision = '0014'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 

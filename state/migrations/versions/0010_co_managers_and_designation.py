@@ -1,13 +1,13 @@
 """co-managing organisations of a case (공동사례관리기관, each with a stated role); who designated the 주사례관리자
 
-Revision ID: 0012
+Revision ID: 0010
 Revises: 0009
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0012'
+revision = '0010'
 down_revision = '0009'
 branch_labels = None
 depends_on = None

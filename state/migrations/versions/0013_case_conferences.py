@@ -1,14 +1,14 @@
 """case conferences (사례회의, 서식4) with per-case minutes, and 솔루션회의 requests (서식10)
 
-Revision ID: 0010
-Revises: 0014
+Revision ID: 0013
+Revises: 0012
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0010'
-down_revision = '0014'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
