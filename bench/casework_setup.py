@@ -13,11 +13,14 @@ follow-up needs the household type, decided at selection). It is made the way th
    spread over the 17 읍면동 of the directory, and one team leader per 읍면동 used;
 2. one report per caseworker, filed by a resident through the whole report dialog (the REPORT
    script) in that caseworker's 읍면동;
-3. the caseworker takes it by pressing the team alert's button (``cb.take(report id)``) and
-   moves the case on with the case card's buttons (``cb.act(case, version, action)``,
-   ``cb.toggle_fact(case, fact)``, dialogs/callback_data.py): 담당자 지정, 서비스 연계 및 사례관리 요청, 대상자 접수, the two
-   consents, 욕구 및 위기도 조사 등록, 선정 사례회의 개최; the 읍면동's team leader selects it as a
-   사례관리 가구 and confirms the service plan. Every chat's updates are sent strictly in order;
+3. the caseworker takes it by pressing the team alert's button (``cb.take(report id)``), the
+   읍면동's team leader designates them 주사례관리자 (``cb.assign_to``, L8576–8578), and the
+   caseworker moves the case on with the case card's buttons (``cb.act(case, version, action)``,
+   ``cb.toggle_fact(case, fact)``, dialogs/callback_data.py): 담당자 지정, 서비스 연계 및 사례관리 요청,
+   대상자 접수, the two consents, 욕구 및 위기도 조사 등록; a 사례회의 that decides 대상자 선정 is recorded
+   through the core in the server's environment (``record-selection``: the 🗓 사례회의 dialog's
+   outcome, core/conferences.py); the team leader selects it as a 사례관리 가구 and confirms the
+   service plan. Every chat's updates are sent strictly in order;
 4. the database is checked (every case at ``service_delivery``, managed by its caseworker) and
    the seats are written to a JSON file for the load generator (``--staff``).
 
@@ -47,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The caseworker's presses, in order, from a freshly taken case (step 발굴 → 서비스 제공계획 수립 is
 # the team leader's), and then the team leader's. Each act names the case's version, read just before.
 CASEWORKER_STEPS = ("assign_counsellor", "request_case_management", "accept_intake", "fact:personal_data_consent",
-                    "fact:service_use_consent", "complete_assessment", "hold_selection_meeting")
+                    "fact:service_use_consent", "complete_assessment")
 TEAM_LEADER_STEPS = ("select_case_management", "confirm_service_plan")
 READY_STEP = "service_delivery"  # 서비스 제공 및 점검: where follow-up calls happen
 
@@ -112,12 +115,24 @@ async def create_staff(env: dict[str, str], spec: Sequence[dict[str, Any]]) -> l
     return orjson.loads(out.decode().strip().splitlines()[-1])
 
 
+async def record_selection(env: dict[str, str], items: Sequence[dict[str, int]]) -> None:
+    """The selection 사례회의 of every case, as its caseworker (in the server's environment)."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.casework_setup", "record-selection", cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await proc.communicate(orjson.dumps(list(items)))
+    if proc.returncode != 0:
+        raise RuntimeError(f"casework set-up: record-selection failed:\n{out.decode(errors='replace')[-2000:]}")
+
+
 async def prepare(*, target: str, secret: str, env: dict[str, str], query: Query, count: int, staff_base: int,
                   reporter_base: int, update_base: int, out: Path, parallel: int = 32) -> dict[str, Any]:
     """Make `count` caseworker seats on a running Salpim; write them to `out`; return a summary."""
     started = time.monotonic()
     plan = Plan.make(count, staff_base, reporter_base)
-    await create_staff(env, plan.staff_spec())
+    member_ids = await create_staff(env, plan.staff_spec())
+    # create-staff answers the ids in the spec's order: the team leaders first, then the caseworkers.
+    member_of = {user: member_ids[len(plan.team_leaders) + k] for k, (user, _) in enumerate(plan.caseworkers)}
     limit = asyncio.Semaphore(parallel)
     leader_locks = {dong: asyncio.Lock() for dong in plan.team_leaders}  # a leader's chat: one update at a time
 
@@ -145,6 +160,9 @@ async def prepare(*, target: str, secret: str, env: dict[str, str], query: Query
                     raise RuntimeError(f"casework set-up: caseworker {user} could not take report {report_id} "
                                        "(see the server log)")
                 case_id = int(found[0][0])
+                async with leader_locks[dong]:  # the taker is only proposed: the team leader designates
+                    await hook.press(plan.team_leaders[dong], encode_callback(None, cb.assign_to(report_id,
+                                                                                                 member_of[user])))
 
                 async def version() -> int:  # read, not counted: whether a fact moves it is the core's business
                     return int((await query(f"SELECT version FROM cases WHERE id = {case_id:d}"))[0][0])
@@ -153,11 +171,23 @@ async def prepare(*, target: str, secret: str, env: dict[str, str], query: Query
                         await hook.press(user, encode_callback(None, cb.toggle_fact(case_id, step[5:])))
                     else:
                         await hook.press(user, encode_callback(None, cb.act(case_id, await version(), step)))
-                async with leader_locks[dong]:
-                    for step in TEAM_LEADER_STEPS:
-                        await hook.press(plan.team_leaders[dong],
-                                         encode_callback(None, cb.act(case_id, await version(), step)))
+                cases_of[user] = case_id
+
+        async def select(user: int, dong: str) -> None:
+            case_id = cases_of[user]
+
+            async def version() -> int:
+                return int((await query(f"SELECT version FROM cases WHERE id = {case_id:d}"))[0][0])
+            async with limit, leader_locks[dong]:
+                for step in TEAM_LEADER_STEPS:
+                    await hook.press(plan.team_leaders[dong],
+                                     encode_callback(None, cb.act(case_id, await version(), step)))
+
+        cases_of: dict[int, int] = {}
         await asyncio.gather(*(make_case(user, dong) for user, dong in plan.caseworkers))
+        await record_selection(env, [{"case": cases_of[user], "member": member_of[user]}
+                                     for user, _ in plan.caseworkers])
+        await asyncio.gather(*(select(user, dong) for user, dong in plan.caseworkers))
 
     rows = await query("SELECT c.id, m.telegram_user_id, c.step FROM cases c "
                        "JOIN members m ON m.id = c.manager_member_id ORDER BY c.id")
@@ -203,13 +233,44 @@ async def _create_staff(spec: list[dict[str, Any]]) -> list[int]:
         await db.dispose()
 
 
+async def _record_selection(items: list[dict[str, int]]) -> None:
+    """What the 🗓 사례회의 dialog records (core/conferences.py): a conference on each case that
+    decided 대상자 선정, by the case's caseworker; the case moves to 선정 through the lifecycle."""
+    from core import conferences
+    from core.actor import Channel, member_actor
+    from core.work import Work
+    from integrations.services import build_cipher
+    from salpim.settings import get_settings
+    from state import audit, members
+    from state.db import Database
+    from state.directory_store import read_directory
+    from state.timeutil import utcnow
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    cipher = build_cipher(settings)
+    audit.bind_keys(db.engine, audit.ChainKeys.of(cipher.audit_keys()))  # the conference is audited
+    try:
+        async with db.transaction() as conn:
+            directory = await read_directory(conn)
+            for item in items:
+                actor = member_actor(await members.member_by_id(conn, item["member"]), directory, Channel.API)
+                await conferences.record_conference(Work(db, conn, cipher, directory, utcnow()), actor, item["case"],
+                                                    decisions=["selection"])
+    finally:
+        await db.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args != ["create-staff"]:
-        print("usage: python -m bench.casework_setup create-staff < accounts.json   "
+    if args not in (["create-staff"], ["record-selection"]):
+        print("usage: python -m bench.casework_setup create-staff|record-selection < items.json   "
               "(in the server's environment: SALPIM_DATABASE_URL, SALPIM_SECRET_KEY)", file=sys.stderr)
         return 2
     spec = orjson.loads(sys.stdin.buffer.read())
+    if args == ["record-selection"]:
+        asyncio.run(_record_selection(spec))
+        return 0
     ids = asyncio.run(_create_staff(spec))
     sys.stdout.write(orjson.dumps(ids).decode() + "\n")
     return 0
