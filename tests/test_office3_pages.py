@@ -255,6 +255,7 @@ async def test_a_conference_recorded_from_the_case_page_its_minutes_and_the_form
     form4 = (await service.client.get(f"/office/cases/{case_id}/print/minutes")).text
     assert "[서식 4]" in form4 and "사례회의록" in form4 and "정서 지원 논의" in form4 and "고립감" in form4
     assert "종로구정신건강복지센터" in form4 and "/office/static/print.css" in form4 and "(인)" in form4
+    assert "older_alone" not in form4 and "혼자 사는 어르신" in form4  # codes by their Korean labels
     assert len(await audit(service, "read", f"conferences:case:{case_id}")) == before + 1
     # The separate page (for a partner invited to it) lists the same minutes.
     listing = (await service.client.get(f"/office/cases/{case_id}/conferences")).text
