@@ -283,6 +283,12 @@ async def test_conference_form_refuses_cross_site_posts_and_unknown_kinds(servic
     assert elsewhere.status_code == 403
     assert (await post(service, f"/office/cases/{case_id}/conferences", csrf, kind="solution")).status_code == 422
     assert await audit(service, "record_conference") == []
+    # The note is free text: screened like every other; the minutes say what to do.
+    said = await post(service, f"/office/cases/{case_id}/conferences", csrf, kind="internal",
+                      content="어르신이 죽고 싶다고 자주 말씀하세요")
+    assert said.status_code == 303
+    listing = (await service.client.get(said.headers["location"])).text
+    assert "위험 신호가 적혀 있어요" in listing and "109" in listing
 
 
 # -- who manages the case ----------------------------------------------------------------------------
