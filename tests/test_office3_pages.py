@@ -11,6 +11,9 @@ from datetime import timedelta
 from urllib.parse import unquote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from markupsafe import escape
 from sqlalchemy import func, select
 
 from core import cases as core_cases
@@ -202,6 +205,9 @@ async def test_support_on_the_case_page_warns_of_a_duplicate_naming_only_giver_a
     mine = (await service.client.get(went_on.headers["location"])).text
     assert "종로푸드뱅크" in mine or "푸드뱅크" in mine
     assert "10포기" in mine and "20포기" not in mine  # the organisation's own entries only
+    async with service.services.db.read() as conn:
+        details = " ".join(str(r.detail) for r in (await conn.execute(select(AuditEntry.detail))).all())
+    assert "포기" not in details  # amounts are never on the log
 
 
 async def test_emergency_support_asks_the_national_check_first(service, world):
@@ -308,3 +314,26 @@ async def test_the_case_page_shows_the_lead_the_designation_and_co_managers(serv
     assert f"지정됨 (직원 #{world.ids['cw']})" in page
     assert "주사례관리기관" in page and "종로구정신건강복지센터" in page and "주 1회 반찬" in page
     assert "동의 다시 필요" not in page
+
+
+TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=120)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=TEXT, dong=TEXT, amount=TEXT, note=TEXT)
+async def test_any_words_in_the_new_forms_are_answered_and_shown_as_text(service, world, q, dong, amount, note):
+    """Whatever is typed into the search, the amount or the conference note: a page or a
+    refusal (never a server error), and what is shown is escaped."""
+    case_id = await taken_case(world)
+    csrf = await signed_in(service, world, "cw", f"/office/cases/{case_id}")
+    found = await service.client.get("/office/resources", params={"q": q, "dong": dong})
+    assert found.status_code == 200 and str(escape(q[:200])) in found.text
+    given = await post(service, f"/office/cases/{case_id}/support", csrf, kind="lunch_box", amount=amount)
+    assert given.status_code in (303, 422), given.text
+    if given.status_code == 303 and amount.strip():
+        shown = (await service.client.get(given.headers["location"])).text
+        assert str(escape(amount.strip())) in shown
+    said = await post(service, f"/office/cases/{case_id}/conferences", csrf, kind="internal", content=note)
+    assert said.status_code == 303, said.text
+    shown = (await service.client.get(said.headers["location"])).text
+    assert str(escape(note.strip())) in shown
