@@ -28,8 +28,9 @@ from welfare.korea_time import kst_today
 
 pytestmark = pytest.mark.asyncio
 CONSENT = {"general_data": True, "unique_identifiers": False, "sensitive_data": True, "third_party": True}
-BANCHAN = {"key": "jn-mental-talk", "org_code": "jn-mental", "name": "마음 이야기 모임", "kind": "programme", "needs": ["mental_health"],
-           "area": [HYEHWA], "description": "혼자 지내는 분들의 이야기 모임", "capacity": "주 1회 10명"}
+TALK = {"key": "jn-mental-talk", "org_code": "jn-mental", "name": "마음 이야기 모임", "kind": "programme",
+           "needs": ["mental_health"], "area": [HYEHWA], "description": "혼자 지내는 분들의 이야기 모임",
+        "capacity": "주 1회 10명"}
 
 
 @pytest.fixture
@@ -89,9 +90,9 @@ async def support_count(service) -> int:
 
 # -- the resource directory --------------------------------------------------------------------------
 async def test_every_staff_role_searches_and_stale_entries_are_marked(service, world):
-    await entry(world, BANCHAN)
-    await entry(world, {**BANCHAN, "key": "jn-mental-old", "name": "오래된 상담 모임"}, verified_days_ago=400)
-    await entry(world, {**BANCHAN, "key": "jn-food-rice", "org_code": "jn-food", "name": "쌀 나눔",
+    await entry(world, TALK)
+    await entry(world, {**TALK, "key": "jn-mental-old", "name": "오래된 상담 모임"}, verified_days_ago=400)
+    await entry(world, {**TALK, "key": "jn-food-rice", "org_code": "jn-food", "name": "쌀 나눔",
                         "kind": "in_kind", "needs": ["economy"]})
     for who in ("cw", "partner_b", "coordinator"):
         await signed_in(service, world, who)
@@ -107,8 +108,8 @@ async def test_every_staff_role_searches_and_stale_entries_are_marked(service, w
 
 
 async def test_a_partner_lead_verifies_and_edits_only_their_own_entries(service, world):
-    own = await entry(world, BANCHAN, verified_days_ago=400)
-    theirs = await entry(world, {**BANCHAN, "key": "jn-food-rice", "org_code": "jn-food", "name": "쌀 나눔"})
+    own = await entry(world, TALK, verified_days_ago=400)
+    theirs = await entry(world, {**TALK, "key": "jn-food-rice", "org_code": "jn-food", "name": "쌀 나눔"})
     csrf = await signed_in(service, world, "partner_lead")
     html = (await service.client.get("/office/resources?q=모임")).text
     assert f'action="/office/resources/{own}/verify"' in html and "확인 필요" in html
@@ -152,7 +153,7 @@ async def test_a_partner_lead_verifies_and_edits_only_their_own_entries(service,
 
 
 async def test_resource_forms_refuse_cross_site_posts(service, world):
-    own = await entry(world, BANCHAN)
+    own = await entry(world, TALK)
     csrf = await signed_in(service, world, "partner_lead")
     for path in (f"/office/resources/{own}/verify", f"/office/resources/{own}"):
         forged = await service.client.post(path, data={"csrf": "0" * 64, "version": "1", "name": "x",
@@ -285,7 +286,8 @@ async def test_conference_form_refuses_cross_site_posts_and_unknown_kinds(servic
                                        headers={"Origin": ORIGIN})
     assert forged.status_code == 403
     elsewhere = await service.client.post(f"/office/cases/{case_id}/conferences",
-                                          data={"csrf": csrf, "kind": "internal"}, headers={"Origin": "https://evil.example"})
+                                          data={"csrf": csrf, "kind": "internal"},
+                                          headers={"Origin": "https://evil.example"})
     assert elsewhere.status_code == 403
     assert (await post(service, f"/office/cases/{case_id}/conferences", csrf, kind="solution")).status_code == 422
     assert await audit(service, "record_conference") == []

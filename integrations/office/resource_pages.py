@@ -49,7 +49,8 @@ async def search(request: Request, need: str = "", dong: str = "", q: str = "", 
         editable = await core_resources.editable(work, who.actor, [f.resource for f in hits])
         today = kst_today(work.now)
     dongs = sorted(work.directory.dongs, key=lambda d: d.name)
-    return page(request, "resources.html", actor=who.actor, csrf=who.csrf, hits=hits[:SHOWN], more=max(0, len(hits) - SHOWN),
+    return page(request, "resources.html", actor=who.actor, csrf=who.csrf, hits=hits[:SHOWN],
+                more=max(0, len(hits) - SHOWN),
                 need=need, dong_asked=dong, q=q, needs=DOMAIN_IDS, dongs=dongs, editable=editable, today=today,
                 max_age=_max_age(request), done=done if done in NOTES else "")
 
@@ -64,7 +65,8 @@ async def edit_form(resource_id: ResourceId, request: Request) -> Response:
 
 
 def _changes(fields: dict[str, list[str]]) -> dict[str, object]:
-    changes: dict[str, object] = {name: guard.one(fields, name).strip()[:limit + 1] for name, limit in TEXT_FIELDS.items()}
+    changes: dict[str, object] = {name: guard.one(fields, name).strip()[:limit + 1]
+                                  for name, limit in TEXT_FIELDS.items()}
     changes["needs"] = [n for n in fields.get("needs", []) if n in DOMAIN_IDS]
     changes["waiting_list"] = guard.one(fields, "waiting_list") == "1"
     changes["active"] = guard.one(fields, "retire") != "1"
