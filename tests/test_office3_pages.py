@@ -179,8 +179,13 @@ async def test_support_on_the_case_page_warns_of_a_duplicate_naming_only_giver_a
     page = (await service.client.get(given.headers["location"])).text
     assert "지원을 기록했어요" in page and "혜화동 찾아가는 보건복지팀" in page and "김장" in page and "20포기" in page
 
-    # The food bank (named by the consent) gives kimjang again: warned, nothing recorded.
+    # The food bank (named by the consent) gives kimjang again: warned, nothing recorded. It
+    # reaches the case's support page from the referral it received.
+    async with world.services.db.transaction() as conn:
+        referral = await core_referrals.refer(world.work(conn), await world.actor(conn, "cw"), case_id, "jn-food",
+                                              need="economy")
     csrf_b = await signed_in(service, world, "partner_b", f"/office/cases/{case_id}/support")
+    assert f'href="/office/cases/{case_id}/support"' in (await service.client.get(f"/office/referrals/{referral.id}")).text
     ledger = (await service.client.get(f"/office/cases/{case_id}/support")).text
     assert "혜화동 찾아가는 보건복지팀" in ledger and "20포기" not in ledger  # givers and kinds, not the team's entries
     warned = await post(service, f"/office/cases/{case_id}/support", csrf_b, kind="kimjang", amount="10포기")
