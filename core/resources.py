@@ -13,7 +13,7 @@ from datetime import time
 
 from core import audit_trail
 from core.actor import SYSTEM, Actor
-from core.permissions import Action, check, require_role
+from core.permissions import Action, check, may, require_role
 from core.refusals import Refused, RefusalKind, conflict
 from core.work import Work
 from state import organisations as org_store
@@ -92,6 +92,34 @@ async def _owner_check(work: Work, actor: Actor, orgs: Organisations, org_code: 
               missing=NO_SUCH_RESOURCE)
     except Refused as refused:
         raise await audit_trail.denied(work, actor, subject, refused, action="denied_edit") from None
+
+
+async def editable(work: Work, actor: Actor, entries: list[Resource]) -> set[int]:
+    """Which of these entries the actor may change (the web office shows their edit and ✅
+    buttons); the same check as `edit`, asked quietly: nothing is refused or audited here."""
+    if not may(actor, Action.EDIT_RESOURCE):
+        return set()
+    orgs = await org_store.read_organisations(work.conn)
+    found = set()
+    for r in entries:
+        org = orgs.get(r.org_code)
+        try:
+            check(actor, Action.EDIT_RESOURCE, org_code=r.org_code, sigungu_code=org.sigungu_code if org else None,
+                  missing=NO_SUCH_RESOURCE)
+        except Refused:
+            continue
+        found.add(r.id or 0)
+    return found
+
+
+async def for_editing(work: Work, actor: Actor, resource_id: int) -> Resource:
+    """An entry as its edit form shows it, for someone who may change it (a refusal of another
+    organisation's entry is audited, as `edit` audits it)."""
+    require_role(actor, Action.EDIT_RESOURCE)
+    current = await _load(work, resource_id)
+    orgs = await org_store.read_organisations(work.conn)
+    await _owner_check(work, actor, orgs, current.org_code, f"resource:{resource_id}")
+    return current
 
 
 async def _schedule_reminder(work: Work, resource: Resource, max_age_days: int) -> None:

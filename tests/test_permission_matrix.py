@@ -368,6 +368,12 @@ def office_request(w: World, action: Action, who: str) -> tuple[str, str, dict |
         Action.LIST_REFERRALS: ("GET", "/office/referrals", None),
         Action.COORDINATE_REFERRALS: ("GET", "/office/overview", None),
         Action.OVERSEE: ("GET", "/office/overview", None),
+        Action.SEARCH_RESOURCES: ("GET", "/office/resources?q=상담&dong=혜화동", None),
+        Action.EDIT_RESOURCE: ("POST", f"/office/resources/{t.resource}/verify", {}),  # ✅ 확인했어요
+        Action.RECORD_SUPPORT: ("POST", f"/office/cases/{t.case}/support", {"kind": "lunch_box"}),
+        Action.READ_SUPPORT: ("GET", f"/office/cases/{t.case}/support", None),
+        Action.RECORD_CONFERENCE: ("POST", f"/office/cases/{t.case}/conferences", {"kind": "internal"}),
+        Action.READ_CONFERENCES: ("GET", f"/office/cases/{t.case}/conferences", None),
     }.get(action)
 
 
@@ -512,7 +518,9 @@ OFFERED = {
     "office": {Action.LIST_REPORTS, Action.READ_REPORT, Action.TAKE_REPORT, Action.ASSIGN_CASE, Action.LIST_CASES,
                Action.READ_CASE, Action.ACT_ON_CASE, Action.SET_CASE_FACT, Action.RECORD_FOLLOWUP,
                Action.READ_AUDIT, Action.RECORD_CONSENT, Action.REFER, Action.CANCEL_REFERRAL, Action.REPLY_REFERRAL,
-               Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.COORDINATE_REFERRALS, Action.OVERSEE},
+               Action.READ_REFERRAL, Action.LIST_REFERRALS, Action.COORDINATE_REFERRALS, Action.OVERSEE,
+               Action.SEARCH_RESOURCES, Action.EDIT_RESOURCE, Action.RECORD_SUPPORT, Action.READ_SUPPORT,
+               Action.RECORD_CONFERENCE, Action.READ_CONFERENCES},
     "playground": {Action.FILE_REPORT, Action.READ_OWN_REPORTS, Action.WITHDRAW_OWN_REPORT},
 }
 ATTEMPT = {"core": core_attempt, "api": api_attempt, "telegram": telegram_attempt, "office": office_attempt,

@@ -14,11 +14,11 @@ __all__ = ["install", "router"]
 
 def router(settings: Settings) -> APIRouter:
     from integrations.office import (
-        audit_pages, case_pages, inbox_pages, leader_pages, leaflet_pages, overview_pages, print_pages, referral_pages,
-        sign_in,
+        audit_pages, case_pages, inbox_pages, leader_pages, leaflet_pages, linkage_pages, overview_pages, print_pages,
+        referral_pages, resource_pages, sign_in,
     )
     office = APIRouter(include_in_schema=False)
     for module in (sign_in, inbox_pages, case_pages, leader_pages, audit_pages, leaflet_pages, referral_pages,
-                   overview_pages, print_pages):
+                   overview_pages, print_pages, resource_pages, linkage_pages):
         office.include_router(module.router)
     return office

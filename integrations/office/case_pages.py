@@ -9,12 +9,13 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import RedirectResponse, Response
 
 from core import cases as core_cases
+from core import co_managers as core_co_managers
 from core import followups as core_followups
 from core import referrals as core_referrals
 from core import reports as core_reports
 from core.permissions import Action, check
 from core.refusals import Refused, invalid
-from integrations.office import guard, print_pages, timeline
+from integrations.office import guard, linkage_pages, print_pages, timeline
 from integrations.office.rendering import page
 from state.cases import CaseRecord
 from welfare.case_lifecycle import CaseAction
@@ -63,6 +64,16 @@ def _may(actor, action: Action, record: CaseRecord) -> bool:
     return True
 
 
+async def _who_manages(work, actor, record: CaseRecord) -> dict[str, Any]:
+    """The lead (주사례관리기관; none: the 읍면동 team), whether the 주사례관리자 is designated
+    yet (L8576–8578), and the co-managing organisations with their roles — as the Telegram card says."""
+    lead = await core_referrals.lead_of(work, actor, record.id)
+    org = await core_referrals.org_of(work, lead) if lead else None
+    return {"lead": org.name if org else lead, "designated": record.manager_designated,
+            "proposed": record.manager_member_id is not None and not record.manager_designated,
+            "co_managers": await core_co_managers.listed(work, record.id)}
+
+
 @router.get("/office/cases/{case_id}")
 async def case(case_id: CaseId, request: Request, done: str = "") -> Response:
     who = await guard.caller(request)
@@ -73,6 +84,12 @@ async def case(case_id: CaseId, request: Request, done: str = "") -> Response:
         offered = core_cases.offered_actions(record, who.actor)
         referrals = await core_referrals.of_case(work, who.actor, record)
         orgs = await core_referrals.directory(work, who.actor)
+        managing = await _who_manages(work, who.actor, record)
+        # The ledger and the minutes for those the core lets read them (each read audited there).
+        linkage = {**await linkage_pages.support_section(work, who.actor, case_id,
+                                                         read=_may(who.actor, Action.READ_SUPPORT, record)),
+                   **await linkage_pages.conference_section(work, who.actor, case_id,
+                                                            read=_may(who.actor, Action.READ_CONFERENCES, record))}
         today, now = kst_today(work.now), work.now
     reasons = {a.value: list(kind) for a, (_, kind) in core_cases.REASONS.items()}
     return page(request, "case.html", actor=who.actor, csrf=who.csrf, case=record, full=full, entries=entries,
@@ -81,7 +98,7 @@ async def case(case_id: CaseId, request: Request, done: str = "") -> Response:
                 fact_values={f: bool(getattr(record.facts, f, False)) for f in core_cases.RECORDED_FACTS}, may_set=_may(who.actor, Action.SET_CASE_FACT, record),
                 may_followup=_may(who.actor, Action.RECORD_FOLLOWUP, record),
                 may_refer=_may(who.actor, Action.REFER, record), referrals=referrals, orgs=orgs, now=now,
-                print_forms=print_pages.FORMS,
+                print_forms=print_pages.FORMS, managing=managing, **linkage,
                 done=done if done.replace("_", "").isalpha() and len(done) < 40 else "")
 
 

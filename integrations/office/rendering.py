@@ -74,6 +74,8 @@ def nav(actor: Actor) -> list[tuple[str, str]]:
         items.append(("/office/my-work", "office.nav.my_work"))
     if may(actor, Action.LIST_REFERRALS) and (actor.org_code or actor.role is not None and actor.role.dong_scoped):
         items.append(("/office/referrals", "office2.nav.referrals"))
+    if may(actor, Action.SEARCH_RESOURCES):
+        items.append(("/office/resources", "office3.nav.resources"))
     if may(actor, Action.ASSIGN_CASE):
         items.append(("/office/team", "office.nav.team"))
     if may(actor, Action.OVERSEE) and actor.dongs:
