@@ -165,14 +165,7 @@ class TurnRunner:
         Should the effects want to write, the connection refuses (NeedsWriteLock) before anything
         is written, and the caller runs the turn again under the lock."""
         async with self.db.read_only() as conn:
-            env = EffectEnv(self.db, conn, self.cipher, self.settings, self.directory, inbound.channel,
-                            inbound.chat_id, inbound.user_id, member, now, inbound.private,
-                            locale=self.catalogs.resolve_locale(turn.conversation.locale, inbound.language_code))
-            effects = await run_commands(turn.commands, env)
-        replies = [*turn.replies, *effects.replies]
-        if effects.start_flow and inbound.private:
-            opened = self.engine.begin_flow(turn.conversation, *effects.start_flow, ctx)
-            turn.conversation, replies = opened.conversation, [*replies, *opened.replies]
+            effects, replies = await self._effects(conn, inbound, member, ctx, turn, now)
         return await self._write_batched(inbound, Turn(turn.conversation, replies, []), now, convo_before,
                                          alerts=effects.alerts)
 
@@ -205,6 +198,17 @@ class TurnRunner:
         if inbound.update_id is not None and not await inbox.claim(self.db, conn, inbound.channel,
                                                                    inbound.update_id, now):
             return TurnResult(duplicate=True)
+        effects, replies = await self._effects(conn, inbound, member, ctx, turn, now)
+        await conversations.save(self.db, conn, self.cipher, turn.conversation, now)
+        # Team alerts always go to Telegram chats, in the service's default language.
+        locale, rendered, messages, toast = self._render(inbound, replies, effects.alerts, turn.conversation,
+                                                         self._had_reply_keyboard(inbound, convo_before, ctx))
+        queued = await outbox.enqueue(conn, self.cipher, TELEGRAM, messages, now, lease=SEND_LEASE)
+        return TurnResult(False, locale, rendered, queued, toast)
+
+    async def _effects(self, conn, inbound: Inbound, member: Member | None, ctx: TurnContext, turn: Turn, now):
+        """Run the turn's commands on `conn` and open the flow they start, if any (in a private
+        chat only): the effects and every reply of the turn. Updates turn.conversation."""
         env = EffectEnv(self.db, conn, self.cipher, self.settings, self.directory, inbound.channel,
                         inbound.chat_id, inbound.user_id, member, now, inbound.private,
                         locale=self.catalogs.resolve_locale(turn.conversation.locale, inbound.language_code))
@@ -213,12 +217,7 @@ class TurnRunner:
         if effects.start_flow and inbound.private:
             opened = self.engine.begin_flow(turn.conversation, *effects.start_flow, ctx)
             turn.conversation, replies = opened.conversation, [*replies, *opened.replies]
-        await conversations.save(self.db, conn, self.cipher, turn.conversation, now)
-        # Team alerts always go to Telegram chats, in the service's default language.
-        locale, rendered, messages, toast = self._render(inbound, replies, effects.alerts, turn.conversation,
-                                                         self._had_reply_keyboard(inbound, convo_before, ctx))
-        queued = await outbox.enqueue(conn, self.cipher, TELEGRAM, messages, now, lease=SEND_LEASE)
-        return TurnResult(False, locale, rendered, queued, toast)
+        return effects, replies
 
     def _had_reply_keyboard(self, inbound: Inbound, convo: Conversation, ctx: TurnContext | None = None) -> bool:
         """Was the question before this turn asked with a reply keyboard (share location or

@@ -71,3 +71,17 @@ def csrf_of(html: str) -> str:
 
 
 EXPIRED = timedelta(minutes=11)
+
+
+async def signed_in(service, world: OfficeWorld, who: str, page: str = "/office") -> str:
+    """Sign `who` in by a fresh link (as the bot would send it) and return the CSRF token of `page`."""
+    service.client.cookies.clear()
+    token = await world.link(who)
+    response = await service.client.post("/office/sign-in", data={"token": token}, headers={"Origin": ORIGIN})
+    assert response.status_code == 303
+    return csrf_of((await service.client.get(page, follow_redirects=True)).text)
+
+
+async def post(service, path: str, csrf: str, **data):
+    """A form post from the office's own pages (its CSRF token and Origin)."""
+    return await service.client.post(path, data={"csrf": csrf, **data}, headers={"Origin": ORIGIN})

@@ -23,7 +23,7 @@ from core import resources as core_resources
 from state.models import AuditEntry, SupportEntry
 from state.timeutil import utcnow
 from tests.harness import make_settings, running_app
-from tests.office_world import HYEHWA, ORIGIN, csrf_of, make_world
+from tests.office_world import HYEHWA, ORIGIN, make_world, post, signed_in
 from welfare.korea_time import kst_today
 
 pytestmark = pytest.mark.asyncio
@@ -42,18 +42,6 @@ async def service(db_url, fake_api, tmp_path):
 @pytest.fixture
 async def world(service):
     return await make_world(service.services)
-
-
-async def signed_in(service, world, who: str, page: str = "/office") -> str:
-    service.client.cookies.clear()
-    token = await world.link(who)
-    response = await service.client.post("/office/sign-in", data={"token": token}, headers={"Origin": ORIGIN})
-    assert response.status_code == 303
-    return csrf_of((await service.client.get(page, follow_redirects=True)).text)
-
-
-async def post(service, path: str, csrf: str, **data):
-    return await service.client.post(path, data={"csrf": csrf, **data}, headers={"Origin": ORIGIN})
 
 
 async def taken_case(world, *, consent_for: list[str] | None = None) -> int:

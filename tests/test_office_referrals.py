@@ -19,7 +19,7 @@ from state import referrals as referral_store
 from state.models import AuditEntry, DialogDropOff
 from state.timeutil import utcnow
 from tests.harness import TelegramUser, make_settings, running_app
-from tests.office_world import ORIGIN, csrf_of, make_world
+from tests.office_world import ORIGIN, make_world, post, signed_in
 
 pytestmark = pytest.mark.asyncio
 CONSENT = {"general_data": True, "unique_identifiers": False, "sensitive_data": True, "third_party": True}
@@ -34,19 +34,6 @@ async def service(db_url, fake_api, tmp_path):
 @pytest.fixture
 async def world(service):
     return await make_world(service.services)
-
-
-async def signed_in(service, world, who: str, page: str = "/office") -> str:
-    service.client.cookies.clear()
-    token = await world.link(who)
-    response = await service.client.post("/office/sign-in", data={"token": token}, headers={"Origin": ORIGIN})
-    assert response.status_code == 303
-    html = (await service.client.get(page, follow_redirects=True)).text
-    return csrf_of(html)
-
-
-async def post(service, path: str, csrf: str, **data):
-    return await service.client.post(path, data={"csrf": csrf, **data}, headers={"Origin": ORIGIN})
 
 
 async def taken_case(world, *, consent_for: list[str] | None = None, now=None) -> int:
