@@ -70,7 +70,14 @@ def press(data: str | Callable[[int], str]) -> Builder:
     """An inline-button press; `data` is the callback data, e.g. '|q:neighbour'."""
     def build(chat_id: int, update_id: int, index: int) -> dict[str, Any]:
         return callback(chat_id, update_id, data(index) if callable(data) else data)
+    build.data = data  # type: ignore[attr-defined]  # what step_index finds it by
     return build
+
+
+def step_index(script: "Script", data: str) -> int:
+    """The position of the press of `data` in a script: what the bench's stored-rows check counts
+    (a constant went stale once when a question was added, and every run reported a lost report)."""
+    return next(i for i, step in enumerate(script.steps) if getattr(step, "data", None) == data)
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ def next_contact_date(days: int = 14) -> str:
     return (dt.datetime.now(dt.timezone.utc).date() + dt.timedelta(days=days)).isoformat()
 
 
-# The crisis report of dialogs/report_flow.py, neighbour path, anonymous (13 updates), then the
+# The crisis report of dialogs/report_flow.py, neighbour path, anonymous (14 updates), then the
 # reporter asks for the status of what they filed.
 REPORT = Script("report", [
     command("/start report"),          # the leaflet deep link opens question 1 (who)
@@ -124,9 +131,9 @@ REPORT = Script("report", [
     press("|q:anonymous"),             # 8. contact: anonymous → summary and consent
     press("|q:file"),                  #    agree and file → receipt number
     command("/status"),                # what happened to my report?
-], "a complete neighbour report (13 updates) and a status query")
+], "a complete neighbour report (14 updates) and a status query")
 
-REPORT_FILED_STEP = 12  # the index of `|q:file` in REPORT: each completed one is a report row
+REPORT_FILED_STEP = step_index(REPORT, "|q:file")  # each completed one is a report row
 
 # "Which service fits me?" (dialogs/finder_flow.py), free-text path: a middle-aged person living
 # alone who is behind on rent writes it in their own words, confirms what was understood, and
@@ -166,7 +173,7 @@ FOLLOWUP = Script("followup", [
     press("|q:save"),                  # 10. 저장 → "통화 기록 #n 저장"
 ], "a caseworker's follow-up call checklist on their case (11 updates)", seat="caseworker")
 
-FOLLOWUP_SAVED_STEP = 10  # the index of `|q:save` in FOLLOWUP: each completed one is a followup row
+FOLLOWUP_SAVED_STEP = step_index(FOLLOWUP, "|q:save")  # each completed one is a followup row
 
 # Someone who only looks around: menu, help, status, the emergency numbers.
 BROWSE = Script("browse", [

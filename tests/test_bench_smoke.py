@@ -105,6 +105,12 @@ def test_the_new_scripts_build_their_first_updates():
     assert 0 < (dt.date.fromisoformat(next_contact_date()) - dt.datetime.now(dt.timezone.utc).date()).days < 366
 
 
+def test_the_stored_rows_check_counts_the_filing_and_saving_steps():
+    from bench.scripts import FOLLOWUP_SAVED_STEP, REPORT, REPORT_FILED_STEP
+    assert REPORT.steps[REPORT_FILED_STEP](100, 1, 0)["callback_query"]["data"] == "|q:file"
+    assert FOLLOWUP.steps[FOLLOWUP_SAVED_STEP](100, 1, 0)["callback_query"]["data"] == "|q:save"
+
+
 def test_the_reference_bots_get_the_mix_they_implement():
     from bench.loadgen import Config, LoadGenerator
     from bench.run import reference_mix
