@@ -16,6 +16,7 @@ from sqlalchemy import event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from state import sqlite_inline
 from state.private_files import ensure_private_dir
 from state.sqlite_batch import SqliteBatchWriter
 from state.write_lock import WriteLock
@@ -39,9 +40,14 @@ class Database:
         # hide_parameters: an exception or log line shows the SQL, never the values (they can be
         # chat ids, receipt numbers or hashes of personal data).
         kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
+        path = url.split("///", 1)[-1] if self.is_sqlite else ""
+        self._inline = bool(path) and path != ":memory:" and not path.startswith("file:")
         if self.is_sqlite:
             ensure_sqlite_dir(url)
-            kwargs["connect_args"] = {"timeout": 30}
+            if self._inline:  # a file: a held write transaction's statements run inline (sqlite_inline)
+                kwargs["async_creator"] = sqlite_inline.creator(path, timeout=30)
+            else:
+                kwargs["connect_args"] = {"timeout": 30}
         else:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -49,8 +55,7 @@ class Database:
         self.batch_writer: SqliteBatchWriter | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
-            path = url.split("///", 1)[-1]
-            if path and path != ":memory:" and not path.startswith("file:"):
+            if self._inline:
                 self.batch_writer = SqliteBatchWriter(path, self._write_lock)
 
     @contextlib.asynccontextmanager
@@ -60,8 +65,16 @@ class Database:
             async with self.engine.begin() as conn:
                 yield conn
             return
-        async with self._write_lock, self.engine.begin() as conn:
-            yield conn
+        async with self._write_lock:
+            token = None
+            try:
+                async with self.engine.begin() as conn:  # BEGIN IMMEDIATE: on aiosqlite's thread
+                    if self._inline:  # then ours alone: the statements and the COMMIT run inline
+                        token = sqlite_inline.begin()
+                    yield conn
+            finally:
+                if token is not None:
+                    sqlite_inline.end(token)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
