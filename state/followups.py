@@ -42,29 +42,30 @@ def _plain(message: Any) -> Any:
     return message
 
 
-async def unanswered_streak(conn: AsyncConnection, case_id: int) -> int:
-    """Unanswered attempts since the last call that got through (voided ones do not count)."""
-    rows = await conn.execute(select(F.c.reached).where(F.c.case_id == case_id, F.c.voided_at.is_(None))
-                              .order_by(F.c.id.desc()).limit(50))
-    streak = 0
-    for (reached,) in rows:
-        if reached:
-            break
-        streak += 1
-    return streak
+@dataclass(frozen=True, slots=True)
+class CallHistory:
+    """What a new call's evaluation needs from the calls before it (voided ones do not count)."""
+
+    unanswered_streak: int  # unanswered attempts since the last call that got through
+    refusing_since: date | None  # the first call of the current run of refusals (L9823–9824)
+    last_reached_on: date | None
 
 
-async def refusing_since(conn: AsyncConnection, case_id: int) -> date | None:
-    """The first call of the current run of calls where the household refused a service (the
-    1-month closure trigger, L9823–9824); None when the last call that got through did not refuse."""
-    rows = await conn.execute(select(F.c.submitted_at, F.c.outcome).where(
-        F.c.case_id == case_id, F.c.reached.is_(True), F.c.voided_at.is_(None)).order_by(F.c.id.desc()).limit(50))
+HISTORY_ROWS = 100  # more calls than a case has between two that got through
+
+
+async def call_history(conn: AsyncConnection, case_id: int) -> CallHistory:
+    """One read for the three (it was three statements under the write lock; issue 16)."""
+    rows = list(await conn.execute(select(F.c.reached, F.c.submitted_at, F.c.outcome).where(
+        F.c.case_id == case_id, F.c.voided_at.is_(None)).order_by(F.c.id.desc()).limit(HISTORY_ROWS)))
+    streak = next((i for i, row in enumerate(rows) if row.reached), len(rows))
+    reached = [row for row in rows if row.reached]
     since = None
-    for submitted_at, outcome in rows:
-        if not (outcome or {}).get("refusing"):
+    for row in reached:
+        if not (row.outcome or {}).get("refusing"):
             break
-        since = kst_today(submitted_at)
-    return since
+        since = kst_today(row.submitted_at)
+    return CallHistory(streak, since, kst_today(reached[0].submitted_at) if reached else None)
 
 
 async def last_contact(conn: AsyncConnection, case_id: int) -> date | None:
@@ -79,15 +80,16 @@ async def submit(db: Database, conn: AsyncConnection, cipher: FieldCipher, recor
     """Validate against the template, evaluate, store; raises CaseError for an invalid form."""
     template = load_template()
     today = kst_today(now)
-    answers = {**submission, "attempts": await unanswered_streak(conn, record.id) + 1}
+    history = await call_history(conn, record.id)
+    answers = {**submission, "attempts": history.unanswered_streak + 1}
     if answers.get("reached"):
         answers["attempts"] = 1
     m = record.state.milestones
     started = m.service_linked_on or m.selected_on or m.referred_on  # no call got through yet: from here
     try:
         outcome = evaluate_submission(answers, today=today, template=template,
-                                      refusing_since=await refusing_since(conn, record.id),
-                                      last_reached_on=await last_contact(conn, record.id) or started)
+                                      refusing_since=history.refusing_since,
+                                      last_reached_on=history.last_reached_on or started)
     except InvalidSubmission as invalid:
         raise cases.CaseError(invalid.errors[0].label_key) from None
     summary = {"escalate": outcome.escalate_to_team_leader, "urgent": outcome.urgent, "retry": outcome.retry_call,
