@@ -66,7 +66,7 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings | None = None, *, strict_catalogs: bool = False, telegram_bot=None,
-               poll: bool = True) -> FastAPI:
+               poll: bool = True) -> "Front":
     settings = settings or get_settings()
     quiet_payload_loggers()  # also when run by uvicorn directly, not through `salpim serve`
 
@@ -93,10 +93,6 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
                   description="살핌: crisis reports, casework and service screening for 읍면동 teams.")
 
     app.add_middleware(SecurityHeaders)
-    # Telegram's updates are answered before any framework routing.
-    app.add_middleware(TelegramWebhook, state_holder=app, secret=settings.webhook_secret)
-    # Outermost: no route, the webhook included, ever reads an unbounded or endless body.
-    app.add_middleware(BodyLimits, default_limit=settings.max_body_bytes, timeout=settings.body_timeout_seconds)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -141,7 +137,28 @@ def create_app(settings: Settings | None = None, *, strict_catalogs: bool = Fals
     office.install(app, api_routes.refusal_response)  # HTML refusals under /office, JSON elsewhere
     if settings.playground != "off":
         app.include_router(playground.router(settings))
-    return app
+    return Front(app, settings)
+
+
+class Front:
+    """What the HTTP server calls: body limits, outermost (no route, the webhook included, ever
+    reads an unbounded or endless body), then Telegram's webhook, then the FastAPI app.
+
+    Both sit outside FastAPI's own middleware stack (its error, telemetry and body-limit layers
+    run on every request, and the telemetry layer looks up environment variables each time):
+    a Telegram update, the hot path, passes through none of them (issue 16). Everything else
+    reaches FastAPI unchanged; attributes (state, routes, dependency_overrides) are FastAPI's."""
+
+    def __init__(self, app: FastAPI, settings: Settings) -> None:
+        self.fastapi = app
+        self._chain = BodyLimits(TelegramWebhook(app, state_holder=app, secret=settings.webhook_secret),
+                                 default_limit=settings.max_body_bytes, timeout=settings.body_timeout_seconds)
+
+    async def __call__(self, scope, receive, send) -> None:
+        await self._chain(scope, receive, send)
+
+    def __getattr__(self, name: str):
+        return getattr(self.fastapi, name)
 
 
 DEAD_LETTERS_STORED = Gauge("salpim_dead_letters_stored", "Updates recorded as dead letters (all workers, from the store)")
