@@ -280,10 +280,12 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-        for p in family[1:]:  # workers the supervisor did not take down
+        # Workers the supervisor did not take down; the analyser process stops by itself within a
+        # second of its parent (and removes its socket): a moment for that first.
+        _, left = psutil.wait_procs(family[1:], timeout=3)
+        for p in left:
             with contextlib.suppress(psutil.NoSuchProcess):
-                if p.is_running():
-                    p.kill()
+                p.kill()
 
     def log_tail(self, lines: int = 25) -> str:
         try:

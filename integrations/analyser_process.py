@@ -13,6 +13,7 @@ request too long or not UTF-8 closes the connection. Only this user may connect 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -103,6 +104,7 @@ def _exit_with_parent(parent: int) -> None:
 
 def serve(path: Path, *, with_parent: bool = False) -> int:
     server = bind(path)
+    ours = path.stat().st_ino
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -120,8 +122,11 @@ def serve(path: Path, *, with_parent: bool = False) -> int:
     finally:
         server.shutdown()
         server.server_close()
-        if path.is_socket():
-            path.unlink()
+        # Only our own socket: a serve killed and started again has a new analyser on this path
+        # already, while this one is still noticing that its parent is gone.
+        with contextlib.suppress(OSError):
+            if path.stat().st_ino == ours:
+                path.unlink()
     return 0
 
 

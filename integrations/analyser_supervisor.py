@@ -3,7 +3,6 @@ workers: started before uvicorn, restarted by a watchdog thread when it exits (w
 2, 4… up to 30 s while it keeps failing), stopped with the service."""
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
@@ -62,8 +61,6 @@ class AnalyserSupervisor:
                 process.wait()
         if self._watchdog is not None:
             self._watchdog.join(timeout)
-        with contextlib.suppress(OSError):
-            self.socket.unlink()
         if self.socket.parent.name.startswith("salpim-") and self.socket.parent.parent == Path(tempfile.gettempdir()):
             shutil.rmtree(self.socket.parent, ignore_errors=True)
 

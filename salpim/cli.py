@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -70,12 +71,15 @@ def build_parser() -> argparse.ArgumentParser:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
     analyser = _start_analyser(args.port)
+    # uvicorn hands a SIGTERM back once it has shut down: exit through `finally`, not at once.
+    previous = signal.signal(signal.SIGTERM, lambda signum, _: sys.exit(128 + signum))
     try:
         uvicorn.run("integrations.asgi:app", host=args.host, port=args.port, workers=args.workers,
                     log_level="info", access_log=False, proxy_headers=False)
     finally:
         if analyser is not None:
             analyser.stop()
+        signal.signal(signal.SIGTERM, previous)
     return 0
 
 

@@ -191,6 +191,7 @@ def test_serve_starts_the_analyser_before_uvicorn_and_stops_it_after(monkeypatch
         with pytest.raises(KeyboardInterrupt):
             cli.main(["serve", "--port", "8765"])
         assert events == ["uvicorn with None"]
+        assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL  # serve's own handler is gone again
     finally:
         os.environ.pop("SALPIM_ANALYSER_SOCKET", None)
         get_settings.cache_clear()
