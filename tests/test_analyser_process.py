@@ -122,9 +122,8 @@ def test_no_analyser_at_all_answers_at_once(socket_dir):
     assert time.monotonic() - started < 0.5
 
 
-async def test_the_finder_through_the_analyser_process(analyser, tmp_path, fake_api, monkeypatch):
-    settings = make_settings(f"sqlite+aiosqlite:///{tmp_path / 'finder.db'}", fake_api, tmp_path,
-                             services_dir=tmp_path / "services", analyser_socket=analyser)
+async def test_the_finder_through_the_analyser_process(analyser, db_url, tmp_path, fake_api, monkeypatch):
+    settings = make_settings(db_url, fake_api, tmp_path, services_dir=tmp_path / "services", analyser_socket=analyser)
     monkeypatch.setattr(free_text._KIWI, "get", _no_kiwi_here)
     async with running_app(settings) as service:
         resident = TelegramUser(service, fake_api, user_id=5558101)
