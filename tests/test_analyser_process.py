@@ -99,7 +99,7 @@ def test_a_killed_analyser_maps_to_nothing_and_is_counted_then_reconnected(socke
         process.send_signal(signal.SIGKILL)
         process.wait(10)
         before = UNAVAILABLE._value.get()
-        assert free_text.map_free_text("월세가 밀렸어요").is_empty
+        assert free_text.map_free_text("일자리를 잃었어요").is_empty
         assert free_text.household_facts("혼자 살아요") == {}
         assert free_text.lemmas("반찬이 필요해요") == frozenset()
         assert UNAVAILABLE._value.get() == before + 3
