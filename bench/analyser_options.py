@@ -1,5 +1,7 @@
 """The Korean analyser's memory, speed and mapping accuracy under Kiwi's options (issue 16,
 "small workers"); `python -m bench.analyser_options`. Each option runs in a fresh process.
+`python -m bench.analyser_options --remote`: the analyser process (integrations/analyser_process.py)
+against Kiwi in this process — the same mapping on every sentence, and ms per map_free_text.
 
 Corpus: every Korean string literal of the finder's and the free-text mapping's tests and the
 synonym table's examples (what the finder's mapping must get right), mapped with
@@ -80,7 +82,59 @@ def measure_one(name: str) -> dict:
             "sentences": len(sentences), "mapping": out}
 
 
+def compare_remote(rounds: int = 3) -> dict:
+    """Map the corpus through the analyser process and with Kiwi in this process: same mapping?
+    ms per map_free_text each way (the best of `rounds` passes, both warm)."""
+    import tempfile
+    from integrations.analyser_client import AnalyserClient
+    from welfare import free_text
+    sentences = corpus()
+
+    def mapped() -> dict:
+        return {s: [list(free_text.map_free_text(s).ids), sorted(free_text.household_facts(s).items())]
+                for s in sentences}
+
+    def best_ms() -> float:
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for s in sentences:
+                free_text.map_free_text(s)
+            times.append(1000 * (time.perf_counter() - started) / len(sentences))
+        return min(times)
+
+    with tempfile.TemporaryDirectory(prefix="salpim-an-") as tmp:
+        path = Path(tmp) / "analyser.sock"
+        server = subprocess.Popen([sys.executable, "-m", "integrations.analyser_process", "--socket", str(path)],
+                                  cwd=ROOT)
+        try:
+            client = AnalyserClient(path)
+            if not client.wait_ready(120):
+                return {"error": "the analyser process did not answer"}
+            free_text.use_lemma_source(None)
+            free_text.warm_up()
+            local, local_ms = mapped(), best_ms()
+            free_text.use_lemma_source(client.lemmas)
+            remote, remote_ms = mapped(), best_ms()
+            free_text.use_lemma_source(None)
+        finally:
+            server.terminate()
+            server.wait(10)
+    same = sum(remote[s] == local[s] for s in sentences)
+    return {"sentences": len(sentences), "same": same, "ms_in_process": round(local_ms, 3),
+            "ms_remote": round(remote_ms, 3), "differ": [s for s in sentences if remote[s] != local[s]][:3]}
+
+
 def main() -> int:
+    if sys.argv[1:] == ["--remote"]:
+        r = compare_remote()
+        if "error" in r:
+            print(r["error"])
+            return 1
+        print(f"map_free_text, {r['sentences']} sentences, best of 3 passes: in-process {r['ms_in_process']} ms, "
+              f"analyser process {r['ms_remote']} ms a sentence; same mapping {r['same']}/{r['sentences']}"
+              f"{' e.g. ' + repr(r['differ']) if r['differ'] else ''}")
+        return 0 if r["same"] == r["sentences"] else 1
     if len(sys.argv) == 3 and sys.argv[1] == "--one":
         print(json.dumps(measure_one(sys.argv[2]), ensure_ascii=False))
         return 0

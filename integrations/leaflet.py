@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import segno
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
@@ -44,6 +43,7 @@ def report_link(bot_username: str) -> str:
 
 def qr_svg(url: str) -> Markup:
     """The deep link as an inline SVG QR code (error correction M: survives a crease or a smudge)."""
+    import segno  # only for printing leaflets: not in every worker's memory (issue 16)
     code = segno.make_qr(url, error="m")
     return Markup(code.svg_inline(scale=6, border=2, dark="#000", light="#fff", omitsize=True,
                                   title=url))

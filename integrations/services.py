@@ -18,6 +18,7 @@ from dialogs.followup_flow import build_followup_flow
 from dialogs.referral_flow import build_referral_flow
 from dialogs.support_flow import build_support_confirm_flow, build_support_flow
 from dialogs.report_flow import build_report_flow
+from integrations import analyser_client
 from integrations.alerting_health import warn_at_start
 from salpim.settings import Settings
 from state import audit
@@ -32,6 +33,7 @@ from welfare.eligibility_parameters import load_parameters
 from welfare.service_catalogue import Catalogue, load_catalogue
 
 log = logging.getLogger(__name__)
+ANALYSER_START_WAIT_S = 120  # Kiwi loads in ~2 s on a quiet machine, far more on a busy one
 
 
 def build_engine(finder: FinderData | None = None) -> Engine:
@@ -47,16 +49,19 @@ def service_catalogue(settings: Settings) -> Catalogue:
     return load_catalogue(local, include_examples=False)
 
 
-def warm_up_free_text() -> threading.Thread:
+def warm_up_free_text(analyser: analyser_client.AnalyserClient | None = None) -> threading.Thread:
     """Load the Korean analyser (about 2 s) in the background, so the first resident who
     writes in their own words does not wait for it inside a turn. Once warm, mapping a message
     costs about 0.1-0.5 ms (≤ 8 ms for the 500 characters the finder analyses), so turns call
-    it directly; a message in the first seconds after start waits for the load."""
+    it directly; a message in the first seconds after start waits for the load. With the
+    analyser process (`analyser`), wait for it to answer instead: it may still be loading."""
     def run() -> None:
         started = time.perf_counter()
-        free_text.warm_up()
-        free_text.map_free_text("월세가 밀렸어요")  # Kiwi's first full analysis costs ~20 ms more
-        log.info("free-text analyser ready in %.1f s", time.perf_counter() - started)
+        if analyser is not None and not analyser.wait_ready(ANALYSER_START_WAIT_S):
+            log.warning("analyser at %s did not answer within %d s", analyser.path, ANALYSER_START_WAIT_S)
+        free_text.warm_up()  # Kiwi's first full analysis costs ~20 ms more: done here too
+        log.info("free-text analyser ready in %.1f s%s", time.perf_counter() - started,
+                 " (the analyser process)" if analyser else "")
     thread = threading.Thread(target=run, name="kiwi-warm-up", daemon=True)
     thread.start()
     return thread
@@ -125,7 +130,8 @@ async def start_services(settings: Settings, *, strict_catalogs: bool = False, t
         directory = await read_directory(conn)
     if settings.organisations and settings.organisations.exists():
         await _load_organisations(settings, db, directory)
-    warm_up_free_text()
+    remote = settings.analyser_socket if settings.analyser == "process" else None
+    warm_up_free_text(analyser_client.install(remote))
     warn_at_start(settings, directory)
     finder = FinderData.load(service_catalogue(settings), load_parameters())
     log.info("service catalogue: %d services", len(finder.catalogue))

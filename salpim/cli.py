@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
 import sys
 from pathlib import Path
 
@@ -68,9 +70,32 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
-    uvicorn.run("integrations.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level="info", access_log=False, proxy_headers=False)
+    analyser = _start_analyser(args.port)
+    # uvicorn hands a SIGTERM back once it has shut down: exit through `finally`, not at once.
+    previous = signal.signal(signal.SIGTERM, lambda signum, _: sys.exit(128 + signum))
+    try:
+        uvicorn.run("integrations.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                    log_level="info", access_log=False, proxy_headers=False)
+    finally:
+        if analyser is not None:
+            analyser.stop()
+        signal.signal(signal.SIGTERM, previous)
     return 0
+
+
+def _start_analyser(port: int):
+    """One Korean analyser process for all the workers (issue 16, docs/performance.md "Small
+    workers"), its socket handed to them in SALPIM_ANALYSER_SOCKET. None when each worker keeps
+    its own (SALPIM_ANALYSER=inprocess) or the socket names an analyser someone else runs."""
+    settings = get_settings()
+    if settings.analyser != "process" or settings.analyser_socket is not None:
+        return None
+    from integrations.analyser_supervisor import AnalyserSupervisor, socket_path
+    supervisor = AnalyserSupervisor(socket_path(settings.var_dir, port))
+    supervisor.start()
+    os.environ["SALPIM_ANALYSER_SOCKET"] = str(supervisor.socket)  # the workers read it at start
+    get_settings.cache_clear()  # with one worker uvicorn runs the app in this process
+    return supervisor
 
 
 def _migrate(args: argparse.Namespace) -> int:

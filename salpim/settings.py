@@ -76,6 +76,13 @@ class Settings(BaseSettings):
     # Outgoing Bot API calls per second (Telegram's documented global limit is about 30/s).
     send_rate_per_second: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
+    # The Korean analyser (Kiwi, ≈ 300 MB): "process" — `salpim serve` runs it once per machine
+    # for all its workers (integrations/analyser_process.py); "inprocess" — each worker loads its own.
+    analyser: Literal["process", "inprocess"] = "process"
+    # The analyser process's Unix socket. `salpim serve` sets it for its workers; set by hand, it
+    # names an analyser run by someone else and serve starts none. Unset: Kiwi in this process
+    # (tests, the playground under a plain `uvicorn integrations.asgi:app`).
+    analyser_socket: Path | None = None
     # Local service-catalogue entries a 시군구 adds (`salpim load-services` copies files here).
     services_dir: Path = PROJECT_ROOT / "var" / "services"
     # Retention (docs/privacy.md): identity dropped, statistics kept. The guide's consent form

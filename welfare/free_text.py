@@ -6,6 +6,11 @@ data in welfare/data/synonyms.toml. Spacing does not matter ("월세가밀렸어
 same way). Nothing found returns an empty :class:`TextMapping`: the caller then falls back to
 guided questions. Kiwi takes about a second to start, so it is loaded once, lazily, and
 shared behind a lock (we do not rely on its thread safety).
+
+Kiwi costs ≈ 300 MB a process, so a served instance loads it once per machine, in a process of
+its own that the workers ask (issue 16; integrations/analyser_process.py): the workers plug that
+in with :func:`use_lemma_source`. A source that cannot answer raises :class:`LemmasUnavailable`;
+the mapping is then empty (the guided questions), never a Kiwi loaded here after all.
 """
 from __future__ import annotations
 
@@ -15,7 +20,7 @@ import tomllib
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
 from welfare.screening_input import FINDER_TOPICS, SHARED_SITUATIONS
 
@@ -35,6 +40,14 @@ _DERIVING_TAGS = frozenset({"XSV", "XSA"})
 
 class SynonymError(ValueError):
     """synonyms.toml is malformed."""
+
+
+class LemmasUnavailable(RuntimeError):
+    """The lemma source could not answer (the analyser process is down or too slow)."""
+
+
+# text (at most MAX_TEXT_CHARS, with a word in it) → its lemmas, as _KiwiHolder.lemmas computes them
+LemmaSource = Callable[[str], frozenset[str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,14 +165,38 @@ class _KiwiHolder:
 
 
 _KIWI = _KiwiHolder()
+_SOURCE: LemmaSource | None = None  # None: Kiwi in this process
 _DEFAULT_ENTRIES: tuple[SynonymEntry, ...] | None = None
 _ENTRIES_LOCK = threading.Lock()
 
 
+def use_lemma_source(source: LemmaSource | None) -> None:
+    """Where lemmas come from: ``source(text)`` (raising LemmasUnavailable when it cannot
+    answer), or None for Kiwi in this process (the default)."""
+    global _SOURCE
+    _SOURCE = source
+
+
+def kiwi_lemmas(text: str) -> frozenset[str]:
+    """The lemmas from Kiwi in this process, whatever the source: what the analyser process
+    answers its workers."""
+    return _KIWI.lemmas(text[:MAX_TEXT_CHARS])
+
+
+def load_kiwi() -> None:
+    _KIWI.get()
+
+
+def _lemmas(text: str) -> frozenset[str]:
+    return _SOURCE(text) if _SOURCE is not None else _KIWI.lemmas(text)
+
+
 def warm_up() -> None:
-    """Load Kiwi and the synonyms now (e.g. at bot start) instead of on the first message."""
+    """Load the analyser (or reach it) and the synonyms now (e.g. at bot start) instead of on the
+    first message."""
     _default_entries()
-    _KIWI.lemmas("월세가 밀렸어요")
+    _facts()
+    map_free_text("월세가 밀렸어요")
 
 
 def _default_entries() -> tuple[SynonymEntry, ...]:
@@ -198,7 +235,11 @@ def household_facts(text: str) -> dict[str, object]:
     if not isinstance(text, str) or not _HAS_WORD.search(text):
         return {}
     text = text[:MAX_TEXT_CHARS]
-    lemmas, squashed = _KIWI.lemmas(text), _NOT_WORD.sub("", text)
+    try:
+        lemmas = _lemmas(text)
+    except LemmasUnavailable:
+        return {}  # the finder asks instead
+    squashed = _NOT_WORD.sub("", text)
     found: dict[str, object] = {}
     for fact in _facts():
         hit = bool(fact.terms & lemmas) or any(all(w in lemmas for w in g) for g in fact.all_of) \
@@ -229,7 +270,11 @@ def map_free_text(text: str, entries: tuple[SynonymEntry, ...] | None = None) ->
     if not _HAS_WORD.search(text):
         return TextMapping()  # emoji, punctuation, "ㅋㅋㅋ": nothing to analyse
     table = entries if entries is not None else _default_entries()
-    lemmas = _KIWI.lemmas(text)
+    try:
+        lemmas = _lemmas(text)
+    except LemmasUnavailable:
+        # Empty, not the raw fragments alone: a partial guess would look like an understanding.
+        return TextMapping()
     squashed = _NOT_WORD.sub("", text)
     situations: list[SituationMatch] = []
     topics: list[SituationMatch] = []
@@ -246,12 +291,19 @@ def map_free_text(text: str, entries: tuple[SynonymEntry, ...] | None = None) ->
     return TextMapping(tuple(situations), tuple(topics))
 
 
-def lemmas(text: str) -> frozenset[str]:
+def lemmas(text: str, *, strict: bool = False) -> frozenset[str]:
     """The words of a text as the analyser reads them (nouns as written, verbs as stem + 다), for
-    searches that match words rather than situations (the resource directory)."""
+    searches that match words rather than situations (the resource directory). When the analyser
+    cannot answer: none (the search then reads the squashed text), or LemmasUnavailable if
+    ``strict`` (for callers that cache the answer)."""
     if not isinstance(text, str) or not _HAS_WORD.search(text):
         return frozenset()
-    return _KIWI.lemmas(text[:MAX_TEXT_CHARS])
+    try:
+        return _lemmas(text[:MAX_TEXT_CHARS])
+    except LemmasUnavailable:
+        if strict:
+            raise
+        return frozenset()
 
 
 def squashed(text: str) -> str:

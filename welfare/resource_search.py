@@ -50,11 +50,18 @@ def query_words(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-@lru_cache(maxsize=4096)
 def _entry_words(text: str) -> tuple[frozenset[str], str, frozenset[str]]:
-    """An entry's words, its squashed text and the finder situations it points to (cached: an
-    entry's text changes only with an edit, and a new text is a new key)."""
-    return free_text.lemmas(text), free_text.squashed(text), frozenset(free_text.map_free_text(text).ids)
+    """An entry's words, its squashed text and the finder situations it points to."""
+    try:
+        return _analysed_entry_words(text)
+    except free_text.LemmasUnavailable:  # the analyser is down: words as written, not cached
+        return frozenset(), free_text.squashed(text), frozenset()
+
+
+@lru_cache(maxsize=4096)
+def _analysed_entry_words(text: str) -> tuple[frozenset[str], str, frozenset[str]]:
+    # Cached: an entry's text changes only with an edit, and a new text is a new key.
+    return free_text.lemmas(text, strict=True), free_text.squashed(text), frozenset(free_text.map_free_text(text).ids)
 
 
 def _hits(word: str, words: frozenset[str], squashed: str) -> bool:
