@@ -15,7 +15,7 @@ from state.db import Database
 from state.members import MemberInfo
 from state.merged_lists import merged_by_dong
 from state.retention import ENDED_STEPS
-from state.models import Case, CaseEvent, Report
+from state.models import Case, CaseEvent, Report, priority_first
 from welfare.case_clocks import ClockId, Deadline, HouseholdType, due_dates
 from welfare.case_lifecycle import (
     ActorRole, CaseFacts, CaseState, CaseStep, TransitionRefused, apply, new_case, reporter_stage, settle_suggestions,
@@ -95,7 +95,7 @@ async def by_report(conn: AsyncConnection, report_id: int) -> CaseRecord | None:
 async def report_for_case(conn: AsyncConnection, report_id: int) -> Any | None:
     """The report's id, 읍면동, filing time and priority (what opening a case needs), or None."""
     return (await conn.execute(select(R.c.id, R.c.dong_code, R.c.created_at,
-                                      reports.priority_first(R).label("priority")).where(R.c.id == report_id))).first()
+                                      priority_first(R).label("priority")).where(R.c.id == report_id))).first()
 
 
 async def open_or_assign(db: Database, conn: AsyncConnection, report_id: int, actor_id: int, manager_id: int,

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
-    UniqueConstraint, false as sa_false,
+    UniqueConstraint, false as sa_false, or_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -143,6 +143,20 @@ class Report(Base):
     consent_withdrawn_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_reports_dong_created", "dong_code", "created_at"),)
+
+
+def priority_first(reports_table: Any) -> Any:
+    """Urgent reports, those asking for a visit today and those to listen to today: what staff
+    must see first (the inbox's order, and a case's `priority` when it is opened)."""
+    return or_(reports_table.c.urgent.is_(True), reports_table.c.same_day_visit.is_(True),
+               reports_table.c.listen_same_day.is_(True))
+
+
+# The inbox read in order (migrations 0012, 0015): the expression as priority_first renders it.
+Index("ix_reports_dong_priority", Report.__table__.c.dong_code, priority_first(Report.__table__).desc(),
+      Report.__table__.c.id.desc())
+Index("ix_reports_dong_status_priority", Report.__table__.c.dong_code, Report.__table__.c.status,
+      priority_first(Report.__table__).desc(), Report.__table__.c.id.desc())
 
 
 class ReportStatusChange(Base):

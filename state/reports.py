@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
 from state.merged_lists import merged_by_dong
-from state.models import PhotoRow, Report, ReportStatusChange
+from state.models import PhotoRow, Report, ReportStatusChange, priority_first
 from welfare.crisis_report import CrisisReport, SpokenNote
 from welfare.receipt import new_receipt_no
 
@@ -277,13 +277,6 @@ async def list_in_dongs(conn: AsyncConnection, dong_codes: list[str], *, status:
         query = query.where(T.c.urgent.is_(urgent))
     return list((await conn.execute(merged_by_dong(conn, query, T.c.dong_code, dong_codes, ("priority", "id"),
                                                    limit))).all())
-
-
-def priority_first(reports_table):
-    """Urgent reports, those asking for a visit today and those to listen to today: what staff
-    must see first."""
-    return or_(reports_table.c.urgent.is_(True), reports_table.c.same_day_visit.is_(True),
-               reports_table.c.listen_same_day.is_(True))
 
 
 async def by_receipt(conn: AsyncConnection, receipt_no: str) -> Any | None:

@@ -15,7 +15,7 @@ reads it in order and stops at its limit (docs/performance.md, "Flat as the data
   they are few, and an ended case has no running clock (its next_due is NULL, set here for the
   ended ones there are), where the priority index would walk the 읍면동's whole history;
 * the inbox with a status (the office's "received"): (dong_code, status, priority expression, id),
-  the expression as SQLAlchemy renders reports.priority_first on each engine, as in 0012;
+  the expression as SQLAlchemy renders state.models.priority_first on each engine, as in 0012;
 * referrals sent by a 읍면동 (from_dong_code, sent_at, id) or a caseworker (from_member_id,
   sent_at, id), owed by an organisation (to_org_code, state, sent_at, id), and a 읍면동's open or
   overdue ones (from_dong_code, state, due_on) — with (state, due_on) alone SQLite prefers
