@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, select, union_all
+from sqlalchemy import ColumnElement, Select, literal_column, select, union_all
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 
@@ -27,8 +27,11 @@ def merged_by_dong(conn: AsyncConnection, query: Select, dong_column: ColumnElem
         return query.where(dong_column.in_(dong_codes)).order_by(*order).limit(limit)
     branches = [query.where(dong_column == code) for code in dong_codes]
     if conn.dialect.name != "sqlite":
-        branches = [select(b.order_by(*order).limit(limit).subquery()) for b in branches]
-    # Ordered from outside by the branches' column names: a compound's own ORDER BY cannot name
-    # a column that two joined tables share (SQLite finds "id" ambiguous).
+        branches = [branch.order_by(*order).limit(limit) for branch in branches]
     merged = union_all(*branches).subquery("merged")
-    return select(merged).order_by(*(merged.c[name].desc() for name in newest_first)).limit(limit)
+    # The outer columns are named, with the first branch's types, rather than taken from
+    # `merged.c`: SQLAlchemy builds those proxies from every column of every branch, which cost
+    # more than the query itself (4–8 ms for 17 읍면동 against 1 ms).
+    columns = [literal_column(f"merged.{c.key}", type_=c.type).label(c.key) for c in query.selected_columns]
+    return (select(*columns).select_from(merged)
+            .order_by(*(literal_column(f"merged.{name}").desc() for name in newest_first)).limit(limit))
