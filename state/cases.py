@@ -14,8 +14,8 @@ from state.case_codec import facts_from_json, state_from_json, to_json
 from state.db import Database
 from state.members import MemberInfo
 from state.merged_lists import merged_by_dong
-from state.retention import ENDED_STEPS
 from state.models import Case, CaseEvent, Report, priority_first
+from state.retention import ENDED_STEPS
 from welfare.case_clocks import ClockId, Deadline, HouseholdType, due_dates
 from welfare.case_lifecycle import (
     ActorRole, CaseFacts, CaseState, CaseStep, TransitionRefused, apply, new_case, reporter_stage, settle_suggestions,
