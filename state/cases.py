@@ -13,7 +13,9 @@ from state import reports, timers
 from state.case_codec import facts_from_json, state_from_json, to_json
 from state.db import Database
 from state.members import MemberInfo
-from state.models import Case, CaseEvent, Report
+from state.merged_lists import merged_by_dong
+from state.models import Case, CaseEvent, Report, priority_first
+from state.retention import ENDED_STEPS
 from welfare.case_clocks import ClockId, Deadline, HouseholdType, due_dates
 from welfare.case_lifecycle import (
     ActorRole, CaseFacts, CaseState, CaseStep, TransitionRefused, apply, new_case, reporter_stage, settle_suggestions,
@@ -91,8 +93,9 @@ async def by_report(conn: AsyncConnection, report_id: int) -> CaseRecord | None:
 
 
 async def report_for_case(conn: AsyncConnection, report_id: int) -> Any | None:
-    """The report's id, 읍면동 and filing time (what opening a case needs), or None."""
-    return (await conn.execute(select(R.c.id, R.c.dong_code, R.c.created_at).where(R.c.id == report_id))).first()
+    """The report's id, 읍면동, filing time and priority (what opening a case needs), or None."""
+    return (await conn.execute(select(R.c.id, R.c.dong_code, R.c.created_at,
+                                      priority_first(R).label("priority")).where(R.c.id == report_id))).first()
 
 
 async def open_or_assign(db: Database, conn: AsyncConnection, report_id: int, actor_id: int, manager_id: int,
@@ -107,7 +110,8 @@ async def open_or_assign(db: Database, conn: AsyncConnection, report_id: int, ac
     if existing is None:
         state = new_case(kst_today(report.created_at))
         case_id = (await conn.execute(insert(C).returning(C.c.id).values(
-            report_id=report_id, dong_code=report.dong_code, manager_member_id=manager_id, step=state.step.value,
+            report_id=report_id, dong_code=report.dong_code, manager_member_id=manager_id,
+            priority=bool(report.priority), step=state.step.value,
             state=to_json(state), facts=to_json(CaseFacts()), version=1, created_at=now, updated_at=now))).scalar_one()
         await _event(conn, case_id, now, kst_today(now), actor_id, "take", state.step.value, state.step.value,
                      {"manager": manager_id})
@@ -238,8 +242,12 @@ async def reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, no
 async def _reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, now: datetime) -> None:
     """Reminders for this version of the case: to the case manager the working day before each
     open due date, to the team leader the working day after it if still open. Timers of older
-    versions stay in the table and do nothing when they fire."""
-    open_deadlines = [d for d in record.deadlines() if d.is_open]
+    versions stay in the table and do nothing when they fire. An ended case (closed early,
+    referred out, not selected, 사후관리 done) has no running clock, even where a milestone was
+    never reached: nobody is reminded and its next_due is NULL, so it never counts as overdue
+    (and the overdue list's index holds only open cases)."""
+    ended = record.state.step.value in ENDED_STEPS
+    open_deadlines = [] if ended else [d for d in record.deadlines() if d.is_open]
     next_due = min((d.due for d in open_deadlines), default=None)
     await conn.execute(update(C).where(C.c.id == record.id).values(
         next_due=kst_moment(next_due, time(18, 0)) if next_due else None))
@@ -268,14 +276,23 @@ async def _reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, n
 async def list_cases(conn: AsyncConnection, *, dong_codes: list[str] | None, step: str | None = None,
                      overdue_at: datetime | None = None, manager_id: int | None = None,
                      limit: int = 200) -> list[CaseRecord]:
-    # Urgent cases (and same-day visits) first: what a caseworker must not overlook.
-    query = _select().order_by(reports.priority_first(R).desc(), C.c.id.desc()).limit(limit)
-    if dong_codes is not None:
-        query = query.where(C.c.dong_code.in_(dong_codes))
+    """Urgent cases (and same-day visits) first, then the newest: what a caseworker must not
+    overlook. The case's own priority column (its report's, copied when opened) lets each list
+    be read in that order from an index (migration 0015)."""
+    query = _select()
     if step:
         query = query.where(C.c.step == step)
+    if overdue_at is None and manager_id is None and dong_codes is not None:
+        # Each 읍면동 in order from ix_cases_dong_priority, merged (state/merged_lists.py).
+        return [_record(r) for r in await conn.execute(
+            merged_by_dong(conn, query, C.c.dong_code, dong_codes, ("priority", "id"), limit))]
+    if dong_codes is not None:
+        query = query.where(C.c.dong_code.in_(dong_codes))
     if overdue_at is not None:
+        # From ix_cases_dong_due, then sorted: only the overdue cases are read, and they are
+        # few (open cases past a clock; an ended case has no next_due), where the 읍면동's
+        # priority index would walk through every case it ever had looking for them.
         query = query.where(C.c.next_due < overdue_at)
-    if manager_id is not None:
+    if manager_id is not None:  # ix_cases_manager_priority: the manager's cases in order
         query = query.where(C.c.manager_member_id == manager_id)
-    return [_record(r) for r in await conn.execute(query)]
+    return [_record(r) for r in await conn.execute(query.order_by(C.c.priority.desc(), C.c.id.desc()).limit(limit))]

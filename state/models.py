@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, LargeBinary, String, Text,
-    UniqueConstraint, false as sa_false,
+    UniqueConstraint, false as sa_false, or_,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -145,6 +145,20 @@ class Report(Base):
     __table_args__ = (Index("ix_reports_dong_created", "dong_code", "created_at"),)
 
 
+def priority_first(reports_table: Any) -> Any:
+    """Urgent reports, those asking for a visit today and those to listen to today: what staff
+    must see first (the inbox's order, and a case's `priority` when it is opened)."""
+    return or_(reports_table.c.urgent.is_(True), reports_table.c.same_day_visit.is_(True),
+               reports_table.c.listen_same_day.is_(True))
+
+
+# The inbox read in order (migrations 0012, 0015): the expression as priority_first renders it.
+Index("ix_reports_dong_priority", Report.__table__.c.dong_code, priority_first(Report.__table__).desc(),
+      Report.__table__.c.id.desc())
+Index("ix_reports_dong_status_priority", Report.__table__.c.dong_code, Report.__table__.c.status,
+      priority_first(Report.__table__).desc(), Report.__table__.c.id.desc())
+
+
 class ReportStatusChange(Base):
     __tablename__ = "report_status_history"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -231,13 +245,16 @@ class Case(Base):
     __tablename__ = "cases"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     report_id: Mapped[int] = mapped_column(ForeignKey("reports.id"), unique=True)
-    dong_code: Mapped[str] = mapped_column(ForeignKey("dongs.code"), index=True)
-    manager_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
+    dong_code: Mapped[str] = mapped_column(ForeignKey("dongs.code"))
+    manager_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    # The report's urgent, same-day visit or listen-today, copied when the case is opened (they
+    # never change after filing): the lists' order, read from the indexes below (migration 0015).
+    priority: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     step: Mapped[str] = mapped_column(String(32), index=True)
     state: Mapped[dict[str, Any]] = mapped_column(JSON)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    next_due: Mapped[datetime | None] = mapped_column(index=True)  # earliest open deadline (for "overdue")
+    next_due: Mapped[datetime | None]  # earliest open deadline (for "overdue"); NULL once the case ended
     # 주사례관리기관: an organisation's code when one leads the case (a 고난도 case taken by the
     # 희망복지지원단, L8101–8111); NULL: the 읍면동 team leads it.
     lead_org_code: Mapped[str | None] = mapped_column(String(24))
@@ -246,6 +263,10 @@ class Case(Base):
     # Who designated the 주사례관리자 (the team leader, L8576–8578; the taker alone in a 읍면동 with no
     # team leader). NULL: the taker is only proposed, and the survey waits for the designation.
     manager_designated_by: Mapped[int | None] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_cases_manager_priority", "manager_member_id", "priority", "id"),
+                      Index("ix_cases_dong_priority", "dong_code", "priority", "id"),
+                      Index("ix_cases_dong_due", "dong_code", "next_due"))
 
 
 class CaseEvent(Base):
@@ -369,10 +390,10 @@ class ReferralRow(Base):
     __tablename__ = "referrals"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    from_dong_code: Mapped[str] = mapped_column(String(10), index=True)
-    from_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), index=True)
-    to_org_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"), index=True)
-    state: Mapped[str] = mapped_column(String(20), index=True)
+    from_dong_code: Mapped[str] = mapped_column(String(10))
+    from_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
+    to_org_code: Mapped[str] = mapped_column(ForeignKey("organisations.code"))
+    state: Mapped[str] = mapped_column(String(20))
     need: Mapped[str] = mapped_column(String(32))  # the need domain (welfare/followup_checklist.py)
     household_type: Mapped[str | None] = mapped_column(String(32))
     flags: Mapped[list[Any]] = mapped_column(JSON, default=list)  # 장애인, 다문화, 북한이탈주민
@@ -387,6 +408,12 @@ class ReferralRow(Base):
     sent_at: Mapped[datetime] = mapped_column(index=True)
     due_on: Mapped[str] = mapped_column(String(10), index=True)  # the reply's last working day
     updated_at: Mapped[datetime]
+
+    # The lists of state/referrals.py `listing`, each read in order (migration 0015).
+    __table_args__ = (Index("ix_referrals_dong_sent", "from_dong_code", "sent_at", "id"),
+                      Index("ix_referrals_member_sent", "from_member_id", "sent_at", "id"),
+                      Index("ix_referrals_org_state", "to_org_code", "state", "sent_at", "id"),
+                      Index("ix_referrals_dong_state_due", "from_dong_code", "state", "due_on"))
 
 
 class ResourceRow(Base):

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from state import timers
 from state.crypto import FieldCipher
 from state.db import Database
+from state.merged_lists import merged_by_dong
 from state.models import Case, CaseEvent, ReferralRow
 from welfare.korea_time import kst_moment, kst_today
 from welfare.referral_lifecycle import OPEN_STATES, ReferralState
@@ -138,9 +139,12 @@ async def of_cases(conn: AsyncConnection, case_ids: list[int]) -> list[ReferralR
 async def listing(conn: AsyncConnection, *, sent_by_dongs: list[str] | None = None, from_member_id: int | None = None,
                   to_org: str | None = None, states: list[str] | None = None, overdue_on: date | None = None,
                   limit: int = 200) -> list[ReferralRecord]:
-    query = select(F).order_by(F.c.sent_at.desc(), F.c.id.desc()).limit(limit)
-    if sent_by_dongs is not None:
-        query = query.where(F.c.from_dong_code.in_(sent_by_dongs))
+    """Newest first, each list read through an index (migration 0015): a caseworker's from
+    ix_referrals_member_sent and a 읍면동's from ix_referrals_dong_sent, in order (several
+    읍면동 merged, state/merged_lists.py); an organisation's from ix_referrals_org_state; the open
+    or overdue ones from ix_referrals_dong_state_due. The last two sort what they read, which
+    is only the open referrals — few, where the history is not."""
+    query = select(F)
     if from_member_id is not None:
         query = query.where(F.c.from_member_id == from_member_id)
     if to_org is not None:
@@ -150,6 +154,13 @@ async def listing(conn: AsyncConnection, *, sent_by_dongs: list[str] | None = No
     if overdue_on is not None:
         query = query.where(F.c.state.in_([ReferralState.REQUESTED.value, ReferralState.RECEIVED.value]),
                             F.c.due_on < overdue_on.isoformat())
+    by_dong_only = from_member_id is None and to_org is None and not states and overdue_on is None
+    if sent_by_dongs is not None and by_dong_only:
+        query = merged_by_dong(conn, query, F.c.from_dong_code, sent_by_dongs, ("sent_at", "id"), limit)
+    else:
+        if sent_by_dongs is not None:
+            query = query.where(F.c.from_dong_code.in_(sent_by_dongs))
+        query = query.order_by(F.c.sent_at.desc(), F.c.id.desc()).limit(limit)
     return [_record(r) for r in await conn.execute(query)]
 
 

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from state.crypto import FieldCipher
-from state.models import PhotoRow, Report, ReportStatusChange
+from state.merged_lists import merged_by_dong
+from state.models import PhotoRow, Report, ReportStatusChange, priority_first
 from welfare.crisis_report import CrisisReport, SpokenNote
 from welfare.receipt import new_receipt_no
 
@@ -266,21 +267,16 @@ async def status_history(conn: AsyncConnection, report_id: int) -> list[dict[str
 async def list_in_dongs(conn: AsyncConnection, dong_codes: list[str], *, status: str | None = None,
                         urgent: bool | None = None, limit: int = 100) -> list[Any]:
     """Report rows of these 읍면동: urgent ones (and same-day visits) first, then newest first
-    (callers show only their non-personal columns)."""
-    query = (select(T).where(T.c.dong_code.in_(dong_codes))
-             .order_by(priority_first(T).desc(), T.c.id.desc()).limit(limit))
+    (callers show only their non-personal columns). Each 읍면동 is read in that order from
+    ix_reports_dong_priority, or ix_reports_dong_status_priority with a status (migrations 0012,
+    0015), and several are merged (state/merged_lists.py)."""
+    query = select(T, priority_first(T).label("priority"))
     if status:
         query = query.where(T.c.status == status)
     if urgent is not None:
         query = query.where(T.c.urgent.is_(urgent))
-    return list((await conn.execute(query)).all())
-
-
-def priority_first(reports_table):
-    """Urgent reports, those asking for a visit today and those to listen to today: what staff
-    must see first."""
-    return or_(reports_table.c.urgent.is_(True), reports_table.c.same_day_visit.is_(True),
-               reports_table.c.listen_same_day.is_(True))
+    return list((await conn.execute(merged_by_dong(conn, query, T.c.dong_code, dong_codes, ("priority", "id"),
+                                                   limit))).all())
 
 
 async def by_receipt(conn: AsyncConnection, receipt_no: str) -> Any | None:
