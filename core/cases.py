@@ -157,9 +157,8 @@ async def list_cases(work: Work, actor: Actor, *, dong: str | None = None, step:
     dongs = visible_dongs(actor, Action.LIST_CASES, dong)
     found = await cases.list_cases(work.conn, dong_codes=dongs, step=step,
                                    overdue_at=work.now if overdue else None,
-                                   manager_id=actor.member_id if mine else None, limit=limit)
-    if open_only:
-        found = [c for c in found if c.state.step.value not in CLOSED_STEPS]
+                                   manager_id=actor.member_id if mine else None,
+                                   not_in_steps=CLOSED_STEPS if open_only else None, limit=limit)
     return found
 
 

@@ -275,13 +275,15 @@ async def _reschedule(db: Database, conn: AsyncConnection, record: CaseRecord, n
 
 async def list_cases(conn: AsyncConnection, *, dong_codes: list[str] | None, step: str | None = None,
                      overdue_at: datetime | None = None, manager_id: int | None = None,
-                     limit: int = 200) -> list[CaseRecord]:
+                     not_in_steps: frozenset[str] | None = None, limit: int = 200) -> list[CaseRecord]:
     """Urgent cases (and same-day visits) first, then the newest: what a caseworker must not
     overlook. The case's own priority column (its report's, copied when opened) lets each list
     be read in that order from an index (migration 0015)."""
     query = _select()
     if step:
         query = query.where(C.c.step == step)
+    if not_in_steps:  # before the limit: a worklist of open cases must not lose them behind closed ones
+        query = query.where(C.c.step.not_in(sorted(not_in_steps)))
     if overdue_at is None and manager_id is None and dong_codes is not None:
         # Each 읍면동 in order from ix_cases_dong_priority, merged (state/merged_lists.py).
         return [_record(r) for r in await conn.execute(

@@ -86,6 +86,23 @@ async def test_an_ended_case_has_no_running_clock_and_is_never_overdue(service):
     assert next_due is None and overdue == []
 
 
+async def test_a_worklist_keeps_open_cases_behind_newer_closed_ones(service):
+    """The open-only filter is applied before the limit: a caseworker with an open case behind
+    newer ended ones still finds it in a short worklist."""
+    s = service.services
+    still_open = await _open(service, service.cw, HYEHWA, "r1")
+    ended = [await _open(service, service.cw, HYEHWA, f"r{n}") for n in (2, 3)]
+    async with s.db.transaction() as conn:
+        actor = member_actor(await members.member_by_id(conn, service.cw), s.runner.directory, Channel.API)
+        work = Work(s.db, conn, s.cipher, s.runner.directory, NOW)
+        for case_id in ended:
+            await core_cases.act_on_case(work, actor, case_id, "refer_elsewhere", facts={"referral_target": "dream_start"})
+    async with s.db.read() as conn:
+        work = Work(s.db, conn, s.cipher, s.runner.directory, NOW)
+        assert [c.id for c in await core_cases.list_cases(work, actor, mine=True, open_only=True, limit=1)] == [still_open]
+        assert [c.id for c in await core_cases.list_cases(work, actor, mine=True, limit=1)] == [ended[-1]]
+
+
 async def test_migration_0015_copies_the_priority_and_stops_ended_cases_clocks(db_url):
     await asyncio.to_thread(upgrade, db_url, "0014")
     db = Database(db_url)
