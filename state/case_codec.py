@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import types
 import typing
+from collections.abc import Callable
 from datetime import date
 from typing import Any, TypeVar
 
@@ -26,28 +28,34 @@ def to_json(value: Any) -> Any:
     return value
 
 
-def _from(kind: Any, raw: Any) -> Any:
-    if raw is None:
-        return None
+def _converter(kind: Any) -> Callable[[Any], Any]:
+    """How to read a JSON value of this annotated type, built once per type (a list of a 읍면동's
+    200 cases decoded each annotation of every case anew: ~0.8 ms a case; issue 16)."""
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
         inner = [a for a in typing.get_args(kind) if a is not type(None)]
-        return _from(inner[0], raw)
+        return _converter(inner[0])
     if origin is tuple:
-        return tuple(_from(typing.get_args(kind)[0], v) for v in raw)
+        item = _converter(typing.get_args(kind)[0])
+        return lambda raw: tuple(None if v is None else item(v) for v in raw)
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        return from_json(kind, raw)
+        return lambda raw: from_json(kind, raw)
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return kind(raw)
+        return kind
     if kind is date:
-        return date.fromisoformat(raw)
-    return raw
+        return date.fromisoformat
+    return lambda raw: raw
+
+
+@functools.cache
+def _fields(cls: type) -> dict[str, Callable[[Any], Any]]:
+    hints = typing.get_type_hints(cls)
+    return {f.name: _converter(hints[f.name]) for f in dataclasses.fields(cls)}
 
 
 def from_json(cls: type[T], data: dict[str, Any]) -> T:
-    hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    return cls(**{k: _from(hints[k], v) for k, v in data.items() if k in names})
+    fields = _fields(cls)
+    return cls(**{k: (None if v is None else fields[k](v)) for k, v in data.items() if k in fields})
 
 
 def state_from_json(data: dict[str, Any]) -> CaseState:
