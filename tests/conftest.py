@@ -88,9 +88,30 @@ async def fake_api():
         yield fake
 
 
+# SALPIM_TEST_SERVICE_DB=postgres runs every test on the `service` fixture (turns, transcripts,
+# the inbox and outbox) on a fresh PostgreSQL database instead of SQLite: the whole dialog path
+# on the other engine without doubling every run of the suite.
+SERVICE_DB = os.environ.get("SALPIM_TEST_SERVICE_DB", "sqlite")
+
+
 @pytest.fixture
-async def service(sqlite_url, fake_api, tmp_path) -> Service:
-    async with running_app(make_settings(sqlite_url, fake_api, tmp_path)) as running:
+async def service_url(sqlite_url):
+    """The database of the `service` fixture (SQLite unless SALPIM_TEST_SERVICE_DB=postgres)."""
+    if SERVICE_DB != "postgres":
+        yield sqlite_url
+        return
+    if not postgres_available():
+        pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not reachable ({_pg_state.get('why')})")
+    url = await _fresh_pg_database()
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(url)
+
+
+@pytest.fixture
+async def service(service_url, fake_api, tmp_path) -> Service:
+    async with running_app(make_settings(service_url, fake_api, tmp_path)) as running:
         yield running
 
 
