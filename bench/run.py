@@ -550,6 +550,7 @@ CATEGORIES: tuple[tuple[str, str, str], ...] = (
 FALLBACKS: tuple[tuple[str, str], ...] = (
     ("SQLAlchemy statement execution (greenlet: cache key, compile, bind params, result)", "sqlalchemy/"),
     ("SQLite thread (aiosqlite worker, SQLite C code)", "aiosqlite/"),
+    ("asyncpg driver (protocol, codecs)", "asyncpg/"),
     ("python-telegram-bot (outside the send path)", "telegram/"),
     ("aiohttp client (outside the send path)", "aiohttp/"),
 )
@@ -794,7 +795,7 @@ async def run_salpim(opts: Options, fake: Fake, work: Path, name: str, db_kind: 
     async with salpim(fake, work, db_kind, workers, name) as (server, db):
         staff, setup = await seat_caseworkers(opts, server, db, opts.mix, opts.concurrency, base)
         result = await drive(opts, fake, server, server.url + WEBHOOK, chat_base=base, update_base=base,
-                             profile=opts.profile_dir if db_kind == "sqlite" and workers == 1 else None, staff=staff)
+                             profile=opts.profile_dir if workers == 1 else None, staff=staff)
         result["mix"], result["casework_setup"] = opts.mix, setup
         await check_stored(result, db, setup)
         result["server_log_lines"] = len(server.log_tail(10_000).splitlines())
@@ -1145,14 +1146,14 @@ def report(results: dict[str, Any], opts: Options) -> None:
     for name, r in results.items():
         if isinstance(r, dict) and "expected_replies" in r and r["replies"] != r["expected_replies"]:
             say(f"  NOTE {name}: {r['replies']} replies received, {r['expected_replies']} expected")
-    if opts.profile_dir:
-        raw = opts.profile_dir / "salpim_sqlite.collapsed"
+    for name in ("salpim_sqlite", "salpim_pg1") if opts.profile_dir else ():
+        raw = opts.profile_dir / f"{name}.collapsed"
         if raw.exists():
-            per_update = (results.get("salpim_sqlite") or {}).get("server_cpu_ms_per_update")
+            per_update = (results.get(name) or {}).get("server_cpu_ms_per_update")
             summary = summarise_profile(raw, cpu_ms_per_update=per_update)
-            (opts.profile_dir / "salpim_sqlite.summary.txt").write_text(summary)
+            (opts.profile_dir / f"{name}.summary.txt").write_text(summary)
             say("")
-            say(f"Profile of Salpim SQLite (py-spy, {raw}):")
+            say(f"Profile of {name} (py-spy, {raw}):")
             say(summary)
     if opts.json_file:
         opts.json_file.write_bytes(orjson.dumps(results, option=orjson.OPT_INDENT_2))
@@ -1193,7 +1194,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--only", default=None, help=f"comma-separated runs: {', '.join(ALL_RUNS + EXTRA_RUNS)}")
     parser.add_argument("--json", type=Path, default=None, help="save all results to this JSON file")
     parser.add_argument("--profile", type=Path, default=None, metavar="DIR",
-                        help="profile Salpim SQLite with py-spy during its run; collapsed stacks and a summary go to DIR")
+                        help="profile the one-process Salpim runs (SQLite, PostgreSQL) with py-spy; collapsed stacks and a summary go to DIR")
     parser.add_argument("--rate", type=float, default=300.0,
                         help="updates/s of the fixed-rate run 'rate300' (default 300; e.g. --only rate300 --mix "
                              "followup --rate 96 for the follow-up stall of issue 16)")

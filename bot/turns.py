@@ -1,5 +1,6 @@
 """One turn, channel-neutral: claim the update, load the chat's conversation, run the engine,
-carry out its commands, save, queue the replies — all in one transaction.
+carry out its commands, save, queue the replies — all in one transaction (an everyday turn's
+shared with the other turns of its group commit).
 
 Both channels come through here: Telegram (bot/telegram_transport.py) and the playground
 (integrations/playground.py). A turn that fails rolls back whole: the update stays unclaimed,
@@ -29,7 +30,7 @@ from salpim.settings import Settings
 from state import conversations, inbox, outbox
 from state import members as member_store
 from state.crypto import FieldCipher
-from state.sqlite_batch import TurnWrite
+from state.group_commit import TurnWrite
 from state.db import Database, NeedsWriteLock
 from state.timeutil import utcnow
 from welfare.directory import Directory
@@ -87,28 +88,26 @@ class TurnRunner:
         raise AssertionError("unreachable")
 
     async def _run_once(self, inbound: Inbound) -> TurnResult:
-        """SQLite: read the chat's state without the write lock (WAL readers never wait), run
-        the pure engine, then hold the lock only for the writes, saving with a version check.
-        PostgreSQL: one transaction that locks the chat's row from the start."""
+        """Read the chat's state without a lock, run the pure engine, then write, saving the
+        conversation with a version check (a turn of another process that got there first makes
+        this one run again). Everyday turns go to the group writer; turns with commands run in
+        a transaction of their own (on SQLite, holding the write lock only for the writes)."""
         now = utcnow()
-        if self.db.is_sqlite:
-            member, convo = await self._read_sqlite(inbound, now)
-            ctx, turn = self._decide(inbound, member, convo, now)
-            if self.db.batch_writer is not None and not turn.commands:
-                return await self._write_batched(inbound, turn, now, convo)
-            if self.db.batch_writer is not None and all(isinstance(c, READ_ONLY_COMMANDS) for c in turn.commands):
-                try:
-                    return await self._read_only_effects(inbound, member, ctx, turn, now, convo)
-                except NeedsWriteLock:  # it wanted to write after all (a refusal is audited): nothing was written
-                    ctx, turn = self._decide(inbound, member, convo, now)
-            async with self.db.transaction() as conn:
-                return await self._write(conn, inbound, member, ctx, turn, now, convo)
+        member, convo = await self._read_turn(inbound, now)
+        ctx, turn = self._decide(inbound, member, convo, now)
+        if self.db.batch_writer is not None and not turn.commands:
+            return await self._write_batched(inbound, turn, now, convo)
+        # Only SQLite has a single writer's lock worth avoiding for commands that merely read.
+        if (self.db.is_sqlite and self.db.batch_writer is not None
+                and all(isinstance(c, READ_ONLY_COMMANDS) for c in turn.commands)):
+            try:
+                return await self._read_only_effects(inbound, member, ctx, turn, now, convo)
+            except NeedsWriteLock:  # it wanted to write after all (a refusal is audited): nothing was written
+                ctx, turn = self._decide(inbound, member, convo, now)
         async with self.db.transaction() as conn:
-            member, convo = await self._read(conn, inbound, now)
-            ctx, turn = self._decide(inbound, member, convo, now)
             return await self._write(conn, inbound, member, ctx, turn, now, convo)
 
-    async def _read_sqlite(self, inbound: Inbound, now) -> tuple[Member | None, Conversation]:
+    async def _read_turn(self, inbound: Inbound, now) -> tuple[Member | None, Conversation]:
         if self.db.batch_writer is None:  # an in-memory database: through SQLAlchemy
             async with self.db.read() as conn:
                 return await self._read(conn, inbound, now)
@@ -124,8 +123,7 @@ class TurnRunner:
         if inbound.user_id is not None and inbound.channel == TELEGRAM:
             info = await member_store.member_by_telegram(conn, inbound.user_id)
             member = Member(info.id, info.role, info.dong_code) if info else None
-        convo = await conversations.load_for_turn(self.db, conn, self.cipher, inbound.channel, inbound.chat_id, now,
-                                                  Conversation)
+        convo = await conversations.load(conn, self.cipher, inbound.channel, inbound.chat_id, Conversation)
         return member, convo
 
     def _decide(self, inbound: Inbound, member: Member | None, convo: Conversation, now) -> tuple[TurnContext, Turn]:
@@ -138,7 +136,7 @@ class TurnRunner:
     async def _write_batched(self, inbound: Inbound, turn: Turn, now, convo_before: Conversation,
                              alerts: list | None = None) -> TurnResult:
         """The everyday turn (no commands: just the conversation and its replies), committed
-        together with other turns by the SQLite group-commit writer (state/sqlite_batch.py)."""
+        together with other turns by the group writer (state/group_commit.py)."""
         convo = turn.conversation
         locale, rendered, messages, toast = self._render(inbound, turn.replies, alerts or [], convo,
                                                          self._had_reply_keyboard(inbound, convo_before))

@@ -1,11 +1,10 @@
 """Loading and saving the one conversation row of a chat.
 
-Two ways to keep one chat's turns in order across processes:
-- PostgreSQL: the row is locked (SELECT … FOR UPDATE) for the whole turn;
-- SQLite: the row is read without a lock (WAL readers never wait) and saved with
-  ``UPDATE … WHERE version = :seen``; if another process moved it meanwhile, the save reports
-  a conflict and the caller runs the turn again. Inside one process the per-chat lock already
-  orders a chat's turns, so conflicts are rare.
+A turn reads the row without a lock (on both engines; its everyday read is one statement of the
+group writer's, state/group_commit.py) and saves it with ``UPDATE … WHERE version = :seen``; if
+another process moved it meanwhile, the save reports a conflict and the caller runs the turn
+again. Inside one process the per-chat lock already orders a chat's turns, so conflicts are
+rare. Parking an expired dialog (load_for_turn) still locks the row on PostgreSQL.
 The hot statements are built once here and executed with parameters (SQLAlchemy caches their
 compiled form), because rebuilding them per turn cost more than running them.
 """
@@ -51,8 +50,8 @@ async def load(conn: AsyncConnection, cipher: FieldCipher, channel: str, chat_id
 
 async def load_for_turn(db: Database, conn: AsyncConnection, cipher: FieldCipher,
                         channel: str, chat_id: str, now: datetime, make: Callable[..., C]) -> C:
-    """Read for a turn inside its transaction: row-locked on PostgreSQL, so one chat's turns
-    run one at a time even across processes."""
+    """Read inside a transaction that will save it: row-locked on PostgreSQL (parking an expired
+    dialog, bot/turns.park_expired; the version is checked on saving all the same)."""
     if db.is_sqlite:
         return await load(conn, cipher, channel, chat_id, make)
     params = {"ch": channel, "chat": chat_id}

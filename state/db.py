@@ -2,8 +2,9 @@
 
 SQLite (the embedded default) runs in WAL mode; a write transaction starts with BEGIN IMMEDIATE
 so two writers never deadlock on a lock upgrade, and inside one process writers also queue on an
-asyncio lock instead of spinning on SQLite's busy timeout. PostgreSQL needs neither: row locks
-(SELECT ... FOR UPDATE) order the turns of one chat across processes.
+asyncio lock instead of spinning on SQLite's busy timeout. PostgreSQL needs neither.
+On both engines everyday turns are read in one statement and committed in groups by
+`batch_writer` (state/group_commit.py), outside SQLAlchemy.
 """
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from state import sqlite_inline
+from state.group_commit import GroupWriter
+from state.pg_batch import PgBatchWriter
 from state.private_files import ensure_private_dir
 from state.sqlite_batch import SqliteBatchWriter
 from state.write_lock import WriteLock
@@ -52,11 +55,15 @@ class Database:
             kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         self._write_lock = WriteLock() if self.is_sqlite else None
-        self.batch_writer: SqliteBatchWriter | None = None
+        # None for an in-memory SQLite database (the writer's own connections would not see it):
+        # its turns go through SQLAlchemy.
+        self.batch_writer: GroupWriter | None = None
         if self.is_sqlite:
             _configure_sqlite(self.engine)
             if self._inline:
                 self.batch_writer = SqliteBatchWriter(path, self._write_lock)
+        elif self.engine.dialect.driver == "asyncpg":
+            self.batch_writer = PgBatchWriter(url)
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[AsyncConnection]:

@@ -1,17 +1,14 @@
-"""Group commit for the everyday turn on SQLite.
+"""Group commit for the everyday turn on SQLite (the queue: state/group_commit.py).
 
-Most turns write only three rows: the update's inbox claim, the conversation, the reply's outbox
-row. Done through SQLAlchemy on aiosqlite, each statement is a round trip to a worker thread,
-and the single SQLite writer lock is held across all of them while the event loop serves other
-requests in between: one process tops out near 400 turns/s with the CPU idle (docs/performance.md).
+Done through SQLAlchemy on aiosqlite, each statement is a round trip to a worker thread, and the
+single SQLite writer lock is held across all of them while the event loop serves other requests
+in between: one process topped out near 400 turns/s with the CPU idle (docs/performance.md).
 
-Here the turn's two reads (member, conversation) are one call on a reader thread, and those
-turns queue their writes; one writer takes everything queued, and in ONE call on its
-own thread runs BEGIN IMMEDIATE, each turn inside a SAVEPOINT (a duplicate update or a
-conversation that moved on is rolled back alone), and one COMMIT. Durability is unchanged: a
-turn's caller gets its answer only after the commit. Turns that do more (filing a report,
-casework) keep the ordinary SQLAlchemy path; both share the database's write lock, where this
-writer goes first (state/write_lock.py).
+Here the turn's two reads (member, conversation) are one call on a reader thread, and the
+writer runs a whole batch in ONE call on its own thread: BEGIN IMMEDIATE, each turn inside a
+SAVEPOINT, one COMMIT. Turns that do more (filing a report, casework) keep the ordinary
+SQLAlchemy path; both share the database's write lock, where this writer goes first
+(state/write_lock.py).
 """
 from __future__ import annotations
 
@@ -19,13 +16,15 @@ import asyncio
 import contextlib
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
+from state.group_commit import CONVERSATION_COLUMNS as _CONVERSATION_COLUMNS, GroupWriter, TurnWrite
 from state.write_lock import WriteLock
 
-MAX_BATCH = 128
+__all__ = ["SqliteBatchWriter", "TurnWrite", "parse_sqlite_time", "sqlite_time"]
+# A statement of one turn that fails this way is rolled back alone; anything else (the disk, a
+# lock held too long) fails the batch.
+_TURN_ERRORS = (sqlite3.IntegrityError, sqlite3.DataError, sqlite3.InterfaceError, sqlite3.ProgrammingError)
 
 
 def sqlite_time(moment: datetime | None) -> str | None:
@@ -37,24 +36,6 @@ def parse_sqlite_time(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-@dataclass
-class TurnWrite:
-    channel: str
-    chat_id: str
-    update_id: int | None
-    received_at: datetime
-    conversation: dict[str, Any]  # the conversations row's columns to write
-    seen_version: int
-    exists: bool
-    outbox: list[dict[str, Any]] = field(default_factory=list)
-    # Results, filled by the writer:
-    duplicate: bool = False
-    conflict: bool = False
-    outbox_ids: list[int] = field(default_factory=list)
-
-
-_CONVERSATION_COLUMNS = ("flow", "state", "answers_enc", "version", "failures", "locale", "expires_at",
-                         "updated_at")
 _UPDATE_CONVERSATION = ("UPDATE conversations SET " + ", ".join(f"{c} = ?" for c in _CONVERSATION_COLUMNS)
                         + " WHERE channel = ? AND chat_id = ? AND version = ?")
 _INSERT_CONVERSATION = ("INSERT INTO conversations (channel, chat_id, " + ", ".join(_CONVERSATION_COLUMNS)
@@ -68,45 +49,19 @@ _OUTBOX = ("INSERT INTO outbox (channel, chat_id, method, payload_enc, created_a
            "failed) VALUES (?, ?, ?, ?, ?, ?, 0, 0) RETURNING id")
 
 
-class SqliteBatchWriter:
+class SqliteBatchWriter(GroupWriter):
     def __init__(self, path: str, write_lock: WriteLock) -> None:
+        super().__init__()
         self.path = path
         self.write_lock = write_lock
-        self._queue: list[tuple[TurnWrite, asyncio.Future]] = []
-        self._wakeup = asyncio.Event()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-batch")
         self._reader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-read")
         self._conn: sqlite3.Connection | None = None
         self._read_conn: sqlite3.Connection | None = None
-        self._task: asyncio.Task | None = None
 
-    async def submit(self, write: TurnWrite) -> TurnWrite:
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run(), name="sqlite-batch-writer")
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
-        self._queue.append((write, future))
-        self._wakeup.set()
-        return await future
-
-    async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
-        while True:
-            await self._wakeup.wait()
-            self._wakeup.clear()
-            while self._queue:
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-                writes = [w for w, _ in batch]
-                try:
-                    async with self.write_lock.urgent():  # ahead of queued casework transactions
-                        await loop.run_in_executor(self._executor, self._write_batch, writes)
-                except Exception as exc:  # the whole batch rolled back: every caller sees it fail
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
-                for write, future in batch:
-                    if not future.done():
-                        future.set_result(write)
+    async def _commit(self, writes: list[TurnWrite]) -> None:
+        async with self.write_lock.urgent():  # ahead of queued casework transactions
+            await asyncio.get_running_loop().run_in_executor(self._executor, self._write_batch, writes)
 
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
@@ -123,11 +78,13 @@ class SqliteBatchWriter:
         conn.execute("BEGIN IMMEDIATE")
         try:
             for write in writes:
-                write.duplicate = write.conflict = False
-                write.outbox_ids = []
+                write.reset()
                 conn.execute("SAVEPOINT turn")
-                self._write_one(conn, write)
-                if write.duplicate or write.conflict:
+                try:
+                    self._write_one(conn, write)
+                except _TURN_ERRORS as exc:
+                    write.error = exc
+                if write.rolled_back:
                     conn.execute("ROLLBACK TO turn")
                 conn.execute("RELEASE turn")
             conn.execute("COMMIT")
@@ -157,8 +114,7 @@ class SqliteBatchWriter:
             w.outbox_ids.append(cursor.fetchone()[0])
 
     async def read_turn(self, channel: str, chat_id: str, user_id: int | None) -> tuple[dict | None, dict | None]:
-        """The member (if the sender is one) and the conversation row, read in one call on a
-        reader thread of its own (WAL: readers never wait for the writer)."""
+        """On a reader thread of its own (WAL: readers never wait for the writer)."""
         return await asyncio.get_running_loop().run_in_executor(self._reader, self._read, channel, chat_id, user_id)
 
     def _read(self, channel: str, chat_id: str, user_id: int | None) -> tuple[dict | None, dict | None]:
@@ -180,10 +136,7 @@ class SqliteBatchWriter:
         return member, conversation
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await super().close()
         if self._conn is not None:
             await asyncio.get_running_loop().run_in_executor(self._executor, self._conn.close)
             self._conn = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import os
 import uuid
 
@@ -62,12 +63,9 @@ async def _drop_pg_database(url: str) -> None:
         await conn.close()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-async def db_url(request, tmp_path):
-    """A fresh, empty database URL on each engine."""
-    if request.param == "sqlite":
-        yield f"sqlite+aiosqlite:///{tmp_path / 'salpim.db'}"
-        return
+@contextlib.asynccontextmanager
+async def fresh_pg_database():
+    """A throw-away PostgreSQL database for one test (skips the test when none answers)."""
     if not postgres_available():
         pytest.skip(f"PostgreSQL on 127.0.0.1:5432 not reachable ({_pg_state.get('why')})")
     url = await _fresh_pg_database()
@@ -75,6 +73,16 @@ async def db_url(request, tmp_path):
         yield url
     finally:
         await _drop_pg_database(url)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db_url(request, tmp_path):
+    """A fresh, empty database URL on each engine."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'salpim.db'}"
+        return
+    async with fresh_pg_database() as url:
+        yield url
 
 
 @pytest.fixture
@@ -88,9 +96,25 @@ async def fake_api():
         yield fake
 
 
+# SALPIM_TEST_SERVICE_DB=postgres runs every test on the `service` fixture (turns, transcripts,
+# the inbox and outbox) on a fresh PostgreSQL database instead of SQLite: the whole dialog path
+# on the other engine without doubling every run of the suite.
+SERVICE_DB = os.environ.get("SALPIM_TEST_SERVICE_DB", "sqlite")
+
+
 @pytest.fixture
-async def service(sqlite_url, fake_api, tmp_path) -> Service:
-    async with running_app(make_settings(sqlite_url, fake_api, tmp_path)) as running:
+async def service_url(sqlite_url):
+    """The database of the `service` fixture (SQLite unless SALPIM_TEST_SERVICE_DB=postgres)."""
+    if SERVICE_DB != "postgres":
+        yield sqlite_url
+        return
+    async with fresh_pg_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def service(service_url, fake_api, tmp_path) -> Service:
+    async with running_app(make_settings(service_url, fake_api, tmp_path)) as running:
         yield running
 
 

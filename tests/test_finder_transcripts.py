@@ -320,7 +320,9 @@ async def test_income_reaches_no_log_and_no_stored_byte(tmp_path, fake_api, capl
 
 async def test_an_idle_finder_is_closed_not_kept_as_a_draft(service, fake_api):
     """Income answers must not outlive the conversation, even when the person walks away."""
-    from sqlalchemy import func, update
+    from datetime import datetime
+
+    from sqlalchemy import update
 
     from integrations import housekeeping
     from state.models import ConversationRow
@@ -328,7 +330,7 @@ async def test_an_idle_finder_is_closed_not_kept_as_a_draft(service, fake_api):
     await user.say("/finder")
     await user.press(user.buttons()[0])
     async with service.services.db.transaction() as conn:
-        await conn.execute(update(ConversationRow).values(expires_at=func.datetime("2000-01-01")))
+        await conn.execute(update(ConversationRow).values(expires_at=datetime(2000, 1, 1)))
     await housekeeping.run_once(service.services)
     assert "남기지 않았어요" in user.last_text()
     async with service.services.db.read() as conn:

@@ -3,6 +3,7 @@ webhooks refused, idle dialogs kept as drafts, both engines, polling on the same
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 import pytest
 from sqlalchemy import func, select, update
@@ -122,8 +123,8 @@ async def test_callback_with_stale_or_forged_data(service, user):
     assert "이전 질문의 버튼" in texts(out)
 
 
-async def test_restart_mid_dialog_resumes_at_the_same_question(sqlite_url, fake_api, tmp_path):
-    settings = make_settings(sqlite_url, fake_api, tmp_path)
+async def test_restart_mid_dialog_resumes_at_the_same_question(db_url, fake_api, tmp_path):
+    settings = make_settings(db_url, fake_api, tmp_path)
     async with running_app(settings) as service:
         user = TelegramUser(service, fake_api)
         await user.say("/start report")
@@ -152,7 +153,7 @@ async def test_idle_dialog_expires_into_a_draft_that_resumes(service, user, fake
     await user.press("고립")
     await user.press("선택 완료")
     async with service.services.db.transaction() as conn:  # an hour passes
-        await conn.execute(update(ConversationRow).values(expires_at=func.datetime("2000-01-01")))
+        await conn.execute(update(ConversationRow).values(expires_at=datetime(2000, 1, 1)))
     await housekeeping.run_once(service.services)
     out = user.new_messages()
     assert "임시로 저장했어요" in texts(out)
