@@ -164,10 +164,20 @@ def _referral(rid: int, case: dict[str, Any], is_open: bool, filed_at: datetime,
 ORGS = ("jn-hope", "jn-mental", "jn-dementia", "jn-welfare")
 
 
-async def seed(n: int, *, settings: Any = None) -> dict[str, Any]:
-    """Seed a migrated, empty database (the settings' one) with size `n`; return who is who."""
+OFFICE_SEATS = ("caseworker", "team_leader")  # who signs in to the web office
+
+
+async def office_link(work: Any, member_id: int) -> str:
+    """A single-use sign-in link for the member, made as the bot makes it (tests/office_world.py)."""
     from core import office_access
     from core.actor import Channel, member_actor
+    from state import members
+    actor = member_actor(await members.member_by_id(work.conn, member_id), work.directory, Channel.SYSTEM)
+    return await office_access.sign_in_link(work, actor)
+
+
+async def seed(n: int, *, settings: Any = None) -> dict[str, Any]:
+    """Seed a migrated, empty database (the settings' one) with size `n`; return who is who."""
     from core.work import Work
     from integrations.services import build_cipher
     from salpim.settings import get_settings
@@ -217,10 +227,8 @@ async def seed(n: int, *, settings: Any = None) -> dict[str, Any]:
         async with db.transaction() as conn:
             tokens = {seat: await members.create_api_token(conn, cipher, mid, now, label="growth bench")
                       for seat, mid in seats.items()}
-            links = {}
-            for seat in ("caseworker", "team_leader"):
-                actor = member_actor(await members.member_by_id(conn, seats[seat]), directory, Channel.SYSTEM)
-                links[seat] = await office_access.sign_in_link(Work(db, conn, cipher, directory, now), actor)
+            links = {seat: await office_link(Work(db, conn, cipher, directory, now), seats[seat])
+                     for seat in OFFICE_SEATS}
     finally:
         await db.dispose()
     return {"size": n, "dong": dongs[0], "members": seats, "tokens": tokens, "office_links": links,
