@@ -221,6 +221,9 @@ async def seed(n: int, *, settings: Any = None) -> dict[str, Any]:
                                (ReferralRow.__table__, "referrals")):
                 if rows[key]:
                     await conn.execute(insert(table), rows[key])
+                if not db.is_sqlite:  # the ids were given: PostgreSQL's sequence goes on after them
+                    await conn.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{key}', 'id'), "
+                                               f"(SELECT max(id) FROM {key}))")
         inserted = time.monotonic()
         seats = {"caseworker": workers[dongs[0]][0], "team_leader": leaders[dongs[0]],
                  "coordinator": staff.coordinator, "admin": staff.admin}
