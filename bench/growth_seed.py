@@ -52,6 +52,7 @@ HISTORY_DAYS = 3 * 365
 POOL = 64                # ciphertexts per encrypted column
 SEED_CHAT_BASE = 60_000_000  # the seeded staff's Telegram ids (the bench's chats use other ranges)
 NEEDS = ("economy", "care", "housing", "mental_health", "safety")
+ORGS = ("jn-hope", "jn-mental", "jn-dementia", "jn-welfare")  # in welfare/data/organisations_jongno.csv
 
 
 @dataclass(frozen=True)
@@ -160,8 +161,6 @@ def _referral(rid: int, case: dict[str, Any], is_open: bool, filed_at: datetime,
             "outcome": None, "taken_by_member_id": None, "previous_id": None, "version": 1, "sent_at": sent,
             "due_on": due.isoformat(), "updated_at": sent}
 
-
-ORGS = ("jn-hope", "jn-mental", "jn-dementia", "jn-welfare")
 
 
 OFFICE_SEATS = ("caseworker", "team_leader")  # who signs in to the web office
