@@ -26,6 +26,9 @@ Runs (names for --only):
                  latency when it is not saturated
   memory         Salpim SQLite: RSS before/after 10,000 idle conversations open at question 1
   screening      welfare/bench_screening.py measure(n), if that module exists
+  growth         Salpim SQLite on 1,000, 10,000 and 100,000 seeded reports and cases (--seed): the
+                 heavy staff views' p95, CPU per update and the views' query plans, flat from the
+                 smallest to the largest (bench/growth.py)
   memory_conv    (only on request) the same memory run on the stock ConversationHandler
 
 Load mixes (bench/scripts.py): Salpim plays `--mix` (default: report, service finder, follow-up
@@ -70,7 +73,7 @@ SECRET = "bench-webhook-secret"
 PG_ADMIN_URL = os.environ.get("SALPIM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WEBHOOK = "/telegram/webhook"
 ALL_RUNS = ("harness", "salpim_sqlite", "salpim_pg1", "salpim_pg2", "echo_stock", "echo_body", "echo_aiohttp",
-            "conv_stock", "rate300", "rate_half", "memory", "screening")
+            "conv_stock", "rate300", "rate_half", "memory", "screening", "growth")
 EXTRA_RUNS = ("memory_conv",)  # only with --only
 LABELS = {
     "noop": "harness: do-nothing FastAPI endpoint",
@@ -131,6 +134,7 @@ class Options:
     idle_conversations: int = 10_000
     rate: float = 300.0
     mix: str = "default"
+    growth_sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
 
 
 def say(text: str) -> None:
@@ -717,10 +721,14 @@ async def postgres_answers() -> str | None:
 
 
 @contextlib.asynccontextmanager
-async def salpim(fake: Fake, work: Path, db_kind: str, workers: int, name: str):
+async def salpim(fake: Fake, work: Path, db_kind: str, workers: int, name: str, before_start=None):
+    """A Salpim server on a fresh migrated database; `before_start(db, env)` runs between the
+    migration and the start (the growth run seeds there)."""
     db = Database(db_kind, work)
     env = salpim_env(fake, db.url, work)
     await db.create(env)
+    if before_start is not None:
+        await before_start(db, env)
     port = free_port()
     server = Server(name, [PY, "-m", "salpim", "serve", "--host", "127.0.0.1", "--port", str(port),
                            "--workers", str(workers)], env, work, port)
@@ -1001,6 +1009,10 @@ def ratios(results: dict[str, Any]) -> tuple[list[str], dict[str, float]]:
         lines.append(f"  memory growth over {mem['conversations']:,} idle conversations: {mem['growth_mb']} MB "
                      f"({mem['rss_before_mb']} → {mem['rss_after_mb']} MB)  target < 2 MB (issue 16; < 5 MB in issue 7) "
                      f"{'✓ met' if mem['growth_mb'] < 2 else '✗ MISSED'}")
+    from bench import growth
+    flat, flat_values = growth.ratio_lines(results.get("growth"))
+    lines += flat
+    values.update(flat_values)
     conv = results.get("memory_conv")
     if conv and "growth_mb" in conv:
         lines.append(f"  (for comparison) stock ConversationHandler over {conv['conversations']:,} idle conversations: "
@@ -1069,6 +1081,9 @@ async def orchestrate(opts: Options) -> dict[str, Any]:
                 plan.append(("memory", lambda: run_memory(opts, fake, work)))
             if "memory_conv" in opts.only:
                 plan.append(("memory_conv", lambda: run_memory(opts, fake, work, "conv_stock")))
+            if "growth" in opts.only:
+                from bench import growth
+                plan.append(("growth", lambda: growth.run_growth(opts, fake, work)))
             for name, job in plan:
                 say(f"▶ {name} …")
                 started = time.monotonic()
@@ -1082,6 +1097,8 @@ async def orchestrate(opts: Options) -> dict[str, Any]:
                     results.update(out)
                     for sub, r in out.items():
                         say(f"  {sub}: {_line(r)}")
+                elif name == "growth":
+                    results[name] = out
                 else:
                     results[name] = out
                     say(f"  {_line(out)}  ({time.monotonic() - started:.0f} s)")
@@ -1120,6 +1137,9 @@ def report(results: dict[str, Any], opts: Options) -> None:
     say("")
     say("Throughput and latency (latency: POST start → last reply at the fake Bot API; CPU: % of one core)")
     say(table(results))
+    from bench import growth
+    for line in growth.report_lines(results.get("growth")):
+        say(line)
     say("")
     say("Ratios against the targets of issues 7 and 16 (each line names the mix it used where it matters):")
     lines, values = ratios(results)
@@ -1184,7 +1204,20 @@ def options_from_args(args: argparse.Namespace) -> Options:
     return Options(duration=duration, warmup=1.0 if quick else 2.0, concurrency=args.concurrency, quick=quick,
                    only=only, json_file=args.json, profile_dir=args.profile,
                    idle_conversations=args.idle_conversations or (2_000 if quick else 10_000), mix=args.mix,
-                   rate=args.rate)
+                   rate=args.rate, growth_sizes=growth_sizes(args.seed, quick))
+
+
+def growth_sizes(text: str | None, quick: bool) -> tuple[int, ...]:
+    from bench.growth import QUICK_SIZES, SIZES
+    if not text:
+        return QUICK_SIZES if quick else SIZES
+    try:
+        sizes = tuple(sorted({int(s.strip().replace("_", "")) for s in text.split(",") if s.strip()}))
+    except ValueError:
+        raise SystemExit(f"--seed takes sizes separated by commas, e.g. 1000,10000,100000 (not {text!r})") from None
+    if not sizes or sizes[0] < 1:
+        raise SystemExit("--seed sizes must be positive")
+    return sizes
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -1198,6 +1231,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rate", type=float, default=300.0,
                         help="updates/s of the fixed-rate run 'rate300' (default 300; e.g. --only rate300 --mix "
                              "followup --rate 96 for the follow-up stall of issue 16)")
+    parser.add_argument("--seed", default=None, metavar="N,N,…",
+                        help="the growth run's sizes: reports and cases seeded before the server starts "
+                             "(default 1000,10000,100000; 1000,10000 with --quick)")
     parser.add_argument("--idle-conversations", type=int, default=None, help="for the memory run (default 10,000)")
     parser.add_argument("--mix", default="default", choices=sorted(n for n in MIXES if n not in ("open", "botapi")),
                         help="what Salpim's chats play (bench/scripts.py MIXES; default: report, finder, follow-up, "
