@@ -37,6 +37,7 @@ from sqlalchemy import insert
 
 from state.case_codec import to_json
 from state.models import Case, Report, ReferralRow
+from state.retention import ENDED_STEPS
 from welfare.case_clocks import CaseMilestones, due_dates
 from welfare.case_lifecycle import CaseFacts, CaseState, CaseStep, EarlyClosureReason, new_case
 from welfare.korea_time import kst_moment, kst_today
@@ -68,7 +69,10 @@ class Staff:
 
 
 def next_due(state: CaseState) -> datetime | None:
-    """The case's earliest open deadline at 18:00 KST, as state/cases.py stores it for "overdue"."""
+    """The case's earliest open deadline at 18:00 KST, as state/cases.py stores it for "overdue";
+    an ended case has no running clock (None)."""
+    if state.step.value in ENDED_STEPS:
+        return None
     due = min((d.due for d in due_dates(state.milestones) if d.is_open), default=None)
     return kst_moment(due, clock_time(18, 0)) if due else None
 
@@ -137,7 +141,7 @@ def build_rows(n: int, staff: Staff, cipher: Any, now: datetime) -> dict[str, li
         cases.append({
             "id": rid, "report_id": rid, "dong_code": dong, "manager_member_id": team[rng.randrange(len(team))],
             "step": state.step.value, "state": to_json(state), "facts": to_json(CaseFacts()), "version": 3,
-            "next_due": next_due(state), "lead_org_code": None, "created_at": filed_at,
+            "next_due": next_due(state), "priority": urgent, "lead_org_code": None, "created_at": filed_at,
             "updated_at": filed_at if is_open else filed_at + timedelta(days=5),
             "manager_designated_by": staff.team_leaders[dong]})
         if rng.random() < REFERRALS_PER_100 / 100 or (is_open and rng.random() < 0.1):
