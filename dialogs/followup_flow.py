@@ -22,6 +22,7 @@ from dialogs.events import Event, Text
 from dialogs.flow import DONE, Accept, Asking, Flow, Parsed, Question, Reject, Route, Stay, TurnContext
 from dialogs.questions import answer_value, check_text, option, parse_single, rows, wrong_kind
 from dialogs.replies import Msg, Reply
+from welfare.korea_time import kst_today
 from welfare.followup_checklist import EXPLICIT_DOMAINS, Answerer, DomainStatus, load_template
 from welfare.service_checks import ChangeReason, DeliveryFrequency, DeliveryStatus, HouseholdChange
 
@@ -203,7 +204,7 @@ def _skippable_text(key: str, max_len: int):
 
 
 def _next_contact_choices(asking: Asking) -> list[tuple[str, date]]:
-    today = asking.ctx.now.date()
+    today = kst_today(asking.ctx.now)  # the caseworker's date, as the checklist checks it
     suggested = date.fromisoformat(asking.answers["@suggested_next"]) if asking.answers.get("@suggested_next") \
         else today + timedelta(days=7)
     options = [("suggested", suggested), ("week", today + timedelta(days=7)), ("month", today + timedelta(days=30))]
@@ -220,7 +221,7 @@ def ask_next_contact(asking: Asking) -> Reply:
 def parse_next_contact(event: Event, asking: Asking) -> Parsed:
     value = answer_value(event) or ""
     raw = value[5:] if value.startswith("date:") else event.text.strip() if isinstance(event, Text) else ""
-    today = asking.ctx.now.date()
+    today = kst_today(asking.ctx.now)  # the caseworker's date, as the checklist checks it
     match = re.fullmatch(r"(?:(\d{4})-)?(\d{1,2})-(\d{1,2})", raw[:12])
     if not match:
         return wrong_kind(event, "buttons") if not isinstance(event, Text) else Reject(Msg("followup.next.bad_date"))

@@ -55,3 +55,16 @@ async def test_streak_refusals_and_last_contact_from_one_read() -> None:
 async def test_a_call_that_got_through_without_refusing_ends_the_run() -> None:
     history = await _history([_call(3, reached=True, refusing=True), _call(6, reached=True)])
     assert (history.unanswered_streak, history.refusing_since, history.last_reached_on) == (0, None, date(2026, 11, 6))
+
+
+def test_next_contact_choices_count_from_the_korean_date() -> None:
+    """At 05:00 KST it is still yesterday in UTC: "1주 뒤" is a week from the caseworker's date."""
+    from dialogs.flow import Asking, TurnContext
+    from dialogs.followup_flow import _next_contact_choices, parse_next_contact
+    from dialogs.events import Text
+    from dialogs.flow import Accept, Reject
+    ctx = TurnContext(now=datetime(2026, 12, 7, 20, 0, tzinfo=timezone.utc), directory=None)  # 12-08 05:00 KST
+    asking = Asking({"@suggested_next": "2026-12-16"}, ctx)
+    assert dict(_next_contact_choices(asking))["week"] == date(2026, 12, 15)
+    assert isinstance(parse_next_contact(Text("2026-12-08"), asking), Accept)  # today, in Korea
+    assert isinstance(parse_next_contact(Text("2026-12-07"), asking), Reject)  # yesterday there

@@ -152,7 +152,7 @@ async def test_a_followup_finds_a_service_not_delivered_and_leads_to_replanning(
     out = await worker.press("제공기관 사정")
     taps += 2
     assert "새 위기 신호" in texts(out) or "위기 신호" in texts(out)
-    for label in ("새 위기 신호 없음", "건너뛰기", "건너뛰기", "1주 뒤"):
+    for label in ("새 위기 신호 없음", "건너뛰기", "건너뛰기", "권장일"):
         out = await worker.press(label)
         taps += 1
     assert "불이행" in texts(out)  # the review lists the service's 이행상태
@@ -225,7 +225,7 @@ async def test_a_closed_household_that_moved_is_monitored_by_the_new_dong_and_re
     # The call learns the household moved: a 종결 검토 for the manager and the team leader.
     await worker.say(f"/followup {case_id}")
     for label in ("통화됨", "본인", "비슷함", "비슷함", "확인 완료", "이사함", "새 위기 신호 없음", "건너뛰기",
-                  "건너뛰기", "1주 뒤"):
+                  "건너뛰기", "권장일"):
         await worker.press(label)
     out = await worker.press("저장")
     assert "종결 검토가 필요해요: 이사(전출)" in texts(out) and "서비스 연계 종료" in worker.buttons()

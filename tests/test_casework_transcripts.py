@@ -152,7 +152,7 @@ async def test_the_whole_case_from_alert_to_closure(office, fake_api):
     assert not any(b.startswith("✅") for b in worker.buttons())  # nothing pre-selected
     out = await worker.press("비슷함")
     assert "정신적 건강" in texts(out)
-    taps = ["비슷함", "확인 완료", "새 위기 신호 없음", "건너뛰기", "건너뛰기", "1주 뒤"]
+    taps = ["비슷함", "확인 완료", "새 위기 신호 없음", "건너뛰기", "건너뛰기", "권장일"]
     for label in taps:
         out = await worker.press(label)
     assert "안전: 비슷함" in texts(out) and "정신적 건강: 비슷함" in texts(out)  # the review shows both
@@ -168,7 +168,7 @@ async def test_the_whole_case_from_alert_to_closure(office, fake_api):
     for label in ("확인 완료", "새 위기 신호 없음", "건너뛰기"):
         await worker.press(label)
     await worker.say("딸이 같이 살기 시작함")
-    await worker.press("1주 뒤")
+    await worker.press("권장일")
     await worker.press("저장")
     assert any("팀장 확인 필요" in t for t in fake_api.texts(LEADER))
 
@@ -250,6 +250,7 @@ async def test_a_followup_call_before_selection(office, fake_api):
     worker = TelegramUser(office, fake_api, user_id=CASEWORKER)
     out = await worker.say("/followup 1")
     assert "통화가 되었나요?" in texts(out)
-    for label in ("안 받음", "1주 뒤", "저장"):
+    # 권장일: always offered ("1주 뒤" is left out on the days it falls on the suggested date)
+    for label in ("안 받음", "권장일", "저장"):
         out = await worker.press(label)
     assert "통화 기록 #1 저장" in texts(out)

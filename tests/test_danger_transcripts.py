@@ -149,7 +149,7 @@ async def test_danger_in_a_followup_note_shows_numbers_and_keeps_the_note(office
     said = texts(out)
     assert "109 자살예방상담전화" in said and card_numbers(fake_api, worker) == ["109", "119", "129"]
     assert "다음 연락 예정일" in out[-1].params["text"]  # the note is kept: on to the next question
-    for label in ("1주 뒤", "저장"):
+    for label in ("권장일", "저장"):  # always offered; "1주 뒤" not when it is the same day
         out = await worker.press(label)
     assert "통화 기록 #1 저장" in texts(out)
     async with office.services.db.read() as conn:
