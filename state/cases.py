@@ -282,8 +282,8 @@ async def list_cases(conn: AsyncConnection, *, dong_codes: list[str] | None, ste
     query = _select()
     if step:
         query = query.where(C.c.step == step)
-    if not_in_steps:  # before the limit: a worklist of open cases must not lose them behind closed ones
-        query = query.where(C.c.step.not_in(sorted(not_in_steps)))
+    if not_in_steps:
+        return await _open_cases(conn, query, dong_codes, manager_id, overdue_at, not_in_steps, limit)
     if overdue_at is None and manager_id is None and dong_codes is not None:
         # Each 읍면동 in order from ix_cases_dong_priority, merged (state/merged_lists.py).
         return [_record(r) for r in await conn.execute(
@@ -298,3 +298,20 @@ async def list_cases(conn: AsyncConnection, *, dong_codes: list[str] | None, ste
     if manager_id is not None:  # ix_cases_manager_priority: the manager's cases in order
         query = query.where(C.c.manager_member_id == manager_id)
     return [_record(r) for r in await conn.execute(query.order_by(C.c.priority.desc(), C.c.id.desc()).limit(limit))]
+
+
+async def _open_cases(conn: AsyncConnection, query, dong_codes: list[str] | None, manager_id: int | None,
+                      overdue_at: datetime | None, ended_steps: frozenset[str], limit: int) -> list[CaseRecord]:
+    """A worklist: the open cases only, filtered before the limit. They are looked up by step
+    (ix_cases_manager_step, ix_cases_dong_step; migration 0016) and sorted here: a caseworker or
+    a 읍면동 has a few dozen open cases among thousands ended over the years, which the display-order
+    indexes would walk through one by one (the growth bench's "office: my work")."""
+    query = query.where(C.c.step.in_([s.value for s in CaseStep if s.value not in ended_steps]))
+    if manager_id is not None:
+        query = query.where(C.c.manager_member_id == manager_id)
+    if dong_codes is not None:  # the manager's index finds them; the 읍면동s only bound the scope
+        query = query.where((C.c.dong_code + "" if manager_id is not None else C.c.dong_code).in_(dong_codes))
+    if overdue_at is not None:
+        query = query.where(C.c.next_due < overdue_at)
+    rows = sorted(await conn.execute(query), key=lambda r: (bool(r.priority), r.id), reverse=True)
+    return [_record(r) for r in rows[:limit]]

@@ -266,7 +266,10 @@ class Case(Base):
 
     __table_args__ = (Index("ix_cases_manager_priority", "manager_member_id", "priority", "id"),
                       Index("ix_cases_dong_priority", "dong_code", "priority", "id"),
-                      Index("ix_cases_dong_due", "dong_code", "next_due"))
+                      Index("ix_cases_dong_due", "dong_code", "next_due"),
+                      # open cases by step (migration 0016): a worklist skips no ended history
+                      Index("ix_cases_manager_step", "manager_member_id", "step"),
+                      Index("ix_cases_dong_step", "dong_code", "step"))
 
 
 class CaseEvent(Base):
