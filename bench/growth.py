@@ -168,9 +168,10 @@ def ratio_lines(growth: dict[str, Any] | None) -> tuple[list[str], dict[str, flo
         return [], {}
     sizes = sorted(growth["sizes"], key=int)
     lines, values = [], {}
+    untargeted = {v.name for v in VIEWS if not v.target}
     for name, figs in figures(growth).items():
         r = ratio(figs)
-        if r is None:
+        if r is None or name in untargeted:
             continue
         values[f"growth {name} ratio"] = r
         lines.append(f"  flat as the data grows, {name}: {figs[-1]:.2f} at {int(sizes[-1]):,} ÷ {figs[0]:.2f} at "

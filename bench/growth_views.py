@@ -28,6 +28,9 @@ class View:
     seat: str      # bench/growth_seed.py's seats: caseworker, team_leader, coordinator, admin
     office: bool   # the web office (signed-in session) rather than the API (bearer token)
     path: str      # {dong}: the seated staff's 읍면동
+    # False: shown, not held to the flat target — a list of the whole history, which grows with
+    # it until it fills its page (200 rows), then stays flat
+    target: bool = True
 
     def url(self, creds: dict[str, Any]) -> str:
         return self.path.format(dong=creds["dong"])
@@ -35,7 +38,8 @@ class View:
 
 VIEWS = (
     View("api: team inbox", "team_leader", False, "/api/reports?dong={dong}"),
-    View("api: my cases", "caseworker", False, "/api/cases?mine=true"),
+    View("api: my open cases", "caseworker", False, "/api/cases?mine=true&open=true"),
+    View("api: my case history (a page)", "caseworker", False, "/api/cases?mine=true", target=False),
     View("api: overdue cases", "admin", False, "/api/cases?overdue=true"),
     View("api: referral coordination", "coordinator", False, "/api/referrals/coordination"),
     View("office: inbox", "team_leader", True, "/office/inbox"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from state.retention import ENDED_STEPS
 from bench import growth_seed, growth_views
 from state.migrate import upgrade
 from tests.harness import make_settings, running_app
@@ -23,6 +24,9 @@ async def test_a_seeded_database_answers_the_staff_views(db_url, tmp_path):
             return service.client.get(path, headers={"Authorization": f"Bearer {creds['tokens'][seat]}"})
         mine = (await get("caseworker", "/api/cases?mine=true")).json()
         assert mine and {c["manager_member_id"] for c in mine} == {creds["members"]["caseworker"]}
+        working = (await get("caseworker", "/api/cases?mine=true&open=true")).json()
+        ended = {c["id"] for c in mine if c["step"] in ENDED_STEPS}
+        assert ended and {c["id"] for c in working} == {c["id"] for c in mine} - ended  # open=true: the caseload
         assert (await get("team_leader", f"/api/reports?dong={creds['dong']}")).json()
         overdue = (await get("admin", "/api/cases?overdue=true")).json()
         assert overdue and all(c["overdue"] for c in overdue)
@@ -52,6 +56,7 @@ def test_the_growth_lines_compare_the_largest_size_with_the_smallest():
         views = {v.name: {"p95": p95, "cpu_ms": 1.0} for v in growth_views.VIEWS}
         return {"views_ms": views, "cpu_ms_per_update": 2.0, "plans": {"v": {"status": 200, "queries": []}}}
     lines, values = growth.ratio_lines({"sizes": {"1000": size(10.0), "100000": size(11.0)}})
-    assert values["growth api: my cases ratio"] == 1.1 and values["growth plans flagged"] == 0
+    assert values["growth api: my open cases ratio"] == 1.1 and values["growth plans flagged"] == 0
+    assert "growth api: my case history (a page) ratio" not in values  # shown, not held to the target
     assert all("✓ met" in line for line in lines)
     assert "✗" in growth.table({"sizes": {"1000": size(10.0), "100000": size(13.0)}})[2]

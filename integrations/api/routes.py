@@ -89,10 +89,13 @@ async def take_report(receipt_no: ReceiptNo, body: TakeRequest, request: Request
 
 @router.get("/cases", response_model=list[CaseSummary], summary="List cases, urgent first, with their next due date")
 async def list_cases(request: Request, actor: Caller, step: str | None = None, dong: str | None = None,
-                     overdue: bool = False, mine: bool = False, limit: Annotated[int, Query(ge=1, le=500)] = 200):
+                     overdue: bool = False, mine: bool = False,
+                     open_: Annotated[bool, Query(alias="open")] = False,
+                     limit: Annotated[int, Query(ge=1, le=500)] = 200):
+    """`open=true`: only cases still being worked (not ended), e.g. a caseworker's caseload."""
     async with _read(request) as work:
         found = await core_cases.list_cases(work, actor, dong=dong, step=step, overdue=overdue, mine=mine,
-                                            limit=limit)
+                                            open_only=open_, limit=limit)
     summaries = [records.case_summary(c, work.now) for c in found]
     return [s for s in summaries if s.overdue] if overdue else summaries
 
