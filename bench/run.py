@@ -512,7 +512,8 @@ def start_profiler(server: Server, out_dir: Path, duration: float) -> subprocess
         say("  (py-spy is not installed: no profile; `pip install py-spy` into the venv)")
         return None
     out_dir.mkdir(parents=True, exist_ok=True)
-    pid = server.procs()[-1].pid if server.procs() else server.proc.pid  # the worker (the only process)
+    workers = [p for p in server.procs() if not is_analyser(p)]
+    pid = workers[-1].pid if workers else server.proc.pid  # the worker (not the analyser process)
     raw = out_dir / f"{server.name}.collapsed"
     argv = [spy, "record", "--pid", str(pid), "--duration", str(max(1, int(duration))), "--rate", "250",
             "--format", "raw", "--threads", "--gil", "-o", str(raw)]
