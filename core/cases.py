@@ -123,9 +123,22 @@ async def _hand_to(work: Work, actor: Actor, report_id: int, dong_code: str, man
 async def assignable(work: Work, actor: Actor, report_id: int) -> list[member_store.MemberInfo]:
     """Whom the team leader can choose from: the active team of the report's 읍면동."""
     require_role(actor, Action.ASSIGN_CASE)
-    report = await _report(work, report_id)
-    check(actor, Action.ASSIGN_CASE, dong_code=report.dong_code, missing=NO_SUCH_REPORT)
-    return [m for m in await member_store.staff_of_dong(work.conn, report.dong_code) if may_manage(role_of(m.role))]
+    return (await assignable_for(work, actor, [await _report(work, report_id)]))[report_id]
+
+
+async def assignable_for(work: Work, actor: Actor, reports: list[Any]) -> dict[int, list[member_store.MemberInfo]]:
+    """The same for a list of reports (the office's inbox), the team read once per 읍면동, not
+    once per report."""
+    require_role(actor, Action.ASSIGN_CASE)
+    teams: dict[str, list[member_store.MemberInfo]] = {}
+    found = {}
+    for report in reports:
+        check(actor, Action.ASSIGN_CASE, dong_code=report.dong_code, missing=NO_SUCH_REPORT)
+        if report.dong_code not in teams:
+            teams[report.dong_code] = [m for m in await member_store.staff_of_dong(work.conn, report.dong_code)
+                                       if may_manage(role_of(m.role))]
+        found[report.id] = teams[report.dong_code]
+    return found
 
 
 async def _case(work: Work, case_id: int, *, lock: bool = False) -> cases.CaseRecord:

@@ -51,8 +51,7 @@ async def inbox(request: Request, receipt: str = "") -> Response:
         receipts, case_ids = await _receipts_and_cases(work.conn, ids)
         team: dict[int, list] = {}
         if may(who.actor, Action.ASSIGN_CASE):
-            for row in rows:
-                team[row.id] = await core_cases.assignable(work, who.actor, row.id)
+            team = await core_cases.assignable_for(work, who.actor, rows)
         now = work.now
     return page(request, "inbox.html", actor=who.actor, csrf=who.csrf, rows=rows, receipts=receipts,
                 case_ids=case_ids, team=team, now=now, searched=receipt if searched else "", missing=missing,
