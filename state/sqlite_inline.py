@@ -10,15 +10,17 @@ half of capacity, while the loop itself never lagged more than 5 ms).
 Once a write transaction has begun (BEGIN IMMEDIATE, on aiosqlite's thread: it is the one
 statement that may wait for another process), it owns SQLite's only write lock, so its
 statements cannot wait for anyone: they run inline, at the cost of their own CPU time (tens of
-microseconds each), and the COMMIT with them. Reads keep going through the thread: a long list
-must not hold the loop. Halved the filing's hold on a loaded machine (7.2 → 3.6 ms p50; the
-wait for the lock 75 → 0 ms p50); docs/performance.md, issue 16.
+microseconds each), and the COMMIT with them. Reads outside a write transaction keep going
+through the thread: a long list must not hold the loop. Halved the filing's hold on a loaded machine (7.2 → 3.6 ms p50; the
+wait for the lock 75 → 5 ms p50); docs/performance.md, issue 16.
 
-The switch is a context variable set by state.db.Database.transaction, so it applies only to
-the task holding the transaction, never to another task that borrows the same pooled connection.
+The switch is a context variable set by state.db.Database.transaction to the task holding the
+transaction, so it applies to that task only: not to another task that borrows the same pooled
+connection, nor to a task started meanwhile (it inherits the variable, but it is not that task).
 """
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import sqlite3
 from functools import partial
@@ -26,15 +28,16 @@ from typing import Any
 
 import aiosqlite
 
-_INLINE: contextvars.ContextVar[bool] = contextvars.ContextVar("salpim_sqlite_inline", default=False)
+_INLINE: contextvars.ContextVar[asyncio.Task | None] = contextvars.ContextVar("salpim_sqlite_inline", default=None)
 
 
 class InlineWhenHeld(aiosqlite.Connection):
     """An aiosqlite connection that runs a statement at once, on the calling thread, while the
-    calling task holds a write transaction (``inline()``); through its thread otherwise."""
+    calling task holds a write transaction (``begin()``); through its thread otherwise."""
 
     async def _execute(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if _INLINE.get() and self._connection is not None:
+        holder = _INLINE.get()
+        if holder is not None and holder is asyncio.current_task() and self._connection is not None:
             return fn(*args, **kwargs)
         return await super()._execute(fn, *args, **kwargs)
 
@@ -50,10 +53,10 @@ def creator(path: str, **connect_args: Any):
     return connect
 
 
-def begin() -> contextvars.Token[bool]:
+def begin() -> contextvars.Token:
     """From here on, this task's statements run inline (until end(token))."""
-    return _INLINE.set(True)
+    return _INLINE.set(asyncio.current_task())
 
 
-def end(token: contextvars.Token[bool]) -> None:
+def end(token: contextvars.Token) -> None:
     _INLINE.reset(token)

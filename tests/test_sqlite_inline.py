@@ -77,3 +77,20 @@ async def test_a_failed_transaction_rolls_back_and_the_next_one_begins_normally(
         await conn.execute(text("INSERT INTO t (v) VALUES ('d')"))
     async with db.read() as conn:
         assert (await conn.execute(text("SELECT v FROM t"))).scalars().all() == ["d"]
+
+
+@pytest.mark.asyncio
+async def test_a_task_started_inside_a_transaction_is_not_inlined(db) -> None:
+    """A task inherits the context it was created in; it must not run inline (its BEGIN could
+    wait for another process on the loop's thread)."""
+    loop_thread = threading.get_ident()
+
+    async def reader() -> int:
+        async with db.read() as conn:
+            return await _tid(conn)
+
+    async with db.transaction() as conn:
+        await conn.execute(text("INSERT INTO t (v) VALUES ('e')"))
+        child = asyncio.create_task(reader())
+        assert await _tid(conn) == loop_thread
+    assert await child != loop_thread
