@@ -104,25 +104,27 @@ class _Webhook:
         await self.post(callback(user_id, self.next_id(), data))
 
 
+async def _in_server_env(env: dict[str, str], command: str, payload: Any) -> str:
+    """Run `python -m bench.casework_setup COMMAND` in the server's environment (its database and
+    key), the payload as JSON on stdin; its output, or RuntimeError with the output's tail."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bench.casework_setup", command, cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    out, _ = await proc.communicate(orjson.dumps(payload))
+    if proc.returncode != 0:
+        raise RuntimeError(f"casework set-up: {command} failed:\n{out.decode(errors='replace')[-2000:]}")
+    return out.decode()
+
+
 async def create_staff(env: dict[str, str], spec: Sequence[dict[str, Any]]) -> list[int]:
     """Register the staff accounts (in the server's environment: its database and key)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.casework_setup", "create-staff", cwd=ROOT, env=env,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    out, _ = await proc.communicate(orjson.dumps(list(spec)))
-    if proc.returncode != 0:
-        raise RuntimeError(f"casework set-up: create-staff failed:\n{out.decode(errors='replace')[-2000:]}")
-    return orjson.loads(out.decode().strip().splitlines()[-1])
+    out = await _in_server_env(env, "create-staff", list(spec))
+    return orjson.loads(out.strip().splitlines()[-1])
 
 
 async def record_selection(env: dict[str, str], items: Sequence[dict[str, int]]) -> None:
     """The selection 사례회의 of every case, as its caseworker (in the server's environment)."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.casework_setup", "record-selection", cwd=ROOT, env=env,
-        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
-    out, _ = await proc.communicate(orjson.dumps(list(items)))
-    if proc.returncode != 0:
-        raise RuntimeError(f"casework set-up: record-selection failed:\n{out.decode(errors='replace')[-2000:]}")
+    await _in_server_env(env, "record-selection", list(items))
 
 
 async def prepare(*, target: str, secret: str, env: dict[str, str], query: Query, count: int, staff_base: int,

@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from core import cases as core_cases
 from core import office_access
+from core import referrals as core_referrals
 from core import reports as core_reports
 from core.actor import Actor, Channel, member_actor
 from core.work import Work
@@ -22,6 +24,7 @@ STAFF = {"cw": ("caseworker", HYEHWA), "cw2": ("caseworker", HYEHWA), "tl": ("te
          "partner": ("partner_worker", None), "partner_lead": ("partner_lead", None),
          "partner_b": ("partner_worker", None), "coordinator": ("coordinator", None), "admin": ("sigungu_admin", None)}
 ORG_OF = {"partner": "jn-mental", "partner_lead": "jn-mental", "partner_b": "jn-food", "coordinator": "jn-hope"}
+CONSENT = {"general_data": True, "unique_identifiers": False, "sensitive_data": True, "third_party": True}
 
 
 def answers(dong: str = HYEHWA, situations: tuple[str, ...] = ("isolation",), urgent: bool = False) -> CrisisReport:
@@ -48,6 +51,17 @@ class OfficeWorld:
         async with self.services.db.transaction() as conn:
             return await core_reports.file_report(self.work(conn), Actor(Channel.TELEGRAM, chat_id="neighbour-1"),
                                                   answers(dong, situations, urgent), per_hour=10**6)
+
+    async def taken_case(self, *, consent_for: list[str] | None = None, now: datetime | None = None) -> int:
+        """A report of 혜화동 taken by the caseworker "cw" (through the core), with a 서식2 consent
+        naming `consent_for` when given."""
+        filed = await self.file()
+        async with self.services.db.transaction() as conn:
+            work, cw = self.work(conn, now), await self.actor(conn, "cw")
+            case_id = (await core_cases.take_report(work, cw, filed.id)).case.id
+            if consent_for is not None:
+                await core_referrals.record_consent(work, cw, case_id, CONSENT, consent_for)
+        return case_id
 
     async def link(self, who: str, now: datetime | None = None) -> str:
         async with self.services.db.transaction() as conn:

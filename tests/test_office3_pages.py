@@ -27,7 +27,6 @@ from tests.office_world import HYEHWA, ORIGIN, make_world, post, signed_in
 from welfare.korea_time import kst_today
 
 pytestmark = pytest.mark.asyncio
-CONSENT = {"general_data": True, "unique_identifiers": False, "sensitive_data": True, "third_party": True}
 TALK = {"key": "jn-mental-talk", "org_code": "jn-mental", "name": "마음 이야기 모임", "kind": "programme",
            "needs": ["mental_health"], "area": [HYEHWA], "description": "혼자 지내는 분들의 이야기 모임",
         "capacity": "주 1회 10명"}
@@ -44,14 +43,6 @@ async def world(service):
     return await make_world(service.services)
 
 
-async def taken_case(world, *, consent_for: list[str] | None = None) -> int:
-    filed = await world.file()
-    async with world.services.db.transaction() as conn:
-        work, cw = world.work(conn), await world.actor(conn, "cw")
-        case_id = (await core_cases.take_report(work, cw, filed.id)).case.id
-        if consent_for is not None:
-            await core_referrals.record_consent(work, cw, case_id, CONSENT, consent_for)
-    return case_id
 
 
 async def entry(world, values: dict, *, verified_days_ago: int = 0) -> int:
@@ -155,7 +146,7 @@ async def test_resource_forms_refuse_cross_site_posts(service, world):
 
 # -- support on the case page ------------------------------------------------------------------------
 async def test_support_on_the_case_page_warns_of_a_duplicate_naming_only_giver_and_month(service, world):
-    case_id = await taken_case(world, consent_for=["jn-food"])
+    case_id = await world.taken_case(consent_for=["jn-food"])
     csrf = await signed_in(service, world, "cw", f"/office/cases/{case_id}")
     page = (await service.client.get(f"/office/cases/{case_id}")).text
     assert "누가 돕고 있나요?" in page and "기록된 지원이 아직 없어요" in page
@@ -205,7 +196,7 @@ async def test_support_on_the_case_page_warns_of_a_duplicate_naming_only_giver_a
 
 
 async def test_emergency_support_asks_the_national_check_first(service, world):
-    case_id = await taken_case(world)
+    case_id = await world.taken_case()
     csrf = await signed_in(service, world, "cw", f"/office/cases/{case_id}")
     first = await post(service, f"/office/cases/{case_id}/support", csrf, kind="emergency")
     assert first.status_code == 409 and "긴급지원 전에 확인해 주세요" in first.text
@@ -215,7 +206,7 @@ async def test_emergency_support_asks_the_national_check_first(service, world):
 
 
 async def test_support_is_refused_outside_the_consent_and_the_forms_refuse_cross_site_posts(service, world):
-    case_id = await taken_case(world, consent_for=["jn-mental"])
+    case_id = await world.taken_case(consent_for=["jn-mental"])
     csrf = await signed_in(service, world, "partner_b")  # the food bank: not named by the consent
     assert (await service.client.get(f"/office/cases/{case_id}/support")).status_code == 404
     refused = await post(service, f"/office/cases/{case_id}/support", csrf, kind="kimjang")
@@ -234,7 +225,7 @@ async def test_support_is_refused_outside_the_consent_and_the_forms_refuse_cross
 
 # -- conferences on the case page --------------------------------------------------------------------
 async def test_a_conference_recorded_from_the_case_page_its_minutes_and_the_form4_print(service, world):
-    case_id = await taken_case(world, consent_for=["jn-mental"])
+    case_id = await world.taken_case(consent_for=["jn-mental"])
     csrf = await signed_in(service, world, "cw", f"/office/cases/{case_id}")
     page = (await service.client.get(f"/office/cases/{case_id}")).text
     assert "사례회의" in page and "기록된 사례회의가 아직 없어요" in page and 'value="jn-mental"' in page
@@ -273,7 +264,7 @@ async def test_a_conference_recorded_from_the_case_page_its_minutes_and_the_form
 
 
 async def test_conference_form_refuses_cross_site_posts_and_unknown_kinds(service, world):
-    case_id = await taken_case(world)
+    case_id = await world.taken_case()
     csrf = await signed_in(service, world, "cw")
     forged = await service.client.post(f"/office/cases/{case_id}/conferences", data={"kind": "internal"},
                                        headers={"Origin": ORIGIN})
@@ -294,7 +285,7 @@ async def test_conference_form_refuses_cross_site_posts_and_unknown_kinds(servic
 
 # -- who manages the case ----------------------------------------------------------------------------
 async def test_the_case_page_shows_the_lead_the_designation_and_co_managers(service, world):
-    case_id = await taken_case(world, consent_for=["jn-mental", "jn-food"])
+    case_id = await world.taken_case(consent_for=["jn-mental", "jn-food"])
     await signed_in(service, world, "cw")
     page = (await service.client.get(f"/office/cases/{case_id}")).text
     assert "누가 맡고 있나요?" in page and "혜화동 찾아가는 보건복지팀" in page
@@ -319,7 +310,7 @@ TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_ch
 async def test_any_words_in_the_new_forms_are_answered_and_shown_as_text(service, world, q, dong, amount, note):
     """Whatever is typed into the search, the amount or the conference note: a page or a
     refusal (never a server error), and what is shown is escaped."""
-    case_id = await taken_case(world)
+    case_id = await world.taken_case()
     csrf = await signed_in(service, world, "cw", f"/office/cases/{case_id}")
     found = await service.client.get("/office/resources", params={"q": q, "dong": dong})
     assert found.status_code == 200 and str(escape(q[:200])) in found.text

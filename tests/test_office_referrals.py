@@ -22,7 +22,6 @@ from tests.harness import TelegramUser, make_settings, running_app
 from tests.office_world import ORIGIN, make_world, post, signed_in
 
 pytestmark = pytest.mark.asyncio
-CONSENT = {"general_data": True, "unique_identifiers": False, "sensitive_data": True, "third_party": True}
 
 
 @pytest.fixture
@@ -36,15 +35,6 @@ async def world(service):
     return await make_world(service.services)
 
 
-async def taken_case(world, *, consent_for: list[str] | None = None, now=None) -> int:
-    """A report of 혜화동 taken by the caseworker "cw" (through the core), with a 서식2 consent."""
-    filed = await world.file()
-    async with world.services.db.transaction() as conn:
-        work, cw = world.work(conn, now), await world.actor(conn, "cw")
-        case_id = (await core_cases.take_report(work, cw, filed.id)).case.id
-        if consent_for is not None:
-            await core_referrals.record_consent(work, cw, case_id, CONSENT, consent_for)
-    return case_id
 
 
 async def audit_rows(service, member_id: int) -> list[tuple[str, str]]:
@@ -55,7 +45,7 @@ async def audit_rows(service, member_id: int) -> list[tuple[str, str]]:
 
 
 async def test_a_caseworker_refers_and_the_partner_answers_in_one_press(service, world):
-    case_id = await taken_case(world, consent_for=["jn-mental"])
+    case_id = await world.taken_case(consent_for=["jn-mental"])
     csrf = await signed_in(service, world, "cw", f"/office/cases/{case_id}")
     case_page = (await service.client.get(f"/office/cases/{case_id}")).text
     assert f'href="/office/cases/{case_id}/refer"' in case_page and "종결심사서 (서식7) 인쇄" in case_page
@@ -94,7 +84,7 @@ async def test_a_caseworker_refers_and_the_partner_answers_in_one_press(service,
 
 
 async def test_a_rejection_needs_its_coded_reason(service, world):
-    case_id = await taken_case(world, consent_for=["jn-mental"])
+    case_id = await world.taken_case(consent_for=["jn-mental"])
     async with world.services.db.transaction() as conn:
         referral = await core_referrals.refer(world.work(conn), await world.actor(conn, "cw"), case_id, "jn-mental",
                                               need="mental_health")
@@ -114,7 +104,7 @@ async def test_a_rejection_needs_its_coded_reason(service, world):
 
 
 async def test_without_consent_nothing_is_sent_and_the_page_leads_to_recording_one(service, world):
-    case_id = await taken_case(world, consent_for=[])
+    case_id = await world.taken_case(consent_for=[])
     csrf = await signed_in(service, world, "cw", f"/office/cases/{case_id}")
     form = (await service.client.get(f"/office/cases/{case_id}/refer?need=mental_health")).text
     assert "동의서에 없는 기관이에요" in form
@@ -136,7 +126,7 @@ async def test_without_consent_nothing_is_sent_and_the_page_leads_to_recording_o
 
 async def test_the_coordinator_sees_the_late_reply_and_every_dong_in_context(service, world):
     earlier = utcnow() - timedelta(days=30)
-    case_id = await taken_case(world, consent_for=["jn-mental"], now=earlier)
+    case_id = await world.taken_case(consent_for=["jn-mental"], now=earlier)
     async with world.services.db.transaction() as conn:
         late = await core_referrals.refer(world.work(conn, earlier), await world.actor(conn, "cw"), case_id,
                                           "jn-mental", need="mental_health")
@@ -171,7 +161,7 @@ async def test_where_people_give_up_is_counted_per_question_without_the_person(s
 
 
 async def test_print_forms_are_a4_pages_read_through_the_core(service, world):
-    case_id = await taken_case(world, consent_for=["jn-mental"])
+    case_id = await world.taken_case(consent_for=["jn-mental"])
     async with world.services.db.transaction() as conn:
         referral = await core_referrals.refer(world.work(conn), await world.actor(conn, "cw"), case_id, "jn-mental",
                                               need="mental_health", request="상담 연계", flags=["disabled"])
@@ -194,7 +184,7 @@ async def test_print_forms_are_a4_pages_read_through_the_core(service, world):
 
 
 async def test_the_audit_log_filters_by_who_what_subject_and_dates(service, world):
-    case_id = await taken_case(world)
+    case_id = await world.taken_case()
     await signed_in(service, world, "auditor")
     cw = world.ids["cw"]
     found = (await service.client.get(f"/office/audit?actor=member:{cw}&subject=case:{case_id}")).text
@@ -211,7 +201,7 @@ async def test_the_audit_log_filters_by_who_what_subject_and_dates(service, worl
 
 
 async def test_cross_site_posts_on_the_new_forms_are_refused(service, world):
-    case_id = await taken_case(world, consent_for=["jn-mental"])
+    case_id = await world.taken_case(consent_for=["jn-mental"])
     async with world.services.db.transaction() as conn:
         referral = await core_referrals.refer(world.work(conn), await world.actor(conn, "cw"), case_id, "jn-mental",
                                               need="mental_health")
@@ -236,7 +226,7 @@ async def test_cross_site_posts_on_the_new_forms_are_refused(service, world):
 async def test_any_referral_note_is_kept_escaped_and_screened(service, world, note):
     """Whatever a worker writes in the note: the referral is sent, the page shows it as text
     (never markup), and a note speaking of a risk brings the numbers to call."""
-    case_id = await taken_case(world, consent_for=["jn-mental"])
+    case_id = await world.taken_case(consent_for=["jn-mental"])
     csrf = await signed_in(service, world, "cw", f"/office/cases/{case_id}")
     for text in (note, note + " 죽고 싶다고 하셨어요"):
         sent = await post(service, f"/office/cases/{case_id}/refer", csrf, need="mental_health", org="jn-mental",
